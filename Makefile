@@ -1,0 +1,127 @@
+# tinyrd - build tiny initrds and run commands in a guest kernel
+#
+# Targets:
+#   all (default)  build ./tinyrd
+#   check          install missing test packages (as root), build, run every
+#                  test; ends with "N passed, N failed[, N skipped]"
+#   deps           install what is missing with apt-get (root), else list it
+#   demo           the README's main job: build tinyrd and an image, inspect it
+#   install, uninstall, clean
+#
+# Knobs (make VAR=value):
+#   V=1            print whole commands
+#   WERROR=1       warnings are errors (CI)
+#   T=PATTERN      with check: only tests whose file name contains PATTERN
+#   SANITIZE=...   sanitizers for the unit tests (default address,undefined;
+#                  empty disables)
+#   PREFIX=/usr/local, DESTDIR=, bindir, libexecdir, datadir, mandir
+#   CC, CFLAGS, LDFLAGS, PKG_CONFIG
+
+VERSION = 0.1.0
+
+PREFIX ?= /usr/local
+bindir ?= $(PREFIX)/bin
+libexecdir ?= $(PREFIX)/libexec
+datadir ?= $(PREFIX)/share
+mandir ?= $(datadir)/man
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+PKG_CONFIG ?= pkg-config
+SANITIZE ?= address,undefined
+INSTALL ?= install
+
+WARNINGS = -Wall -Wextra -Wformat=2 -Wmissing-prototypes -Wshadow
+ifeq ($(WERROR),1)
+WARNINGS += -Werror
+endif
+
+PKGS = libarchive libelf libkmod libdeflate liblzma libzstd liblz4
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || \
+	echo -larchive -lelf -lkmod -ldeflate -llzma -lzstd -llz4)
+
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARNINGS) $(PKG_CFLAGS) \
+	-DTINYRD_VERSION='"$(VERSION)"' -DTINYRD_DATADIR='"$(datadir)/tinyrd"' \
+	-MMD -MP $(CFLAGS)
+ALL_LDLIBS = $(PKG_LIBS) -lpthread
+
+ifneq ($(V),1)
+Q = @
+QUIET_CC = @echo '  CC      $@';
+QUIET_LINK = @echo '  LINK    $@';
+QUIET_GEN = @echo '  GEN     $@';
+endif
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+LIB_SRCS = \
+	src/common/log.c src/common/util.c src/common/kernel.c \
+	src/build/manifest.c src/build/recipe.c src/build/elfdeps.c \
+	src/build/moddeps.c src/build/cpio.c src/build/compress.c \
+	src/build/build.c src/build/inspect.c
+LIB_OBJS = $(LIB_SRCS:.c=.o)
+SAN_OBJS = $(LIB_SRCS:.c=.san.o)
+
+UNIT_SRCS = $(sort $(wildcard tests/unit/test-*.c))
+UNIT_TESTS = $(UNIT_SRCS:.c=)
+UNIT_HELPERS = tests/unit/elfcraft.san.o tests/unit/helpers.san.o
+
+MANS = man/tinyrd.1 man/tinyrd-recipe.5
+TEMPLATES = $(wildcard templates/*.recipe)
+
+SAN_FLAGS = $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all)
+
+all: tinyrd
+
+tinyrd: src/main.o $(LIB_OBJS)
+	$(QUIET_LINK)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+
+%.o: %.c
+	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+%.san.o: %.c
+	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -O1 $(SAN_FLAGS) -c -o $@ $<
+
+tests/unit/test-%: tests/unit/test-%.san.o $(UNIT_HELPERS) $(SAN_OBJS)
+	$(QUIET_LINK)$(CC) $(LDFLAGS) $(SAN_FLAGS) -o $@ $^ $(ALL_LDLIBS) -lcmocka
+
+tests: tinyrd $(UNIT_TESTS)
+
+deps:
+	$(Q)$(SHELL) src/deps.sh build
+
+check:
+	$(Q)$(SHELL) src/deps.sh test
+	$(Q)$(MAKE) --no-print-directory tests
+	$(Q)$(SHELL) tests/run $(if $(T),-t '$(T)')
+
+demo:
+	$(Q)$(SHELL) src/deps.sh build
+	$(Q)$(MAKE) --no-print-directory tinyrd
+	./tinyrd build -o demo.img -- uname -a
+	./tinyrd inspect --config demo.img
+
+install: tinyrd
+	$(INSTALL) -d $(DESTDIR)$(bindir) $(DESTDIR)$(datadir)/tinyrd/templates \
+		$(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man5
+	$(INSTALL) -m 755 tinyrd $(DESTDIR)$(bindir)/tinyrd
+	$(INSTALL) -m 644 $(TEMPLATES) $(DESTDIR)$(datadir)/tinyrd/templates
+	$(INSTALL) -m 644 man/tinyrd.1 $(DESTDIR)$(mandir)/man1
+	$(INSTALL) -m 644 man/tinyrd-recipe.5 $(DESTDIR)$(mandir)/man5
+
+uninstall:
+	rm -f $(DESTDIR)$(bindir)/tinyrd
+	rm -rf $(DESTDIR)$(datadir)/tinyrd
+	rm -f $(DESTDIR)$(mandir)/man1/tinyrd.1 $(DESTDIR)$(mandir)/man5/tinyrd-recipe.5
+
+clean:
+	rm -f tinyrd demo.img $(UNIT_TESTS)
+	find src tests -name '*.o' -delete -o -name '*.d' -delete
+
+.PHONY: all check deps demo install uninstall clean tests
+
+-include $(wildcard src/*.d src/*/*.d tests/unit/*.d)
+.SECONDARY:

@@ -1,0 +1,598 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tinyrd build: options, the order in which things are resolved, and the
+ * atomic write of the image.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "build.h"
+#include "cpio.h"
+#include "moddeps.h"
+#include "recipe.h"
+#include "../common/abi.h"
+#include "../common/kernel.h"
+
+#ifndef TINYRD_DATADIR
+#define TINYRD_DATADIR "/usr/local/share/tinyrd"
+#endif
+
+extern char **environ;
+
+enum {
+	OPT_PRINT = 256, OPT_BARE, OPT_INIT, OPT_COPY, OPT_KMOD, OPT_KVER,
+	OPT_MODDIR, OPT_SYSROOT, OPT_BUSYBOX, OPT_RUN, OPT_LEVEL,
+};
+
+const char build_shortopts[] = "o:f:k:e:z:vqh";
+
+const struct option build_longopts[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "print", no_argument, NULL, OPT_PRINT },
+	{ "recipe", required_argument, NULL, 'f' },
+	{ "bare", no_argument, NULL, OPT_BARE },
+	{ "init", required_argument, NULL, OPT_INIT },
+	{ "copy", required_argument, NULL, OPT_COPY },
+	{ "kmod", required_argument, NULL, OPT_KMOD },
+	{ "kver", required_argument, NULL, OPT_KVER },
+	{ "kernel", required_argument, NULL, 'k' },
+	{ "moddir", required_argument, NULL, OPT_MODDIR },
+	{ "sysroot", required_argument, NULL, OPT_SYSROOT },
+	{ "busybox", required_argument, NULL, OPT_BUSYBOX },
+	{ "run", required_argument, NULL, OPT_RUN },
+	{ "env", required_argument, NULL, 'e' },
+	{ "compress", required_argument, NULL, 'z' },
+	{ "level", required_argument, NULL, OPT_LEVEL },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+const char build_usage_options[] =
+	"  -o, --output IMAGE     write the image here (default initrd.img, - for stdout)\n"
+	"      --print            print the resolved manifest instead of an image\n"
+	"  -f, --recipe RECIPE    add a recipe (a file or a template name); repeatable\n"
+	"      --bare             do not start from the base recipe (busybox, /etc, /dev)\n"
+	"      --init FILE        install FILE as /init\n"
+	"      --copy SRC[:DEST]  copy a file or directory tree (same path by default)\n"
+	"      --kmod 'NAME [PARAM=VALUE...]'  add a module with its dependencies\n"
+	"      --kver RELEASE     kernel release for modules (default: from --kernel, else uname -r)\n"
+	"  -k, --kernel FILE      kernel image to read the release from\n"
+	"      --moddir DIR       modules tree (modules.dep dir or an INSTALL_MOD_PATH)\n"
+	"      --sysroot DIR      resolve programs and libraries inside DIR\n"
+	"      --busybox PATH     the busybox binary for the base image\n"
+	"      --run 'CMD'        the command the init runs, through /bin/sh -c\n"
+	"  -e, --env NAME=VALUE   environment for the command; repeatable\n"
+	"  -z, --compress ALG     none, gzip (default), xz, zstd or lz4\n"
+	"      --level N          compression level\n"
+	"  -v, --verbose          say what is added and why (twice: debug)\n"
+	"  -q, --quiet            errors only\n"
+	"  -h, --help             this help\n";
+
+void build_opts_init(struct build_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->comp = COMP_DEFAULT;
+	o->level = -1;
+}
+
+void build_opts_free(struct build_opts *o)
+{
+	strv_free(&o->recipes);
+	strv_free(&o->programs);
+	strv_free(&o->copies);
+	strv_free(&o->kmods);
+	strv_free(&o->env);
+	strv_free(&o->argv);
+}
+
+int build_opts_parse(struct build_opts *o, int opt, const char *arg)
+{
+	unsigned long n;
+
+	switch (opt) {
+	case 'o': o->output = arg; break;
+	case OPT_PRINT: o->print = true; break;
+	case 'f': strv_push(&o->recipes, arg); break;
+	case OPT_BARE: o->bare = true; break;
+	case OPT_INIT: o->init = arg; break;
+	case OPT_COPY: strv_push(&o->copies, arg); break;
+	case OPT_KMOD: strv_push(&o->kmods, arg); break;
+	case OPT_KVER: o->kver = arg; break;
+	case 'k': o->kernel = arg; break;
+	case OPT_MODDIR: o->moddir = arg; break;
+	case OPT_SYSROOT: o->sysroot = arg; break;
+	case OPT_BUSYBOX: o->busybox = arg; break;
+	case OPT_RUN: o->run = arg; break;
+	case 'e':
+		if (!strchr(arg, '=') || arg[0] == '=')
+			return error("--env %s: expected NAME=VALUE", arg);
+		strv_push(&o->env, arg);
+		break;
+	case 'z': return compress_parse(arg, &o->comp);
+	case OPT_LEVEL:
+		if (parse_ulong(arg, 10, &n) || n > 99)
+			return error("--level %s: not a compression level", arg);
+		o->level = (int)n;
+		break;
+	case 'v': log_level = log_level < LOG_VERBOSE ? LOG_VERBOSE : LOG_DEBUG; break;
+	case 'q': log_level = LOG_QUIET; break;
+	default: return -EINVAL;
+	}
+	return 0;
+}
+
+/* Does this argv word take the next word as its argument? */
+static bool takes_next(const char *w)
+{
+	if (w[0] != '-' || !w[1])
+		return false;
+	if (w[1] != '-') {
+		/* Short cluster: the last option letter may need an argument. */
+		for (const char *c = w + 1; *c; c++) {
+			const char *p = strchr(build_shortopts, *c);
+
+			if (p && p[1] == ':')
+				return !c[1];
+		}
+		return false;
+	}
+	for (const struct option *lo = build_longopts; lo->name; lo++)
+		if (!strcmp(w + 2, lo->name))
+			return lo->has_arg == required_argument;
+	return false;
+}
+
+int build_split_dashdash(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			return i;
+		if (takes_next(argv[i]))
+			i++;
+	}
+	return argc;
+}
+
+char *build_templates_dir(void)
+{
+	const char *env = getenv("TINYRD_TEMPLATES");
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (env && *env)
+		return xstrdup(env);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		char *dir, *t, *base;
+		struct stat st;
+
+		exe[n] = '\0';
+		dir = path_dirname(exe);
+		t = path_join(dir, "templates");
+		base = path_join(t, "base.recipe");
+		free(dir);
+		if (!stat(base, &st)) {
+			free(base);
+			return t;
+		}
+		free(base);
+		free(t);
+	}
+	return xstrdup(TINYRD_DATADIR "/templates");
+}
+
+int build_init(struct build *b, const struct build_opts *o)
+{
+	char real[PATH_MAX];
+
+	memset(b, 0, sizeof(*b));
+	b->o = o;
+	if (o->sysroot) {
+		struct stat st;
+
+		if (!realpath(o->sysroot, real) || stat(real, &st) < 0)
+			return error_errno(errno, "--sysroot %s", o->sysroot);
+		if (!S_ISDIR(st.st_mode))
+			return error("--sysroot %s: not a directory", o->sysroot);
+		b->sysroot = xstrdup(strcmp(real, "/") ? real : "");
+	} else {
+		b->sysroot = xstrdup("");
+	}
+	manifest_init(&b->m, b->sysroot);
+	elfdeps_init(&b->elf, &b->m);
+	return 0;
+}
+
+void build_free(struct build *b)
+{
+	moddeps_close(b->mods);
+	elfdeps_free(&b->elf);
+	manifest_free(&b->m);
+	strv_free(&b->argv);
+	strv_free(&b->env);
+	free(b->kver);
+	free(b->sysroot);
+}
+
+static int resolve_kver(struct build *b)
+{
+	if (b->kver)
+		return 0;
+	if (b->o->kver) {
+		b->kver = xstrdup(b->o->kver);
+		return 0;
+	}
+	if (b->o->kernel)
+		return kernel_release(b->o->kernel, &b->kver);
+	b->kver = kernel_host_release();
+	return 0;
+}
+
+int build_kmod(struct build *b, const char *spec)
+{
+	size_t n = strcspn(spec, " \t");
+	const char *params = spec + n + strspn(spec + n, " \t");
+	char *name = xstrndup(spec, n);
+	int r = 0;
+
+	if (!*name)
+		r = error("--kmod: empty module name");
+	if (!r)
+		r = resolve_kver(b);
+	if (!r && !b->mods)
+		r = moddeps_open(&b->mods, &b->m, b->o->moddir, b->kver);
+	if (!r)
+		r = moddeps_add(b->mods, name, *params ? params : NULL);
+	free(name);
+	return r;
+}
+
+int build_copy(struct build *b, const char *src, const char *dest)
+{
+	char *why = xasprintf("copy %s", src);
+	int r = manifest_copy(&b->m, src, dest, why);
+
+	free(why);
+	return r;
+}
+
+static int copy_spec(struct build *b, const char *spec)
+{
+	const char *colon = strrchr(spec, ':');
+	char *src;
+	int r;
+
+	if (!colon)
+		return build_copy(b, spec, NULL);
+	if (colon == spec || !colon[1])
+		return error("--copy %s: expected SRC[:DEST]", spec);
+	src = xstrndup(spec, (size_t)(colon - spec));
+	r = build_copy(b, src, colon + 1);
+	free(src);
+	return r;
+}
+
+void build_set_shell_command(struct build *b, const char *cmd)
+{
+	strv_free(&b->argv);
+	strv_push(&b->argv, "/bin/sh");
+	strv_push(&b->argv, "-c");
+	strv_push(&b->argv, cmd);
+}
+
+/* Run "busybox --list-full" and collect its output. */
+static int list_applets(const char *host, struct buf *out)
+{
+	char *argv[] = { (char *)host, (char *)"--list-full", NULL };
+	posix_spawn_file_actions_t fa;
+	int pfd[2], status, r;
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return error_errno(errno, "pipe");
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, pfd[1], STDOUT_FILENO);
+	r = posix_spawn(&pid, host, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pfd[1]);
+	if (r) {
+		close(pfd[0]);
+		return error_errno(r, "%s: cannot run it to list its applets", host);
+	}
+	r = read_fd(pfd[0], out);
+	close(pfd[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (r)
+		return error_errno(r, "%s --list-full", host);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) || !out->len)
+		return error("%s --list-full failed: cannot list its applets "
+			     "(a busybox for another architecture?)", host);
+	return 0;
+}
+
+int build_busybox(struct build *b, const char *path)
+{
+	struct hmap dirs = { 0 };
+	struct buf list = { 0 };
+	char *bb = NULL, *canon = NULL, *host, *save = NULL;
+	struct stat st;
+	int r;
+
+	bb = elfdeps_which(&b->elf, path ? path : "busybox");
+	if (!bb)
+		return error("busybox: install busybox-static, or pass --bare");
+	r = elfdeps_add_program(&b->elf, bb, NULL);
+	if (!r && (r = manifest_walk_host(&b->m, bb, &canon, &st)))
+		error_errno(r, "%s", bb);
+	if (r)
+		goto out;
+	host = manifest_host_path(&b->m, canon);
+	r = list_applets(host, &list);
+	free(host);
+	for (char *l = r ? NULL : strtok_r(list.p, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save)) {
+		char *applet = path_normalize(xstrdup(l)), *dir, *phys, *link;
+
+		/* Applets never replace what something else put there. */
+		dir = path_dirname(applet);
+		phys = hmap_get(&dirs, dir);
+		if (!phys) {
+			if (manifest_walk_host(&b->m, dir, &phys, &st) < 0 ||
+			    !S_ISDIR(st.st_mode)) {
+				free(phys);
+				phys = xstrdup(dir);
+			}
+			hmap_put(&dirs, dir, phys);
+		}
+		link = path_join(phys, path_basename(applet));
+		if (strcmp(link, canon) && !manifest_get(&b->m, link))
+			r = manifest_add_slink(&b->m, link, canon, 0777, 0, 0,
+					       NULL);
+		free(link);
+		free(dir);
+		free(applet);
+		if (r)
+			break;
+	}
+	verbose("busybox applets linked to %s", canon);
+out:
+	for (size_t i = 0; i < dirs.cap; i++)
+		free(dirs.slots[i].val);
+	hmap_free(&dirs);
+	buf_free(&list);
+	free(canon);
+	free(bb);
+	return r;
+}
+
+static int add_nul_list(struct build *b, const char *path, const struct strv *v)
+{
+	struct buf data = { 0 };
+	int r;
+
+	for (size_t i = 0; i < v->n; i++)
+		buf_add(&data, v->v[i], strlen(v->v[i]) + 1);
+	r = manifest_add_data(&b->m, path, data.p, data.len, 0644, 0, 0, NULL);
+	buf_free(&data);
+	return r;
+}
+
+static int add_config(struct build *b)
+{
+	const struct build_opts *o = b->o;
+	int r = 0;
+
+	if (o->run && o->argv.n)
+		return error("--run and a command after -- cannot be combined");
+	if (o->run)
+		build_set_shell_command(b, o->run);
+	if (o->argv.n) {
+		strv_free(&b->argv);
+		for (size_t i = 0; i < o->argv.n; i++)
+			strv_push(&b->argv, o->argv.v[i]);
+	}
+	for (size_t i = 0; i < o->env.n; i++)
+		strv_push(&b->env, o->env.v[i]);
+	if (b->argv.n)
+		r = add_nul_list(b, TINYRD_CONF_ARGV, &b->argv);
+	if (!r && b->env.n)
+		r = add_nul_list(b, TINYRD_CONF_ENV, &b->env);
+	if (!r && b->mods) {
+		size_t len;
+		const char *conf = moddeps_config(b->mods, &len);
+
+		if (len)
+			r = manifest_add_data(&b->m, TINYRD_CONF_MODULES, conf,
+					      len, 0644, 0, 0, NULL);
+	}
+	return r;
+}
+
+int build_resolve(struct build *b)
+{
+	const struct build_opts *o = b->o;
+	int r = 0;
+
+	if (!o->recipes.n && !o->bare)
+		r = recipe_load(b, "base");
+	for (size_t i = 0; !r && i < o->recipes.n; i++)
+		r = recipe_load(b, o->recipes.v[i]);
+	for (size_t i = 0; !r && i < o->programs.n; i++)
+		r = elfdeps_add_program(&b->elf, o->programs.v[i], NULL);
+	for (size_t i = 0; !r && i < o->copies.n; i++)
+		r = copy_spec(b, o->copies.v[i]);
+	for (size_t i = 0; !r && i < o->kmods.n; i++)
+		r = build_kmod(b, o->kmods.v[i]);
+	if (!r && o->init) {
+		char *why = xasprintf("init %s", o->init);
+
+		r = manifest_add_file(&b->m, "/init", o->init, 0755, 0, 0, why);
+		free(why);
+	}
+	if (!r)
+		r = add_config(b);
+	if (!r)
+		r = manifest_finalize(&b->m);
+	if (!r && !manifest_get(&b->m, "/init"))
+		note("the image has no /init: the kernel will try /sbin/init, "
+		     "/etc/init, /bin/init and /bin/sh");
+	return r;
+}
+
+static int source_date_epoch(long long *out)
+{
+	const char *s = getenv("SOURCE_DATE_EPOCH");
+	unsigned long v;
+
+	*out = 0;
+	if (!s || !*s)
+		return 0;
+	if (parse_ulong(s, 10, &v) || v > 0xffffffffUL)
+		return error("SOURCE_DATE_EPOCH=%s: not a time in seconds", s);
+	*out = (long long)v;
+	return 0;
+}
+
+/* The temporary file, removed if a signal ends us mid-write. */
+static char *volatile pending;
+
+static void on_signal(int sig)
+{
+	if (pending)
+		unlink(pending);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static int open_output(const char *output, char **tmp)
+{
+	mode_t mask = umask(0);
+	int fd;
+
+	umask(mask);
+	*tmp = xasprintf("%s.tmp.XXXXXX", output);
+	fd = mkostemp(*tmp, O_CLOEXEC);
+	if (fd < 0) {
+		int err = errno;
+		char *dir = path_dirname(output);
+
+		error_errno(err, "%s: cannot write in %s", output, dir);
+		free(dir);
+		free(*tmp);
+		*tmp = NULL;
+		return -err;
+	}
+	if (fchmod(fd, 0666 & ~mask) < 0)
+		warn("%s: chmod: %s", *tmp, strerror(errno));
+	return fd;
+}
+
+int build_write(struct build *b, const char *output)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+	struct buf raw = { 0 };
+	long long mtime;
+	char *tmp = NULL;
+	int fd, r;
+
+	r = source_date_epoch(&mtime);
+	if (!r)
+		r = cpio_write(&b->m, mtime, &raw);
+	if (r)
+		goto out;
+	if (!strcmp(output, "-")) {
+		if (isatty(STDOUT_FILENO)) {
+			r = error("refusing to write an image to a terminal");
+			goto out;
+		}
+		r = compress_write(b->o->comp, b->o->level, raw.p, raw.len,
+				   STDOUT_FILENO, "stdout");
+		goto out;
+	}
+	fd = open_output(output, &tmp);
+	if (fd < 0) {
+		r = fd;
+		goto out;
+	}
+	pending = tmp;
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		signal(sigs[i], on_signal);
+	r = compress_write(b->o->comp, b->o->level, raw.p, raw.len, fd, output);
+	if (close(fd) < 0 && !r)
+		r = error_errno(errno, "write %s", output);
+	if (!r && rename(tmp, output) < 0)
+		r = error_errno(errno, "%s", output);
+	if (r)
+		unlink(tmp);
+	pending = NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		signal(sigs[i], SIG_DFL);
+out:
+	free(tmp);
+	buf_free(&raw);
+	return r;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: tinyrd build [options] [PROGRAM...] [-- COMMAND [ARG...]]\n"
+		"\nBuild an initrd: busybox and a minimal tree by default, PROGRAMs with\n"
+		"their libraries, modules with their dependencies, recipes.\n\n%s"
+		"\nSee tinyrd(1) and tinyrd-recipe(5).\n", build_usage_options);
+}
+
+int cmd_build(int argc, char **argv)
+{
+	struct build_opts o;
+	struct build b;
+	int dd = build_split_dashdash(argc, argv);
+	int opt, r;
+
+	build_opts_init(&o);
+	for (int i = dd + 1; i < argc; i++)
+		strv_push(&o.argv, argv[i]);
+	optind = 1;
+	while ((opt = getopt_long(dd, argv, build_shortopts, build_longopts,
+				  NULL)) != -1) {
+		if (opt == 'h') {
+			usage(stdout);
+			build_opts_free(&o);
+			return 0;
+		}
+		if (opt == '?' || build_opts_parse(&o, opt, optarg)) {
+			fprintf(stderr, "Try 'tinyrd build --help'.\n");
+			build_opts_free(&o);
+			return 2;
+		}
+	}
+	for (int i = optind; i < dd; i++)
+		strv_push(&o.programs, argv[i]);
+	if (dd < argc && dd + 1 == argc) {
+		error("nothing after --: expected a command");
+		build_opts_free(&o);
+		return 2;
+	}
+	r = build_init(&b, &o);
+	if (!r)
+		r = build_resolve(&b);
+	if (!r && o.print)
+		manifest_print(&b.m, stdout);
+	else if (!r)
+		r = build_write(&b, o.output ? o.output : "initrd.img");
+	if (!r && fflush(stdout) == EOF)
+		r = error_errno(errno, "stdout");
+	build_free(&b);
+	build_opts_free(&o);
+	return r ? 1 : 0;
+}

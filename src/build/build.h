@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TINYRD_BUILD_H
+#define TINYRD_BUILD_H
+
+#include <getopt.h>
+
+#include "compress.h"
+#include "elfdeps.h"
+#include "manifest.h"
+
+struct moddeps;
+
+/* What the command line (or `run`) asked for. */
+struct build_opts {
+	const char *output;	/* "-" is stdout; NULL means initrd.img */
+	bool print;
+	bool bare;		/* no base recipe */
+	struct strv recipes;
+	struct strv programs;
+	struct strv copies;	/* SRC[:DEST] */
+	struct strv kmods;	/* "NAME[ PARAMS]" */
+	struct strv env;	/* NAME=VALUE */
+	struct strv argv;	/* after -- */
+	const char *run;	/* --run: sh -c */
+	const char *init;
+	const char *kver;
+	const char *kernel;
+	const char *moddir;
+	const char *sysroot;
+	const char *busybox;
+	enum compression comp;
+	int level;		/* -1: the algorithm's default */
+};
+
+/* The state of one build. */
+struct build {
+	const struct build_opts *o;
+	struct manifest m;
+	struct elfdeps elf;
+	struct moddeps *mods;	/* opened on the first module */
+	char *kver;
+	char *sysroot;		/* absolute, or "" */
+	struct strv argv;	/* the command for the init */
+	struct strv env;
+	int include_depth;
+};
+
+void build_opts_init(struct build_opts *o);
+void build_opts_free(struct build_opts *o);
+
+/* getopt_long tables shared by build and run. */
+extern const char build_shortopts[];
+extern const struct option build_longopts[];
+/* Handle one option from the tables: 0, or -EINVAL after an error. */
+int build_opts_parse(struct build_opts *o, int opt, const char *arg);
+/* Split argv at the first "--" that is not an option's argument; returns
+ * the index of "--" or argc. */
+int build_split_dashdash(int argc, char **argv);
+extern const char build_usage_options[];
+
+int build_init(struct build *b, const struct build_opts *o);
+void build_free(struct build *b);
+
+/* Resolve everything asked for into b->m and finalize it. */
+int build_resolve(struct build *b);
+/* Write the image: to a temporary file renamed over output at the end, so
+ * a failure leaves nothing behind. */
+int build_write(struct build *b, const char *output);
+
+/* Verbs shared by the command line and recipes. */
+int build_kmod(struct build *b, const char *spec);
+int build_busybox(struct build *b, const char *path);
+int build_copy(struct build *b, const char *src, const char *dest);
+void build_set_shell_command(struct build *b, const char *cmd);
+
+/* Where templates live: $TINYRD_TEMPLATES, templates/ beside the binary
+ * (a source tree), or the installed datadir. */
+char *build_templates_dir(void);
+
+int cmd_build(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+
+#endif

@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <libdeflate.h>
+#include <lz4.h>
+#include <lz4hc.h>
+#include <lzma.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "compress.h"
+#include "../common/util.h"
+
+#define GZIP_MEMBER (1u << 20)
+#define LZ4_LEGACY_MAGIC 0x184c2102u
+#define LZ4_LEGACY_BLOCK (8u << 20)	/* fixed by the format */
+#define MAX_THREADS 16
+
+static const struct {
+	const char *name;
+	int def, max;
+} algs[] = {
+	[COMP_NONE] = { "none", 0, 0 },
+	[COMP_GZIP] = { "gzip", 6, 12 },
+	[COMP_XZ] = { "xz", 6, 9 },
+	[COMP_ZSTD] = { "zstd", 3, 19 },
+	[COMP_LZ4] = { "lz4", 1, 12 },
+	[COMP_BZIP2] = { "bzip2", 0, 0 },
+	[COMP_LZMA] = { "lzma", 0, 0 },
+	[COMP_LZO] = { "lzo", 0, 0 },
+	[COMP_LZ4_FRAME] = { "lz4 (frame format)", 0, 0 },
+	[COMP_UNKNOWN] = { "unknown", 0, 0 },
+};
+
+int compress_parse(const char *name, enum compression *out)
+{
+	for (int c = COMP_NONE; c <= COMP_LZ4; c++) {
+		if (!strcmp(name, algs[c].name)) {
+			*out = (enum compression)c;
+			return 0;
+		}
+	}
+	return error("%s: unknown compression (none, gzip, xz, zstd, lz4)", name);
+}
+
+const char *compress_name(enum compression c)
+{
+	return algs[c].name;
+}
+
+int compress_default_level(enum compression c)
+{
+	return algs[c].def;
+}
+
+int compress_max_level(enum compression c)
+{
+	return algs[c].max;
+}
+
+enum compression compress_detect(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	if (len >= 6 && !memcmp(p, "07070", 5) && (p[5] == '1' || p[5] == '2'))
+		return COMP_NONE;
+	if (len >= 2 && p[0] == 0x1f && (p[1] == 0x8b || p[1] == 0x9e))
+		return COMP_GZIP;
+	if (len >= 6 && !memcmp(p, "\xfd" "7zXZ\0", 6))
+		return COMP_XZ;
+	if (len >= 4 && !memcmp(p, "\x28\xb5\x2f\xfd", 4))
+		return COMP_ZSTD;
+	if (len >= 4 && !memcmp(p, "\x02\x21\x4c\x18", 4))
+		return COMP_LZ4;
+	if (len >= 4 && !memcmp(p, "\x04\x22\x4d\x18", 4))
+		return COMP_LZ4_FRAME;
+	if (len >= 3 && !memcmp(p, "BZh", 3))
+		return COMP_BZIP2;
+	if (len >= 3 && !memcmp(p, "\x5d\x00\x00", 3))
+		return COMP_LZMA;
+	if (len >= 4 && !memcmp(p, "\x89LZO", 4))
+		return COMP_LZO;
+	return COMP_UNKNOWN;
+}
+
+/* ---- gzip: independent members, compressed in parallel ---------------- */
+
+struct gz_job {
+	const char *in;
+	size_t len;
+	int level;
+	size_t nchunks;
+	size_t next;		/* under lock */
+	pthread_mutex_t lock;
+	char **out;
+	size_t *outlen;
+	int failed;
+};
+
+static void *gz_worker(void *arg)
+{
+	struct gz_job *j = arg;
+	struct libdeflate_compressor *c = libdeflate_alloc_compressor(j->level);
+
+	for (;;) {
+		size_t i, off, n, bound;
+
+		pthread_mutex_lock(&j->lock);
+		i = j->next++;
+		if (!c)
+			j->failed = 1;
+		pthread_mutex_unlock(&j->lock);
+		if (i >= j->nchunks || !c)
+			break;
+		off = i * GZIP_MEMBER;
+		n = j->len - off < GZIP_MEMBER ? j->len - off : GZIP_MEMBER;
+		bound = libdeflate_gzip_compress_bound(c, n);
+		j->out[i] = xmalloc(bound);
+		j->outlen[i] = libdeflate_gzip_compress(c, j->in + off, n,
+							 j->out[i], bound);
+		if (!j->outlen[i]) {
+			pthread_mutex_lock(&j->lock);
+			j->failed = 1;
+			pthread_mutex_unlock(&j->lock);
+		}
+	}
+	libdeflate_free_compressor(c);
+	return NULL;
+}
+
+static int write_gzip(int level, const char *in, size_t len, int fd,
+		      const char *name)
+{
+	struct gz_job j = {
+		.in = in, .len = len, .level = level,
+		.nchunks = len ? (len + GZIP_MEMBER - 1) / GZIP_MEMBER : 1,
+		.lock = PTHREAD_MUTEX_INITIALIZER,
+	};
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nthreads = cpus > 0 ? (size_t)cpus : 1;
+	pthread_t tid[MAX_THREADS];
+	size_t started = 0;
+	int r = 0;
+
+	if (nthreads > MAX_THREADS)
+		nthreads = MAX_THREADS;
+	if (nthreads > j.nchunks)
+		nthreads = j.nchunks;
+	j.out = xcalloc(j.nchunks, sizeof(*j.out));
+	j.outlen = xcalloc(j.nchunks, sizeof(*j.outlen));
+	/* The calling thread works too; extra threads are an optimisation. */
+	for (size_t i = 1; i < nthreads; i++)
+		if (!pthread_create(&tid[started], NULL, gz_worker, &j))
+			started++;
+	gz_worker(&j);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+	if (j.failed)
+		r = error("%s: gzip compression failed", name);
+	for (size_t i = 0; i < j.nchunks; i++) {
+		if (!r && (r = write_all(fd, j.out[i], j.outlen[i])))
+			error_errno(r, "write %s", name);
+		free(j.out[i]);
+	}
+	free(j.out);
+	free(j.outlen);
+	return r;
+}
+
+/* ---- xz ----------------------------------------------------------------- */
+
+static int write_xz(int level, const char *in, size_t len, int fd,
+		    const char *name)
+{
+	size_t bound = lzma_stream_buffer_bound(len), pos = 0;
+	uint8_t *out = xmalloc(bound);
+	lzma_ret ret;
+	int r;
+
+	ret = lzma_easy_buffer_encode((uint32_t)level, LZMA_CHECK_CRC32, NULL,
+				      (const uint8_t *)in, len, out, &pos,
+				      bound);
+	if (ret != LZMA_OK)
+		r = error("%s: xz compression failed (liblzma error %d)", name,
+			  (int)ret);
+	else if ((r = write_all(fd, out, pos)))
+		error_errno(r, "write %s", name);
+	free(out);
+	return r;
+}
+
+/* ---- zstd --------------------------------------------------------------- */
+
+static int write_zstd(int level, const char *in, size_t len, int fd,
+		      const char *name)
+{
+	size_t bound = ZSTD_compressBound(len);
+	void *out = xmalloc(bound);
+	size_t n = ZSTD_compress(out, bound, in, len, level);
+	int r;
+
+	if (ZSTD_isError(n))
+		r = error("%s: zstd compression failed (%s)", name,
+			  ZSTD_getErrorName(n));
+	else if ((r = write_all(fd, out, n)))
+		error_errno(r, "write %s", name);
+	free(out);
+	return r;
+}
+
+/* ---- lz4 legacy ---------------------------------------------------------- */
+
+static void put_le32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16);
+	p[3] = (unsigned char)(v >> 24);
+}
+
+static int write_lz4(int level, const char *in, size_t len, int fd,
+		     const char *name)
+{
+	int bound = LZ4_compressBound(LZ4_LEGACY_BLOCK);
+	char *out = xmalloc((size_t)bound + 4);
+	unsigned char magic[4];
+	int r;
+
+	put_le32(magic, LZ4_LEGACY_MAGIC);
+	r = write_all(fd, magic, 4);
+	for (size_t off = 0; !r && off < len; off += LZ4_LEGACY_BLOCK) {
+		int n = (int)(len - off < LZ4_LEGACY_BLOCK ? len - off
+							   : LZ4_LEGACY_BLOCK);
+		int c = level >= 3
+			? LZ4_compress_HC(in + off, out + 4, n, bound, level)
+			: LZ4_compress_default(in + off, out + 4, n, bound);
+
+		if (c <= 0) {
+			free(out);
+			return error("%s: lz4 compression failed", name);
+		}
+		put_le32((unsigned char *)out, (uint32_t)c);
+		r = write_all(fd, out, (size_t)c + 4);
+	}
+	free(out);
+	if (r)
+		error_errno(r, "write %s", name);
+	return r;
+}
+
+int compress_write(enum compression c, int level, const void *in, size_t len,
+		   int fd, const char *name)
+{
+	int r;
+
+	if (level < 0)
+		level = algs[c].def;
+	switch (c) {
+	case COMP_NONE:
+		r = write_all(fd, in, len);
+		return r ? error_errno(r, "write %s", name) : 0;
+	case COMP_GZIP:
+		return write_gzip(level, in, len, fd, name);
+	case COMP_XZ:
+		return write_xz(level, in, len, fd, name);
+	case COMP_ZSTD:
+		return write_zstd(level, in, len, fd, name);
+	case COMP_LZ4:
+		return write_lz4(level, in, len, fd, name);
+	default:
+		return error("%s: cannot write %s", name, algs[c].name);
+	}
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TINYRD_COMPRESS_H
+#define TINYRD_COMPRESS_H
+
+#include <stddef.h>
+
+/*
+ * Compression of a finished newc archive, in the variants the kernel's
+ * initramfs unpacker accepts (init/initramfs.c, lib/decompress_*.c):
+ *   gzip  members of at most 1 MiB each, compressed in parallel with
+ *         libdeflate; concatenated members are one valid gzip stream
+ *         (RFC 1952 2.2) and the kernel unpacks them one after another
+ *         into the same cpio state;
+ *   xz    with CRC32 checks (the kernel's xz decoder has no CRC64);
+ *   zstd  one frame;
+ *   lz4   the legacy frame format (the only one lib/decompress_unlz4.c
+ *         reads), 8 MiB blocks.
+ * Output is a function of the input and level only, never of the number
+ * of threads.
+ */
+enum compression {
+	COMP_NONE,
+	COMP_GZIP,
+	COMP_XZ,
+	COMP_ZSTD,
+	COMP_LZ4,
+	/* Recognised when reading only. */
+	COMP_BZIP2,
+	COMP_LZMA,
+	COMP_LZO,
+	COMP_LZ4_FRAME,
+	COMP_UNKNOWN,
+};
+
+#define COMP_DEFAULT COMP_GZIP
+
+int compress_parse(const char *name, enum compression *out);
+const char *compress_name(enum compression c);
+/* Default level for an algorithm; levels accepted are 0..max. */
+int compress_default_level(enum compression c);
+int compress_max_level(enum compression c);
+
+/* Compress in[0..len) and write it all to fd. -errno, logged. */
+int compress_write(enum compression c, int level, const void *in, size_t len,
+		   int fd, const char *name);
+
+/* What compression does this data start with? COMP_NONE for a cpio
+ * header, COMP_UNKNOWN for anything else. */
+enum compression compress_detect(const void *data, size_t len);
+
+#endif

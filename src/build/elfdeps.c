@@ -1,0 +1,884 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The ELF resolver. Reading uses libelf on the program headers only (as the
+ * loader does; section headers may be stripped), with every offset checked
+ * against the file. The search order follows glibc's elf/dl-load.c
+ * _dl_map_object: RPATH of the loader chain unless the object has a
+ * RUNPATH, then its RUNPATH, then the ld.so.cache directories
+ * (ld.so.conf), then the system directories. An already-loaded object
+ * satisfies a later DT_NEEDED of the same name or SONAME, so each program
+ * is resolved breadth first, as its process would load it.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <glob.h>
+#include <libelf.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "elfdeps.h"
+
+#define MAX_SCRIPT_DEPTH 4	/* the kernel's BINPRM_MAX_RECURSION */
+#define SHEBANG_MAX 256		/* the kernel's BINPRM_BUF_SIZE */
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+static int corrupt(const char *path, const char *what)
+{
+	return error("%s: truncated or corrupt ELF file (%s)", path, what);
+}
+
+void elfdeps_info_free(struct elf_info *info)
+{
+	free(info->interp);
+	free(info->soname);
+	free(info->rpath);
+	free(info->runpath);
+	strv_free(&info->needed);
+	memset(info, 0, sizeof(*info));
+}
+
+struct segs {
+	GElf_Phdr *load;
+	size_t n;
+};
+
+/* Map a virtual address to a file offset through the PT_LOAD segments. */
+static bool vaddr_to_off(const struct segs *s, GElf_Addr v, GElf_Off *off,
+			 GElf_Xword *avail)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		const GElf_Phdr *p = &s->load[i];
+
+		if (v >= p->p_vaddr && v - p->p_vaddr < p->p_filesz) {
+			*off = p->p_offset + (v - p->p_vaddr);
+			*avail = p->p_filesz - (v - p->p_vaddr);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A NUL-terminated string at offset o of a table of size n, or NULL. */
+static const char *table_str(const char *tab, GElf_Xword n, GElf_Xword o)
+{
+	if (o >= n || !memchr(tab + o, '\0', n - o))
+		return NULL;
+	return tab + o;
+}
+
+static int read_dynamic(Elf *e, const char *path, const char *raw, size_t size,
+			const struct segs *segs, GElf_Off off, GElf_Xword len,
+			struct elf_info *info)
+{
+	size_t ent = gelf_fsize(e, ELF_T_DYN, 1, EV_CURRENT);
+	GElf_Xword strtab = 0, strsz = 0, avail;
+	GElf_Xword soname = 0, rpath = 0, runpath = 0;
+	bool has_strtab = false, has_soname = false, has_rpath = false;
+	bool has_runpath = false;
+	struct { GElf_Xword *v; size_t n; } needed = { 0 };
+	GElf_Off stroff;
+	Elf_Data *data;
+	const char *tab;
+	int r = 0;
+
+	if (!ent || off > size || len > size - off)
+		return corrupt(path, "PT_DYNAMIC outside the file");
+	data = elf_getdata_rawchunk(e, (int64_t)off, len, ELF_T_DYN);
+	if (!data)
+		return corrupt(path, elf_errmsg(-1));
+	needed.v = xcalloc(len / ent + 1, sizeof(*needed.v));
+	for (size_t i = 0; i < len / ent; i++) {
+		GElf_Dyn dyn;
+
+		if (!gelf_getdyn(data, (int)i, &dyn)) {
+			r = corrupt(path, elf_errmsg(-1));
+			goto out;
+		}
+		if (dyn.d_tag == DT_NULL)
+			break;
+		switch (dyn.d_tag) {
+		case DT_NEEDED:
+			needed.v[needed.n++] = dyn.d_un.d_val;
+			break;
+		case DT_SONAME:
+			soname = dyn.d_un.d_val;
+			has_soname = true;
+			break;
+		case DT_RPATH:
+			rpath = dyn.d_un.d_val;
+			has_rpath = true;
+			break;
+		case DT_RUNPATH:
+			runpath = dyn.d_un.d_val;
+			has_runpath = true;
+			break;
+		case DT_STRTAB:
+			strtab = dyn.d_un.d_ptr;
+			has_strtab = true;
+			break;
+		case DT_STRSZ:
+			strsz = dyn.d_un.d_val;
+			break;
+		}
+	}
+	if (!needed.n && !has_soname && !has_rpath && !has_runpath)
+		goto out;
+	if (!has_strtab || !vaddr_to_off(segs, strtab, &stroff, &avail)) {
+		r = corrupt(path, "DT_STRTAB outside every PT_LOAD segment");
+		goto out;
+	}
+	if (!strsz || strsz > avail)
+		strsz = avail;
+	if (stroff > size || strsz > size - stroff) {
+		r = corrupt(path, "string table outside the file");
+		goto out;
+	}
+	tab = raw + stroff;
+	for (size_t i = 0; i < needed.n; i++) {
+		const char *s = table_str(tab, strsz, needed.v[i]);
+
+		if (!s || !*s) {
+			r = corrupt(path, "DT_NEEDED outside the string table");
+			goto out;
+		}
+		strv_push(&info->needed, s);
+	}
+#define DYNSTR(has, val, field, name)					\
+	if (has) {							\
+		const char *s = table_str(tab, strsz, val);		\
+		if (!s) {						\
+			r = corrupt(path, name " outside the string table"); \
+			goto out;					\
+		}							\
+		info->field = xstrdup(s);				\
+	}
+	DYNSTR(has_soname, soname, soname, "DT_SONAME")
+	DYNSTR(has_rpath, rpath, rpath, "DT_RPATH")
+	DYNSTR(has_runpath, runpath, runpath, "DT_RUNPATH")
+#undef DYNSTR
+out:
+	free(needed.v);
+	return r;
+}
+
+static int read_elf(int fd, const char *path, struct elf_info *info)
+{
+	struct segs segs = { 0 };
+	GElf_Off dyn_off = 0;
+	GElf_Xword dyn_len = 0;
+	bool dynamic = false;
+	size_t phnum, size;
+	GElf_Ehdr eh;
+	char *raw;
+	Elf *e;
+	int r = 0;
+
+	e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!e)
+		return corrupt(path, elf_errmsg(-1));
+	if (elf_kind(e) != ELF_K_ELF || !gelf_getehdr(e, &eh)) {
+		r = corrupt(path, "bad ELF header");
+		goto out;
+	}
+	raw = elf_rawfile(e, &size);
+	info->elfclass = (unsigned char)gelf_getclass(e);
+	info->data = eh.e_ident[EI_DATA];
+	info->machine = eh.e_machine;
+	if (!raw || (info->elfclass != ELFCLASS32 && info->elfclass != ELFCLASS64)) {
+		r = corrupt(path, "bad ELF class");
+		goto out;
+	}
+	if (elf_getphdrnum(e, &phnum) < 0) {
+		r = corrupt(path, elf_errmsg(-1));
+		goto out;
+	}
+	/* libelf quietly reports no program headers when the table runs past
+	 * the end of the file; the loader would fail, so check it here. */
+	if (eh.e_phnum && (phnum < eh.e_phnum ||
+	    eh.e_phentsize != gelf_fsize(e, ELF_T_PHDR, 1, EV_CURRENT) ||
+	    eh.e_phoff > size ||
+	    (size - eh.e_phoff) / eh.e_phentsize < phnum)) {
+		r = corrupt(path, "program headers outside the file");
+		goto out;
+	}
+	segs.load = xcalloc(phnum + 1, sizeof(*segs.load));
+	for (size_t i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(e, (int)i, &ph)) {
+			r = corrupt(path, elf_errmsg(-1));
+			goto out;
+		}
+		switch (ph.p_type) {
+		case PT_LOAD:
+			if (ph.p_offset > size || ph.p_filesz > size - ph.p_offset) {
+				r = corrupt(path, "PT_LOAD outside the file");
+				goto out;
+			}
+			segs.load[segs.n++] = ph;
+			break;
+		case PT_DYNAMIC:
+			dynamic = true;
+			dyn_off = ph.p_offset;
+			dyn_len = ph.p_filesz;
+			break;
+		case PT_INTERP:
+			if (ph.p_offset > size || ph.p_filesz > size - ph.p_offset ||
+			    !ph.p_filesz ||
+			    !memchr(raw + ph.p_offset, '\0', ph.p_filesz)) {
+				r = corrupt(path, "PT_INTERP outside the file");
+				goto out;
+			}
+			free(info->interp);
+			info->interp = xstrdup(raw + ph.p_offset);
+			break;
+		}
+	}
+	if (dynamic)
+		r = read_dynamic(e, path, raw, size, &segs, dyn_off, dyn_len,
+				 info);
+out:
+	free(segs.load);
+	elf_end(e);
+	return r;
+}
+
+int elfdeps_read(const char *path, struct elf_info *info)
+{
+	unsigned char ident[EI_NIDENT];
+	ssize_t n;
+	int fd, r;
+
+	memset(info, 0, sizeof(*info));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return error_errno(errno, "%s", path);
+	n = pread(fd, ident, sizeof(ident), 0);
+	if (n < 0) {
+		r = error_errno(errno, "%s", path);
+		goto out;
+	}
+	if (n < SELFMAG || memcmp(ident, ELFMAG, SELFMAG)) {
+		r = -ENOEXEC;
+		goto out;
+	}
+	if (elf_version(EV_CURRENT) == EV_NONE) {
+		r = error("libelf: %s", elf_errmsg(-1));
+		goto out;
+	}
+	r = read_elf(fd, path, info);
+	if (r)
+		elfdeps_info_free(info);
+out:
+	close(fd);
+	return r;
+}
+
+void elfdeps_init(struct elfdeps *d, struct manifest *m)
+{
+	memset(d, 0, sizeof(*d));
+	d->m = m;
+}
+
+void elfdeps_free(struct elfdeps *d)
+{
+	for (size_t i = 0; i < d->cache.cap; i++) {
+		struct elf_info *info = d->cache.slots[i].val;
+
+		if (info) {
+			elfdeps_info_free(info);
+			free(info);
+		}
+	}
+	hmap_free(&d->cache);
+	strv_free(&d->confdirs);
+}
+
+/* Cached full read of an ELF file by host path. */
+static int cached_read(struct elfdeps *d, const char *host,
+		       struct elf_info **out)
+{
+	struct elf_info *info = hmap_get(&d->cache, host);
+	int r;
+
+	if (!info) {
+		info = xcalloc(1, sizeof(*info));
+		r = elfdeps_read(host, info);
+		if (r) {
+			free(info);
+			return r;
+		}
+		hmap_put(&d->cache, host, info);
+	}
+	*out = info;
+	return 0;
+}
+
+/* ---- ld.so.conf ---------------------------------------------------- */
+
+static void conf_parse(struct elfdeps *d, const char *path, int depth);
+
+static void conf_include(struct elfdeps *d, const char *dir, const char *pat,
+			 int depth)
+{
+	char *full = pat[0] == '/' ? xstrdup(pat) : path_join(dir, pat);
+	char *host = manifest_host_path(d->m, full);
+	size_t root = strlen(d->m->sysroot);
+	glob_t g;
+
+	if (!glob(host, 0, NULL, &g)) {
+		for (size_t i = 0; i < g.gl_pathc; i++)
+			conf_parse(d, g.gl_pathv[i] + root, depth + 1);
+		globfree(&g);
+	}
+	free(host);
+	free(full);
+}
+
+/* ldconfig's grammar: comments, "include GLOB", "hwcap ..." (ignored), and
+ * directories separated by blanks, commas or colons ("dir=type" legacy). */
+static void conf_parse(struct elfdeps *d, const char *path, int depth)
+{
+	char *host = manifest_host_path(d->m, path);
+	struct buf b = { 0 };
+	char *line, *save = NULL, *dir;
+
+	if (depth > 8 || read_file(host, &b) < 0)
+		goto out;
+	dir = path_dirname(path);
+	for (line = strtok_r(b.p, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *hash = strchr(line, '#'), *tok, *s2 = NULL;
+
+		if (hash)
+			*hash = '\0';
+		line += strspn(line, " \t");
+		if (!strncmp(line, "include", 7) && (line[7] == ' ' || line[7] == '\t')) {
+			for (tok = strtok_r(line + 8, " \t", &s2); tok;
+			     tok = strtok_r(NULL, " \t", &s2))
+				conf_include(d, dir, tok, depth);
+			continue;
+		}
+		if (!strncmp(line, "hwcap", 5))
+			continue;
+		for (tok = strtok_r(line, " \t,:", &s2); tok;
+		     tok = strtok_r(NULL, " \t,:", &s2)) {
+			char *eq = strchr(tok, '=');
+			char *n;
+
+			if (eq)
+				*eq = '\0';
+			if (tok[0] != '/')
+				continue;
+			n = path_normalize(xstrdup(tok));
+			if (!strv_contains(&d->confdirs, n))
+				strv_push(&d->confdirs, n);
+			free(n);
+		}
+	}
+	free(dir);
+out:
+	buf_free(&b);
+	free(host);
+}
+
+/* ---- architecture facts -------------------------------------------- */
+
+struct arch {
+	unsigned machine;
+	unsigned char elfclass;	/* 0: either */
+	const char *triplet;	/* Debian multiarch */
+	const char *platform;	/* AT_PLATFORM, for $PLATFORM */
+};
+
+static const struct arch arches[] = {
+	{ EM_X86_64, ELFCLASS64, "x86_64-linux-gnu", "x86_64" },
+	{ EM_X86_64, ELFCLASS32, "x86_64-linux-gnux32", "x86_64" },
+	{ EM_386, 0, "i386-linux-gnu", "i686" },
+	{ EM_AARCH64, 0, "aarch64-linux-gnu", "aarch64" },
+	{ EM_ARM, 0, "arm-linux-gnueabihf", "v7l" },
+	{ EM_RISCV, ELFCLASS64, "riscv64-linux-gnu", NULL },
+	{ EM_PPC64, 0, "powerpc64le-linux-gnu", NULL },
+	{ EM_S390, 0, "s390x-linux-gnu", NULL },
+	{ EM_MIPS, 0, "mips64el-linux-gnuabi64", NULL },
+	{ EM_LOONGARCH, 0, "loongarch64-linux-gnu", NULL },
+};
+
+static const struct arch *arch_of(const struct elf_info *info)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(arches); i++)
+		if (arches[i].machine == info->machine &&
+		    (!arches[i].elfclass || arches[i].elfclass == info->elfclass))
+			return &arches[i];
+	return NULL;
+}
+
+static bool dir_exists(struct elfdeps *d, const char *path)
+{
+	char *host = manifest_host_path(d->m, path);
+	struct stat st;
+	bool r = !stat(host, &st) && S_ISDIR(st.st_mode);
+
+	free(host);
+	return r;
+}
+
+/* Is the sysroot laid out Debian-style (multiarch) for this architecture? */
+static const char *multiarch(struct elfdeps *d, const struct elf_info *info)
+{
+	const struct arch *a = arch_of(info);
+	char *l, *ul;
+	bool yes;
+
+	if (!a)
+		return NULL;
+	l = path_join("/lib", a->triplet);
+	ul = path_join("/usr/lib", a->triplet);
+	yes = dir_exists(d, l) || dir_exists(d, ul);
+	free(l);
+	free(ul);
+	return yes ? a->triplet : NULL;
+}
+
+/* ---- one process --------------------------------------------------- */
+
+struct obj {
+	char *path;		/* the name the loader opened (search result) */
+	char *host;
+	struct elf_info *info;
+	struct obj *loader;	/* who needed it first */
+	char *origin;		/* $ORIGIN */
+};
+
+struct proc {
+	struct elfdeps *d;
+	struct obj **v;
+	size_t n, alloc;
+	struct hmap loaded;	/* DT_NEEDED name or SONAME -> obj */
+	const struct elf_info *main;
+	const char *triplet;	/* Debian multiarch layout, or NULL */
+	char *libdst;		/* what $LIB expands to */
+};
+
+static struct obj *proc_add(struct proc *p, const char *path, const char *host,
+			    struct elf_info *info, struct obj *loader,
+			    char *origin)
+{
+	struct obj *o = xcalloc(1, sizeof(*o));
+
+	o->path = xstrdup(path);
+	o->host = xstrdup(host);
+	o->info = info;
+	o->loader = loader;
+	o->origin = origin;
+	if (p->n == p->alloc) {
+		p->alloc = p->alloc ? p->alloc * 2 : 16;
+		p->v = xrealloc(p->v, p->alloc * sizeof(*p->v));
+	}
+	p->v[p->n++] = o;
+	if (info->soname && !hmap_get(&p->loaded, info->soname))
+		hmap_put(&p->loaded, info->soname, o);
+	return o;
+}
+
+static void proc_free(struct proc *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->v[i]->path);
+		free(p->v[i]->host);
+		free(p->v[i]->origin);
+		free(p->v[i]);
+	}
+	free(p->v);
+	free(p->libdst);
+	hmap_free(&p->loaded);
+}
+
+/* Expand $ORIGIN, $LIB and $PLATFORM (also in ${} form) in one search
+ * directory. NULL when the element cannot be used (unknown platform), as
+ * glibc drops it. */
+static char *expand_dst(struct proc *p, const struct obj *o, const char *in)
+{
+	static const char *const names[] = { "ORIGIN", "LIB", "PLATFORM" };
+	const struct arch *a = arch_of(p->main);
+	const char *vals[] = { o->origin, p->libdst, a ? a->platform : NULL };
+	struct buf b = { 0 };
+
+	buf_reserve(&b, 0);
+	while (*in) {
+		size_t skip = 0, i;
+
+		if (*in == '$') {
+			for (i = 0; i < ARRAY_SIZE(names); i++) {
+				size_t n = strlen(names[i]);
+
+				if (!strncmp(in + 1, names[i], n) &&
+				    !isalnum((unsigned char)in[1 + n]) &&
+				    in[1 + n] != '_')
+					skip = 1 + n;
+				else if (in[1] == '{' &&
+					 !strncmp(in + 2, names[i], n) &&
+					 in[2 + n] == '}')
+					skip = 3 + n;
+				if (skip)
+					break;
+			}
+		}
+		if (!skip) {
+			buf_addc(&b, *in++);
+			continue;
+		}
+		if (!vals[i]) {
+			buf_free(&b);
+			return NULL;
+		}
+		buf_adds(&b, vals[i]);
+		in += skip;
+	}
+	return buf_detach(&b, NULL);
+}
+
+/* Does this file look like a library the process can load? */
+static bool usable(struct proc *p, const char *host)
+{
+	unsigned char h[64];
+	struct stat st;
+	ssize_t n;
+	unsigned machine;
+	int fd;
+
+	if (stat(host, &st) < 0 || !S_ISREG(st.st_mode))
+		return false;
+	fd = open(host, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = pread(fd, h, sizeof(h), 0);
+	close(fd);
+	if (n < 20 || memcmp(h, ELFMAG, SELFMAG))
+		return false;
+	if (h[EI_CLASS] != p->main->elfclass || h[EI_DATA] != p->main->data)
+		return false;
+	machine = h[EI_DATA] == ELFDATA2LSB ? (unsigned)(h[18] | h[19] << 8)
+					    : (unsigned)(h[18] << 8 | h[19]);
+	return machine == p->main->machine;
+}
+
+/* Try dir/name; on success *found is the image path. */
+static bool try_dir(struct proc *p, const char *dir, const char *name,
+		    char **found)
+{
+	char *path, *host;
+	bool ok;
+
+	if (dir[0] != '/')
+		return false;	/* "" or relative: the cwd of the guest */
+	path = path_normalize(path_join(dir, name));
+	host = manifest_host_path(p->d->m, path);
+	ok = usable(p, host);
+	debug("  trying %s%s", path, ok ? "" : " (no)");
+	free(host);
+	if (ok)
+		*found = path;
+	else
+		free(path);
+	return ok;
+}
+
+static bool try_list(struct proc *p, const struct obj *o, const char *list,
+		     const char *name, char **found)
+{
+	char *copy = xstrdup(list), *save = NULL;
+	bool ok = false;
+
+	for (char *dir = strtok_r(copy, ":", &save); dir && !ok;
+	     dir = strtok_r(NULL, ":", &save)) {
+		char *x = expand_dst(p, o, dir);
+
+		if (x)
+			ok = try_dir(p, x, name, found);
+		free(x);
+	}
+	free(copy);
+	return ok;
+}
+
+static bool search(struct proc *p, const struct obj *o, const char *name,
+		   char **found)
+{
+	struct elfdeps *d = p->d;
+
+	if (strchr(name, '/')) {
+		*found = NULL;
+		return name[0] == '/' ? try_dir(p, "/", name, found) : false;
+	}
+	if (!o->info->runpath) {
+		for (const struct obj *l = o; l; l = l->loader)
+			if (l->info->rpath && !l->info->runpath &&
+			    try_list(p, l, l->info->rpath, name, found))
+				return true;
+	} else if (try_list(p, o, o->info->runpath, name, found)) {
+		return true;
+	}
+	if (!d->conf_loaded) {
+		conf_parse(d, "/etc/ld.so.conf", 0);
+		d->conf_loaded = true;
+	}
+	for (size_t i = 0; i < d->confdirs.n; i++)
+		if (try_dir(p, d->confdirs.v[i], name, found))
+			return true;
+	if (p->triplet) {
+		char *a = path_join("/lib", p->triplet);
+		char *b = path_join("/usr/lib", p->triplet);
+		bool ok = try_dir(p, a, name, found) || try_dir(p, b, name, found);
+
+		free(a);
+		free(b);
+		if (ok)
+			return true;
+	} else if (p->main->elfclass == ELFCLASS64 &&
+		   (try_dir(p, "/lib64", name, found) ||
+		    try_dir(p, "/usr/lib64", name, found))) {
+		return true;
+	}
+	return try_dir(p, "/lib", name, found) || try_dir(p, "/usr/lib", name, found);
+}
+
+/* Add an ELF object to the image and read it; *phys gets its real path. */
+static int add_elf(struct elfdeps *d, const char *path, const char *why,
+		   char **phys, char **host, struct elf_info **info)
+{
+	int r = manifest_add_host(d->m, path, why, phys);
+
+	if (r)
+		return r;
+	*host = manifest_host_path(d->m, *phys);
+	r = cached_read(d, *host, info);
+	if (r == -ENOEXEC)
+		r = error("%s: not an ELF file", path);
+	if (r) {
+		free(*phys);
+		free(*host);
+	}
+	return r;
+}
+
+static int resolve_needed(struct proc *p)
+{
+	int r = 0;
+
+	/* p->v grows while we walk it: breadth first, like the loader. */
+	for (size_t i = 0; i < p->n && !r; i++) {
+		struct obj *o = p->v[i];
+
+		for (size_t k = 0; k < o->info->needed.n && !r; k++) {
+			const char *name = o->info->needed.v[k];
+			char *found = NULL, *phys, *host, *why;
+			struct elf_info *info;
+
+			if (hmap_get(&p->loaded, name))
+				continue;
+			if (!search(p, o, name, &found)) {
+				r = error("%s: library not found (needed by %s)",
+					  name, o->path);
+				break;
+			}
+			why = xasprintf("lib %s (needed by %s)", found,
+					path_basename(o->path));
+			r = add_elf(p->d, found, why, &phys, &host, &info);
+			free(why);
+			if (!r) {
+				struct obj *lib;
+
+				lib = proc_add(p, found, host, info, o,
+					       path_dirname(found));
+				hmap_put(&p->loaded, name, lib);
+				free(phys);
+				free(host);
+			}
+			free(found);
+		}
+	}
+	return r;
+}
+
+static int add_program(struct elfdeps *d, const char *path, const char *why,
+		       int depth);
+
+/* "#!/usr/bin/env python3 -u": the interpreter, and through env the
+ * program it runs. */
+static int add_script(struct elfdeps *d, const char *path, const char *line,
+		      int depth)
+{
+	char *copy = xstrdup(line), *interp, *arg, *why, *save = NULL;
+	int r;
+
+	interp = strtok_r(copy, " \t", &save);
+	if (!interp || interp[0] != '/') {
+		r = error("%s: #! interpreter '%s' is not an absolute path",
+			  path, interp ? interp : "");
+		goto out;
+	}
+	why = xasprintf("bin %s (interpreter of %s)", interp,
+			path_basename(path));
+	r = add_program(d, interp, why, depth + 1);
+	free(why);
+	if (r || strcmp(path_basename(interp), "env"))
+		goto out;
+	/* env [-S] [-i] [NAME=VALUE]... PROGRAM */
+	while ((arg = strtok_r(NULL, " \t", &save)) &&
+	       (arg[0] == '-' || strchr(arg, '=')))
+		;
+	if (arg) {
+		char *prog = elfdeps_which(d, arg);
+
+		if (!prog) {
+			r = -ENOENT;
+			goto out;
+		}
+		why = xasprintf("bin %s (run by env in %s)", prog,
+				path_basename(path));
+		r = add_program(d, prog, why, depth + 1);
+		free(why);
+		free(prog);
+	}
+out:
+	free(copy);
+	return r;
+}
+
+static int add_program(struct elfdeps *d, const char *path, const char *why,
+		       int depth)
+{
+	struct proc p = { .d = d };
+	struct elf_info *info;
+	char *phys = NULL, *host = NULL;
+	char head[SHEBANG_MAX + 1];
+	ssize_t n;
+	int fd, r;
+
+	if (depth > MAX_SCRIPT_DEPTH)
+		return error("%s: #! interpreters nested deeper than %d", path,
+			     MAX_SCRIPT_DEPTH);
+	r = manifest_add_host(d->m, path, why, &phys);
+	if (r)
+		return r;
+	host = manifest_host_path(d->m, phys);
+	fd = open(host, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		r = error_errno(errno, "%s", path);
+		goto out;
+	}
+	n = pread(fd, head, SHEBANG_MAX, 0);
+	close(fd);
+	if (n < 0) {
+		r = error_errno(errno, "%s", path);
+		goto out;
+	}
+	head[n] = '\0';
+	if (n >= 2 && head[0] == '#' && head[1] == '!') {
+		char *nl = strchr(head, '\n');
+
+		if (nl)
+			*nl = '\0';
+		r = add_script(d, path, head + 2 + strspn(head + 2, " \t"), depth);
+		goto out;
+	}
+	r = cached_read(d, host, &info);
+	if (r == -ENOEXEC) {
+		r = error("%s: not an ELF executable or #! script", path);
+		goto out;
+	}
+	if (r)
+		goto out;
+	p.main = info;
+	p.triplet = multiarch(d, info);
+	/* glibc's DL_DST_LIB: Debian builds it as lib/<triplet>. */
+	p.libdst = p.triplet ? xasprintf("lib/%s", p.triplet)
+		   : xstrdup(info->elfclass == ELFCLASS64 ? "lib64" : "lib");
+	proc_add(&p, path, host, info, NULL, path_dirname(phys));
+	if (info->interp) {
+		char *iphys, *ihost, *iwhy;
+		struct elf_info *iinfo;
+
+		iwhy = xasprintf("interp %s (of %s)", info->interp,
+				 path_basename(path));
+		r = add_elf(d, info->interp, iwhy, &iphys, &ihost, &iinfo);
+		free(iwhy);
+		if (r)
+			goto out;
+		/* The loader is loaded: its SONAME satisfies DT_NEEDED. */
+		proc_add(&p, info->interp, ihost, iinfo, NULL,
+			 path_dirname(info->interp));
+		hmap_put(&p.loaded, path_basename(info->interp), p.v[p.n - 1]);
+		free(iphys);
+		free(ihost);
+	}
+	r = resolve_needed(&p);
+out:
+	proc_free(&p);
+	free(phys);
+	free(host);
+	return r;
+}
+
+char *elfdeps_which(struct elfdeps *d, const char *name)
+{
+	const char *env = getenv("PATH");
+	char *list, *save = NULL, *found = NULL;
+
+	if (strchr(name, '/')) {
+		const char *root = d->m->sysroot;
+		char cwd[PATH_MAX], *path;
+		size_t n = strlen(root);
+
+		if (name[0] == '/' || !getcwd(cwd, sizeof(cwd)))
+			path = path_normalize(xstrdup(name));
+		else
+			path = path_normalize(path_join(cwd, name));
+		/* A host path under the sysroot names the file inside it. */
+		if (n && !strncmp(path, root, n) && path[n] == '/')
+			memmove(path, path + n, strlen(path + n) + 1);
+		return path;
+	}
+	if (*d->m->sysroot || !env || !*env)
+		env = DEFAULT_PATH;
+	list = xstrdup(env);
+	for (char *dir = strtok_r(list, ":", &save); dir && !found;
+	     dir = strtok_r(NULL, ":", &save)) {
+		char *path, *host;
+		struct stat st;
+
+		if (dir[0] != '/')
+			continue;
+		path = path_join(dir, name);
+		host = manifest_host_path(d->m, path);
+		if (!stat(host, &st) && S_ISREG(st.st_mode) && (st.st_mode & 0111))
+			found = path;
+		else
+			free(path);
+		free(host);
+	}
+	free(list);
+	if (!found)
+		error("%s: program not found in PATH", name);
+	return found;
+}
+
+int elfdeps_add_program(struct elfdeps *d, const char *name, const char *why)
+{
+	char *path = elfdeps_which(d, name);
+	char *line;
+	int r;
+
+	if (!path)
+		return -ENOENT;
+	line = why ? xstrdup(why) : xasprintf("bin %s", path);
+	r = add_program(d, path, line, 0);
+	free(line);
+	free(path);
+	return r;
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TINYRD_ELFDEPS_H
+#define TINYRD_ELFDEPS_H
+
+#include "manifest.h"
+
+/*
+ * Run-time dependencies of programs, found the way glibc's ld.so finds them
+ * but without running anything: PT_INTERP, DT_NEEDED breadth first, DT_RPATH
+ * (inherited up the loader chain, ignored when DT_RUNPATH is present),
+ * DT_RUNPATH, ld.so.conf, the system directories (Debian multiarch first),
+ * $ORIGIN/$LIB/$PLATFORM, and candidates of the wrong class or machine
+ * skipped. Everything happens inside the manifest's sysroot, so a binary of
+ * another architecture resolves against its own libraries.
+ *
+ * Not modelled: LD_LIBRARY_PATH and LD_PRELOAD (the guest's environment is
+ * not the host's), and glibc-hwcaps subdirectories (the guest CPU is not
+ * the host's); dlopen()ed libraries cannot be seen in the file at all.
+ */
+
+struct elf_info {
+	unsigned char elfclass;	/* ELFCLASS32 or ELFCLASS64 */
+	unsigned char data;	/* ELFDATA2LSB or ELFDATA2MSB */
+	unsigned machine;	/* EM_* */
+	char *interp;		/* PT_INTERP, or NULL */
+	char *soname;		/* DT_SONAME, or NULL */
+	char *rpath;		/* DT_RPATH, or NULL */
+	char *runpath;		/* DT_RUNPATH, or NULL */
+	struct strv needed;	/* DT_NEEDED in file order */
+};
+
+/* Read an ELF file's loader information with libelf. Returns -ENOEXEC for a
+ * file that is not ELF (nothing logged); any other failure is logged with
+ * the path, "truncated or corrupt ELF file" for a broken one. */
+int elfdeps_read(const char *path, struct elf_info *info);
+void elfdeps_info_free(struct elf_info *info);
+
+struct elfdeps {
+	struct manifest *m;
+	struct hmap cache;	/* host path -> struct elf_info * */
+	struct strv confdirs;	/* from /etc/ld.so.conf in the sysroot */
+	bool conf_loaded;
+};
+
+void elfdeps_init(struct elfdeps *d, struct manifest *m);
+void elfdeps_free(struct elfdeps *d);
+
+/* Find a program: a path (relative to the working directory) or a name
+ * looked up in PATH ($PATH on the host, the standard PATH in a sysroot).
+ * Returns the image path, or NULL after logging an error. */
+char *elfdeps_which(struct elfdeps *d, const char *name);
+
+/* Add a program with everything it needs at run time: its interpreter
+ * (ELF PT_INTERP or a #! line, followed through /usr/bin/env), libraries
+ * and the symlinks leading to each. why is the -v line for the program
+ * itself ("bin /usr/bin/strace" when NULL). */
+int elfdeps_add_program(struct elfdeps *d, const char *name, const char *why);
+
+#endif

@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tinyrd inspect: the segments of an initrd (an uncompressed early cpio, a
+ * compressed main archive, appended per-run segments), their entries, and
+ * the init configuration they add up to (later segments win, as when the
+ * kernel unpacks them).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "build.h"
+#include "compress.h"
+#include "cpio.h"
+#include "../common/abi.h"
+
+struct inspect {
+	bool list;
+	bool have_init;
+	char init_kind[64];
+	struct buf conf[3];	/* modules, argv, env */
+	bool have_conf[3];
+};
+
+static const char *const conf_paths[3] = {
+	TINYRD_CONF_MODULES, TINYRD_CONF_ARGV, TINYRD_CONF_ENV,
+};
+
+static void mode_string(unsigned mode, char out[11])
+{
+	static const char rwx[] = "rwxrwxrwx";
+	char t = '?';
+
+	if (S_ISREG(mode)) t = '-';
+	else if (S_ISDIR(mode)) t = 'd';
+	else if (S_ISLNK(mode)) t = 'l';
+	else if (S_ISCHR(mode)) t = 'c';
+	else if (S_ISBLK(mode)) t = 'b';
+	else if (S_ISFIFO(mode)) t = 'p';
+	else if (S_ISSOCK(mode)) t = 's';
+	out[0] = t;
+	for (int i = 0; i < 9; i++)
+		out[1 + i] = mode & (0400u >> i) ? rwx[i] : '-';
+	if (mode & S_ISUID) out[3] = out[3] == 'x' ? 's' : 'S';
+	if (mode & S_ISGID) out[6] = out[6] == 'x' ? 's' : 'S';
+	if (mode & S_ISVTX) out[9] = out[9] == 'x' ? 't' : 'T';
+	out[10] = '\0';
+}
+
+static const char *strip_slash(const char *p)
+{
+	while (*p == '/')
+		p++;
+	while (p[0] == '.' && p[1] == '/')
+		p += 2;
+	return p;
+}
+
+static int on_item(void *ctx, const struct cpio_item *it)
+{
+	struct inspect *s = ctx;
+	const char *path = strip_slash(it->path);
+	char mode[11];
+
+	if (s->list) {
+		mode_string(it->mode, mode);
+		if (S_ISCHR(it->mode) || S_ISBLK(it->mode))
+			printf("%s %u/%u %5u,%4u /%s\n", mode, it->uid, it->gid,
+			       it->rdevmajor, it->rdevminor, path);
+		else
+			printf("%s %u/%u %10llu /%s%s%s\n", mode, it->uid,
+			       it->gid, it->size, path,
+			       it->symlink ? " -> " : "",
+			       it->symlink ? it->symlink : "");
+	}
+	if (!strcmp(path, "init")) {
+		s->have_init = true;
+		if (S_ISLNK(it->mode))
+			snprintf(s->init_kind, sizeof(s->init_kind), "symlink");
+		else if (it->datalen >= 4 && !memcmp(it->data, "\177ELF", 4))
+			snprintf(s->init_kind, sizeof(s->init_kind), "ELF");
+		else if (it->datalen >= 2 && !memcmp(it->data, "#!", 2))
+			snprintf(s->init_kind, sizeof(s->init_kind), "script");
+		else
+			snprintf(s->init_kind, sizeof(s->init_kind), "file");
+	}
+	for (int i = 0; i < 3; i++) {
+		if (strcmp(path, conf_paths[i] + 1))
+			continue;
+		buf_reset(&s->conf[i]);
+		if (it->data)
+			buf_add(&s->conf[i], it->data, it->datalen);
+		s->have_conf[i] = true;
+	}
+	return 0;
+}
+
+/* Quote one argument for display, as a shell would need it. */
+static void show_arg(const char *a)
+{
+	if (*a && !a[strcspn(a, " \t\n'\"\\$`*?[]#~=%|&;<>(){}!")]) {
+		fputs(a, stdout);
+		return;
+	}
+	putchar('\'');
+	for (; *a; a++) {
+		if (*a == '\'')
+			fputs("'\\''", stdout);
+		else
+			putchar(*a);
+	}
+	putchar('\'');
+}
+
+static void show_config(struct inspect *s)
+{
+	printf("init: %s\n", s->have_init ? s->init_kind : "none (the kernel "
+	       "tries /sbin/init, /etc/init, /bin/init, /bin/sh)");
+	if (s->have_conf[0]) {
+		char *save = NULL;
+
+		printf("modules (load order):\n");
+		for (char *l = strtok_r(s->conf[0].p, "\n", &save); l;
+		     l = strtok_r(NULL, "\n", &save))
+			printf("  %s\n", l);
+	}
+	for (int i = 1; i < 3; i++) {
+		const char *p = s->conf[i].p, *end = p + s->conf[i].len;
+
+		if (!s->have_conf[i])
+			continue;
+		printf("%s:", i == 1 ? "command" : "environment");
+		for (; p < end; p += strlen(p) + 1) {
+			putchar(' ');
+			show_arg(p);
+		}
+		putchar('\n');
+	}
+}
+
+static int inspect_file(const char *name, struct inspect *s)
+{
+	struct buf img = { 0 };
+	size_t off = 0;
+	int seg = 0, r;
+
+	r = read_file(name, &img);
+	if (r) {
+		buf_free(&img);
+		return error_errno(r, "%s", name);
+	}
+	while (off < img.len) {
+		const char *p = img.p + off;
+		enum compression c;
+		struct cpio_stats st;
+		size_t n;
+
+		/* The kernel skips zero padding between segments. */
+		if (!*p) {
+			off++;
+			continue;
+		}
+		c = compress_detect(p, img.len - off);
+		if (c == COMP_UNKNOWN) {
+			if (!seg) {
+				r = error("%s: not a cpio initrd (no cpio or "
+					  "compressed data at its start)", name);
+				break;
+			}
+			warn("%s: %zu bytes of unrecognised data at offset %zu "
+			     "ignored", name, img.len - off, off);
+			break;
+		}
+		n = c == COMP_NONE ? cpio_newc_length(p, img.len - off)
+				   : img.len - off;
+		if (!n) {
+			r = error("%s: corrupt or truncated cpio archive at "
+				  "offset %zu", name, off);
+			break;
+		}
+		seg++;
+		if (s->list)
+			printf("# segment %d at offset %zu: %s\n", seg, off,
+			       compress_name(c));
+		r = cpio_read(p, n, on_item, s, name, &st);
+		if (r)
+			break;
+		if (!st.entries) {
+			r = error("%s: not a cpio initrd (%s data holds no cpio "
+				  "archive)", name, compress_name(c));
+			break;
+		}
+		if (s->list)
+			printf("# %lu entries, %llu bytes uncompressed, %zu "
+			       "bytes stored\n", st.entries, st.bytes, n);
+		off += n;
+	}
+	if (!r && !seg)
+		r = error("%s: not a cpio initrd (empty)", name);
+	buf_free(&img);
+	return r;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: tinyrd inspect [options] IMAGE\n"
+		"\nList an initrd's segments and entries and show how its init is\n"
+		"configured (modules in load order, the command).\n\n"
+		"  -c, --config   show the configuration only, not the entries\n"
+		"  -h, --help     this help\n");
+}
+
+int cmd_inspect(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "config", no_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct inspect s = { .list = true };
+	int opt, r;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "ch", lo, NULL)) != -1) {
+		if (opt == 'c') {
+			s.list = false;
+		} else if (opt == 'h') {
+			usage(stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "Try 'tinyrd inspect --help'.\n");
+			return 2;
+		}
+	}
+	if (optind + 1 != argc) {
+		error("inspect takes exactly one IMAGE");
+		fprintf(stderr, "Try 'tinyrd inspect --help'.\n");
+		return 2;
+	}
+	r = inspect_file(argv[optind], &s);
+	if (!r)
+		show_config(&s);
+	for (int i = 0; i < 3; i++)
+		buf_free(&s.conf[i]);
+	if (!r && fflush(stdout) == EOF)
+		r = error_errno(errno, "stdout");
+	return r ? 1 : 0;
+}

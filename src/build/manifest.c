@@ -1,0 +1,816 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The manifest: one entry per image path, with the merge rules that make
+ * resolvers order-independent (see manifest.h), and the host walker that
+ * reproduces symlink chains instead of flattening them.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "manifest.h"
+
+#define MAX_SYMLINK_HOPS 40	/* as the kernel's MAXSYMLINKS */
+#define MAX_COPY_DEPTH 256
+
+static const char *const type_name[] = {
+	[ENTRY_FILE] = "file", [ENTRY_DIR] = "dir", [ENTRY_SLINK] = "slink",
+	[ENTRY_NOD] = "nod", [ENTRY_PIPE] = "pipe", [ENTRY_SOCK] = "sock",
+};
+
+void manifest_init(struct manifest *m, const char *sysroot)
+{
+	size_t n;
+
+	memset(m, 0, sizeof(*m));
+	sysroot = sysroot ? sysroot : "";
+	n = strlen(sysroot);
+	while (n && sysroot[n - 1] == '/')
+		n--;
+	m->sysroot = xstrndup(sysroot, n);
+}
+
+static void entry_clear(struct entry *e)
+{
+	free(e->source);
+	free(e->data);
+	free(e->target);
+	e->source = e->data = e->target = NULL;
+}
+
+static void entry_free(struct entry *e)
+{
+	if (!e)
+		return;
+	entry_clear(e);
+	free(e->path);
+	free(e);
+}
+
+void manifest_free(struct manifest *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		entry_free(m->v[i]);
+	free(m->v);
+	hmap_free(&m->index);
+	free(m->sysroot);
+	memset(m, 0, sizeof(*m));
+}
+
+struct entry *manifest_get(const struct manifest *m, const char *path)
+{
+	char *p = path_normalize(xstrdup(path));
+	struct entry *e = hmap_get(&m->index, p);
+
+	free(p);
+	return e;
+}
+
+char *manifest_host_path(const struct manifest *m, const char *path)
+{
+	return xasprintf("%s%s%s", m->sysroot, path[0] == '/' ? "" : "/", path);
+}
+
+static struct entry *entry_new(const char *path, enum entry_type type,
+			       unsigned mode, unsigned uid, unsigned gid)
+{
+	struct entry *e = xcalloc(1, sizeof(*e));
+
+	e->path = path_normalize(xstrdup(path));
+	e->type = type;
+	e->mode = mode & 07777;
+	e->uid = uid;
+	e->gid = gid;
+	return e;
+}
+
+static bool same_bytes(const struct entry *a, const struct entry *b)
+{
+	if (!!a->source != !!b->source)
+		return false;
+	if (a->source)
+		return !strcmp(a->source, b->source);
+	return a->size == b->size && !memcmp(a->data, b->data, a->size);
+}
+
+static bool entries_equal(const struct entry *a, const struct entry *b)
+{
+	if (a->type != b->type || a->mode != b->mode || a->uid != b->uid ||
+	    a->gid != b->gid)
+		return false;
+	switch (a->type) {
+	case ENTRY_FILE:
+		return same_bytes(a, b);
+	case ENTRY_SLINK:
+		return !strcmp(a->target, b->target);
+	case ENTRY_NOD:
+		return a->devtype == b->devtype && a->major == b->major &&
+		       a->minor == b->minor;
+	default:
+		return true;
+	}
+}
+
+static void index_put(struct manifest *m, struct entry *e)
+{
+	hmap_put(&m->index, e->path, e);
+}
+
+static void append(struct manifest *m, struct entry *e)
+{
+	if (m->n == m->alloc) {
+		m->alloc = m->alloc ? m->alloc * 2 : 256;
+		m->v = xrealloc(m->v, m->alloc * sizeof(*m->v));
+	}
+	m->v[m->n++] = e;
+	index_put(m, e);
+}
+
+/* Create the missing parents of path as implicit directories. A parent that
+ * is a symlink is fine (finalize resolves through it); one that is a file
+ * is a conflict. */
+static int add_parents(struct manifest *m, const char *path)
+{
+	char *p = xstrdup(path);
+	char *slash;
+	int r = 0;
+
+	while ((slash = strrchr(p, '/')) && slash != p) {
+		struct entry *e;
+
+		*slash = '\0';
+		e = hmap_get(&m->index, p);
+		if (e) {
+			if (e->type != ENTRY_DIR && e->type != ENTRY_SLINK)
+				r = error("%s: parent %s is a %s, not a directory",
+					  path, p, type_name[e->type]);
+			break;
+		}
+	}
+	if (r)
+		goto out;
+	/* Now create from the top down, so every parent exists first. */
+	free(p);
+	p = xstrdup(path);
+	for (slash = strchr(p + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		if (!hmap_get(&m->index, p)) {
+			struct entry *d = entry_new(p, ENTRY_DIR, 0755, 0, 0);
+
+			d->implicit = true;
+			d->seq = ++m->seq;
+			append(m, d);
+		}
+		*slash = '/';
+	}
+out:
+	free(p);
+	return r;
+}
+
+/* Takes ownership of e. */
+static int add_entry(struct manifest *m, struct entry *e, const char *why)
+{
+	struct entry *old;
+	int r;
+
+	if (!strcmp(e->path, "/")) {
+		/* The root exists in every image; its mode is the kernel's. */
+		entry_free(e);
+		return 0;
+	}
+	r = add_parents(m, e->path);
+	if (r) {
+		entry_free(e);
+		return r;
+	}
+	e->seq = ++m->seq;
+	old = hmap_get(&m->index, e->path);
+	if (!old) {
+		if (why)
+			verbose("%s", why);
+		append(m, e);
+		return 0;
+	}
+	if (entries_equal(old, e) || (e->type == ENTRY_DIR && e->implicit)) {
+		if (old->type == ENTRY_DIR && !e->implicit)
+			old->implicit = false;
+		entry_free(e);
+		return 0;
+	}
+	if (why)
+		verbose("%s", why);
+	debug("%s: %s replaces %s", e->path, type_name[e->type],
+	      type_name[old->type]);
+	/* Later wins: move the new contents into the old slot. */
+	entry_clear(old);
+	free(e->path);
+	e->path = old->path;
+	*old = *e;
+	free(e);
+	return 0;
+}
+
+int manifest_add_dir(struct manifest *m, const char *path, unsigned mode,
+		     unsigned uid, unsigned gid, const char *why)
+{
+	return add_entry(m, entry_new(path, ENTRY_DIR, mode, uid, gid), why);
+}
+
+static void set_decompress(struct entry *e)
+{
+	static const char *const sfx[] = { ".gz", ".xz", ".zst" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(sfx); i++)
+		if (str_ends(e->source, sfx[i]) && !str_ends(e->path, sfx[i]))
+			e->decompress = true;
+}
+
+int manifest_add_file(struct manifest *m, const char *path, const char *source,
+		      unsigned mode, unsigned uid, unsigned gid, const char *why)
+{
+	struct entry *e;
+	struct stat st;
+
+	if (stat(source, &st) < 0)
+		return error_errno(errno, "%s", source);
+	if (!S_ISREG(st.st_mode))
+		return error("%s: not a regular file", source);
+	e = entry_new(path, ENTRY_FILE, mode, uid, gid);
+	e->source = xstrdup(source);
+	e->size = (size_t)st.st_size;
+	e->src_dev = st.st_dev;
+	e->src_ino = st.st_ino;
+	set_decompress(e);
+	return add_entry(m, e, why);
+}
+
+int manifest_add_data(struct manifest *m, const char *path, const void *data,
+		      size_t size, unsigned mode, unsigned uid, unsigned gid,
+		      const char *why)
+{
+	struct entry *e = entry_new(path, ENTRY_FILE, mode, uid, gid);
+
+	e->data = xmalloc(size + 1);
+	memcpy(e->data, data, size);
+	e->data[size] = '\0';
+	e->size = size;
+	return add_entry(m, e, why);
+}
+
+int manifest_add_slink(struct manifest *m, const char *path, const char *target,
+		       unsigned mode, unsigned uid, unsigned gid, const char *why)
+{
+	struct entry *e;
+
+	if (!*target)
+		return error("%s: empty symlink target", path);
+	e = entry_new(path, ENTRY_SLINK, mode, uid, gid);
+	e->target = xstrdup(target);
+	return add_entry(m, e, why);
+}
+
+int manifest_add_nod(struct manifest *m, const char *path, unsigned mode,
+		     unsigned uid, unsigned gid, char devtype, unsigned major,
+		     unsigned minor, const char *why)
+{
+	struct entry *e;
+
+	if (devtype != 'b' && devtype != 'c')
+		return error("%s: device type must be b or c, not '%c'", path,
+			     devtype);
+	e = entry_new(path, ENTRY_NOD, mode, uid, gid);
+	e->devtype = devtype;
+	e->major = major;
+	e->minor = minor;
+	return add_entry(m, e, why);
+}
+
+int manifest_add_special(struct manifest *m, enum entry_type type,
+			 const char *path, unsigned mode, unsigned uid,
+			 unsigned gid, const char *why)
+{
+	return add_entry(m, entry_new(path, type, mode, uid, gid), why);
+}
+
+/* Push the components of path onto a stack so that the first pops first. */
+static void push_components(struct strv *todo, const char *path)
+{
+	const char *end = path + strlen(path);
+
+	while (end > path) {
+		const char *s = end;
+
+		while (s > path && s[-1] != '/')
+			s--;
+		if (s < end)
+			strv_push_owned(todo, xstrndup(s, (size_t)(end - s)));
+		end = s;
+		while (end > path && end[-1] == '/')
+			end--;
+	}
+}
+
+static char *pop(struct strv *todo)
+{
+	char *c = todo->v[--todo->n];
+
+	todo->v[todo->n] = NULL;
+	return c;
+}
+
+static void drop_last(struct buf *cur)
+{
+	while (cur->len && cur->p[cur->len - 1] != '/')
+		cur->len--;
+	if (cur->len)
+		cur->len--;
+	cur->p[cur->len] = '\0';
+}
+
+/* The walk, under an explicit root ("" is the host). */
+static int walk(struct manifest *m, const char *root, const char *path,
+		char **canon, struct stat *st)
+{
+	struct strv todo = { 0 };
+	struct buf cur = { 0 };
+	int hops = 0, r = 0;
+	bool have = false;
+
+	buf_reserve(&cur, 0);
+	push_components(&todo, path);
+	while (todo.n) {
+		char *c = pop(&todo);
+		size_t save = cur.len;
+		char *host;
+
+		if (!strcmp(c, ".")) {
+			free(c);
+			continue;
+		}
+		if (!strcmp(c, "..")) {
+			drop_last(&cur);
+			have = false;
+			free(c);
+			continue;
+		}
+		buf_addc(&cur, '/');
+		buf_adds(&cur, c);
+		free(c);
+		host = xasprintf("%s%s", root, cur.p);
+		if (lstat(host, st) < 0) {
+			r = -errno;
+			free(host);
+			goto out;
+		}
+		have = true;
+		if (S_ISLNK(st->st_mode)) {
+			char target[PATH_MAX];
+			ssize_t n = readlink(host, target, sizeof(target) - 1);
+
+			free(host);
+			if (n <= 0 || ++hops > MAX_SYMLINK_HOPS) {
+				r = n < 0 ? -errno : -ELOOP;
+				goto out;
+			}
+			target[n] = '\0';
+			r = manifest_add_slink(m, cur.p, target, 0777, 0, 0, NULL);
+			if (r)
+				goto out;
+			cur.len = target[0] == '/' ? 0 : save;
+			cur.p[cur.len] = '\0';
+			push_components(&todo, target);
+			have = false;
+			continue;
+		}
+		free(host);
+		if (todo.n && !S_ISDIR(st->st_mode)) {
+			r = -ENOTDIR;
+			goto out;
+		}
+	}
+	if (!have) {
+		char *host = xasprintf("%s%s", root, cur.len ? cur.p : "/");
+
+		if (lstat(host, st) < 0)
+			r = -errno;
+		free(host);
+		if (r)
+			goto out;
+	}
+	*canon = cur.len ? buf_detach(&cur, NULL) : xstrdup("/");
+out:
+	strv_free(&todo);
+	buf_free(&cur);
+	return r;
+}
+
+int manifest_walk_host(struct manifest *m, const char *path, char **canon,
+		       struct stat *st)
+{
+	return walk(m, m->sysroot, path, canon, st);
+}
+
+/* Add one object found at host path "host" as image path "path". */
+static int add_object(struct manifest *m, const char *host, const char *path,
+		      const struct stat *st, const char *why)
+{
+	unsigned mode = st->st_mode & 07777;
+
+	switch (st->st_mode & S_IFMT) {
+	case S_IFREG:
+		return manifest_add_file(m, path, host, mode, 0, 0, why);
+	case S_IFDIR:
+		return manifest_add_dir(m, path, mode, 0, 0, why);
+	case S_IFCHR:
+	case S_IFBLK:
+		return manifest_add_nod(m, path, mode, 0, 0,
+					S_ISCHR(st->st_mode) ? 'c' : 'b',
+					major(st->st_rdev), minor(st->st_rdev),
+					why);
+	case S_IFIFO:
+		return manifest_add_special(m, ENTRY_PIPE, path, mode, 0, 0, why);
+	case S_IFSOCK:
+		return manifest_add_special(m, ENTRY_SOCK, path, mode, 0, 0, why);
+	default:
+		return error("%s: unsupported file type", host);
+	}
+}
+
+int manifest_add_host(struct manifest *m, const char *path, const char *why,
+		      char **canon)
+{
+	char *phys = NULL, *host;
+	struct stat st;
+	int r = manifest_walk_host(m, path, &phys, &st);
+
+	if (r)
+		return error_errno(r, "%s", path);
+	host = manifest_host_path(m, phys);
+	r = add_object(m, host, phys, &st, why);
+	free(host);
+	if (!r && canon)
+		*canon = phys;
+	else
+		free(phys);
+	return r;
+}
+
+static int copy_tree(struct manifest *m, const char *host, const char *path,
+		     const struct stat *st, const char *why, int depth)
+{
+	struct dirent *d;
+	DIR *dir;
+	int r;
+
+	if (S_ISLNK(st->st_mode)) {
+		char target[PATH_MAX];
+		ssize_t n = readlink(host, target, sizeof(target) - 1);
+
+		if (n < 0)
+			return error_errno(errno, "%s", host);
+		target[n] = '\0';
+		return manifest_add_slink(m, path, target, 0777, 0, 0, NULL);
+	}
+	r = add_object(m, host, path, st, depth ? NULL : why);
+	if (r || !S_ISDIR(st->st_mode))
+		return r;
+	if (depth >= MAX_COPY_DEPTH)
+		return error("%s: directory tree deeper than %d levels", host,
+			     MAX_COPY_DEPTH);
+	dir = opendir(host);
+	if (!dir)
+		return error_errno(errno, "%s", host);
+	while (!r && (errno = 0, d = readdir(dir))) {
+		char *h, *p;
+		struct stat sub;
+
+		if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
+			continue;
+		h = path_join(host, d->d_name);
+		p = path_join(path, d->d_name);
+		if (lstat(h, &sub) < 0)
+			r = error_errno(errno, "%s", h);
+		else
+			r = copy_tree(m, h, p, &sub, why, depth + 1);
+		free(h);
+		free(p);
+	}
+	if (!r && errno)
+		r = error_errno(errno, "%s", host);
+	closedir(dir);
+	return r;
+}
+
+int manifest_copy(struct manifest *m, const char *src, const char *dest,
+		  const char *why)
+{
+	struct stat st;
+	char *phys = NULL, *path;
+	int r;
+
+	if (!dest && src[0] == '/') {
+		/* Same path: reproduce the symlinks leading to it. */
+		r = walk(m, "", src, &phys, &st);
+		if (r)
+			return error_errno(r, "%s", src);
+		r = copy_tree(m, phys, phys, &st, why, 0);
+		free(phys);
+		return r;
+	}
+	if (stat(src, &st) < 0)
+		return error_errno(errno, "%s", src);
+	path = path_normalize(xstrdup(dest ? dest : src));
+	r = copy_tree(m, src, path, &st, why, 0);
+	free(path);
+	return r;
+}
+
+/* Resolve a path through the image's own symlinks, every component. */
+static char *resolve_in_image(struct manifest *m, const char *path)
+{
+	struct strv todo = { 0 };
+	struct buf cur = { 0 };
+	int hops = 0;
+
+	buf_reserve(&cur, 0);
+	push_components(&todo, path);
+	while (todo.n) {
+		char *c = pop(&todo);
+		size_t save = cur.len;
+		struct entry *e;
+
+		if (!strcmp(c, ".") || !strcmp(c, "..")) {
+			if (c[1])
+				drop_last(&cur);
+			free(c);
+			continue;
+		}
+		buf_addc(&cur, '/');
+		buf_adds(&cur, c);
+		free(c);
+		e = hmap_get(&m->index, cur.p);
+		if (!e || e->type != ENTRY_SLINK)
+			continue;
+		if (++hops > MAX_SYMLINK_HOPS) {
+			strv_free(&todo);
+			buf_free(&cur);
+			return NULL;
+		}
+		cur.len = e->target[0] == '/' ? 0 : save;
+		cur.p[cur.len] = '\0';
+		push_components(&todo, e->target);
+	}
+	strv_free(&todo);
+	if (!cur.len) {
+		buf_free(&cur);
+		return xstrdup("/");
+	}
+	return buf_detach(&cur, NULL);
+}
+
+/* Move e to canon, merging with what is there. */
+static int move_entry(struct manifest *m, struct entry *e, char *canon)
+{
+	struct entry *old = hmap_get(&m->index, canon);
+	int r;
+
+	debug("%s: placed at %s (through an image symlink)", e->path, canon);
+	if (hmap_get(&m->index, e->path) == e)
+		hmap_put(&m->index, e->path, NULL);
+	free(e->path);
+	e->path = canon;
+	if (old) {
+		struct entry *keep = e, *lose = old;
+
+		if (old->type == ENTRY_DIR && e->type == ENTRY_DIR) {
+			if (e->implicit || (!old->implicit && old->seq > e->seq)) {
+				keep = old;
+				lose = e;
+			}
+		} else if (entries_equal(old, e) || old->seq > e->seq) {
+			keep = old;
+			lose = e;
+		}
+		lose->dead = true;
+		index_put(m, keep);
+		if (keep == old)
+			return 0;
+	}
+	index_put(m, e);
+	r = add_parents(m, e->path);
+	return r;
+}
+
+static int depth_cmp(const void *a, const void *b)
+{
+	const struct entry *x = *(struct entry *const *)a;
+	const struct entry *y = *(struct entry *const *)b;
+	size_t dx = 0, dy = 0;
+
+	for (const char *p = x->path; *p; p++)
+		dx += *p == '/';
+	for (const char *p = y->path; *p; p++)
+		dy += *p == '/';
+	if (dx != dy)
+		return dx < dy ? -1 : 1;
+	return strcmp(x->path, y->path);
+}
+
+static int path_cmp(const void *a, const void *b)
+{
+	const struct entry *x = *(struct entry *const *)a;
+	const struct entry *y = *(struct entry *const *)b;
+
+	return strcmp(x->path, y->path);
+}
+
+static void compact(struct manifest *m)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < m->n; i++) {
+		if (m->v[i]->dead)
+			entry_free(m->v[i]);
+		else
+			m->v[o++] = m->v[i];
+	}
+	m->n = o;
+}
+
+static int canonicalize(struct manifest *m)
+{
+	for (int pass = 0; pass < 16; pass++) {
+		bool changed = false;
+
+		qsort(m->v, m->n, sizeof(*m->v), depth_cmp);
+		/* m->n may grow as parents are created; new ones are canonical. */
+		for (size_t i = 0, n = m->n; i < n; i++) {
+			struct entry *e = m->v[i];
+			char *dir, *canon, *full;
+			int r;
+
+			if (e->dead)
+				continue;
+			dir = path_dirname(e->path);
+			canon = resolve_in_image(m, dir);
+			free(dir);
+			if (!canon)
+				return error("%s: symlink loop in the image",
+					     e->path);
+			full = path_join(canon, path_basename(e->path));
+			free(canon);
+			if (!strcmp(full, e->path)) {
+				free(full);
+				continue;
+			}
+			changed = true;
+			r = move_entry(m, e, full);
+			if (r)
+				return r;
+		}
+		compact(m);
+		if (!changed)
+			return 0;
+	}
+	return error("image symlinks do not settle after 16 passes");
+}
+
+static void link_groups(struct manifest *m)
+{
+	struct hmap groups = { 0 };
+	unsigned long ino = 0;
+
+	for (size_t i = 0; i < m->n; i++) {
+		struct entry *e = m->v[i], *head;
+		char *key;
+
+		e->nlink = e->type == ENTRY_DIR ? 2 : 1;
+		e->link_head = e;
+		e->link_next = NULL;
+		if (e->type != ENTRY_FILE || !e->source) {
+			e->ino = ++ino;
+			continue;
+		}
+		key = xasprintf("%lx:%lx:%o:%u:%u:%d",
+				(unsigned long)e->src_dev,
+				(unsigned long)e->src_ino, e->mode, e->uid,
+				e->gid, e->decompress);
+		head = hmap_get(&groups, key);
+		if (head) {
+			struct entry *last = head;
+
+			while (last->link_next)
+				last = last->link_next;
+			last->link_next = e;
+			e->link_head = head;
+			e->ino = head->ino;
+			head->nlink++;
+		} else {
+			e->ino = ++ino;
+			hmap_put(&groups, key, e);
+		}
+		free(key);
+	}
+	for (size_t i = 0; i < m->n; i++)
+		m->v[i]->nlink = m->v[i]->link_head->nlink;
+	hmap_free(&groups);
+}
+
+int manifest_finalize(struct manifest *m)
+{
+	int r = canonicalize(m);
+
+	if (r)
+		return r;
+	for (size_t i = 0; i < m->n; i++) {
+		struct entry *e = m->v[i], *p;
+		char *dir = path_dirname(e->path);
+
+		p = strcmp(dir, "/") ? hmap_get(&m->index, dir) : NULL;
+		if (p && p->type != ENTRY_DIR)
+			r = error("%s: parent %s is a %s, not a directory",
+				  e->path, dir, type_name[p->type]);
+		free(dir);
+		if (r)
+			return r;
+	}
+	qsort(m->v, m->n, sizeof(*m->v), path_cmp);
+	link_groups(m);
+	m->finalized = true;
+	return 0;
+}
+
+void manifest_escape(struct buf *out, const char *data, size_t size,
+		     bool field)
+{
+	for (size_t i = 0; i < size; i++) {
+		unsigned char c = (unsigned char)data[i];
+
+		if (c == '\\')
+			buf_adds(out, "\\\\");
+		else if (c == '\n')
+			buf_adds(out, "\\n");
+		else if (c == '\t')
+			buf_adds(out, "\\t");
+		else if (c == '\0')
+			buf_adds(out, "\\0");
+		else if (c < 0x20 || c >= 0x7f ||
+			 (c == ' ' && (field || i == 0 || i + 1 == size)))
+			buf_printf(out, "\\x%02x", c);
+		else
+			buf_addc(out, (char)c);
+	}
+}
+
+/* A whitespace-separated field of a recipe line. */
+static void field(struct buf *b, const char *s)
+{
+	buf_addc(b, ' ');
+	manifest_escape(b, s, strlen(s), true);
+}
+
+static void attrs(struct buf *b, const struct entry *e)
+{
+	buf_printf(b, " %04o %u %u", e->mode, e->uid, e->gid);
+}
+
+void manifest_print(struct manifest *m, FILE *out)
+{
+	struct buf b = { 0 };
+
+	for (size_t i = 0; i < m->n; i++) {
+		const struct entry *e = m->v[i];
+
+		buf_reset(&b);
+		if (e->type == ENTRY_FILE && e->data) {
+			buf_adds(&b, "text");
+			field(&b, e->path);
+			attrs(&b, e);
+			buf_addc(&b, ' ');
+			manifest_escape(&b, e->data, e->size, false);
+			fprintf(out, "%s\n", b.p);
+			continue;
+		}
+		if (e->link_head != e)
+			continue;	/* printed with the head */
+		buf_adds(&b, type_name[e->type]);
+		field(&b, e->path);
+		if (e->type == ENTRY_FILE)
+			field(&b, e->source);
+		else if (e->type == ENTRY_SLINK)
+			field(&b, e->target);
+		attrs(&b, e);
+		if (e->type == ENTRY_NOD)
+			buf_printf(&b, " %c %u %u", e->devtype, e->major,
+				   e->minor);
+		for (const struct entry *l = e->link_next; l; l = l->link_next)
+			field(&b, l->path);
+		fprintf(out, "%s\n", b.p);
+	}
+	buf_free(&b);
+}

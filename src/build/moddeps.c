@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <libkmod.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "moddeps.h"
+
+struct modent {
+	char *name;
+	char *path;		/* in the image */
+	char *params;
+};
+
+struct moddeps {
+	struct manifest *m;
+	struct kmod_ctx *ctx;
+	char *kver;
+	char *dir;		/* host directory with modules.dep */
+	struct hmap visited;	/* name -> (void *)1 */
+	struct hmap listed;	/* name -> struct modent * */
+	struct modent **list;
+	size_t n, alloc;
+	struct buf conf;
+};
+
+static void kmod_log(void *data, int priority, const char *file, int line,
+		     const char *fn, const char *format, va_list args)
+{
+	char msg[1024];
+	size_t n;
+
+	(void)data, (void)file, (void)line, (void)fn;
+	vsnprintf(msg, sizeof(msg), format, args);
+	n = strlen(msg);
+	while (n && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	if (priority <= 3)	/* LOG_ERR */
+		warn("libkmod: %s", msg);
+	else
+		debug("libkmod: %s", msg);
+}
+
+static bool is_dir(const char *p)
+{
+	struct stat st;
+
+	return !stat(p, &st) && S_ISDIR(st.st_mode);
+}
+
+static bool has_index(const char *dir)
+{
+	char *a = path_join(dir, "modules.dep.bin");
+	char *b = path_join(dir, "modules.dep");
+	struct stat st;
+	bool r = !stat(a, &st) || !stat(b, &st);
+
+	free(a);
+	free(b);
+	return r;
+}
+
+static char *find_dir(struct manifest *m, const char *moddir, const char *kver)
+{
+	char *c[3] = { 0 };
+	char *found = NULL;
+
+	if (moddir) {
+		c[0] = xstrdup(moddir);
+		c[1] = xasprintf("%s/lib/modules/%s", moddir, kver);
+		c[2] = path_join(moddir, kver);
+	} else {
+		c[0] = manifest_host_path(m, "/lib/modules");
+		c[1] = path_join(c[0], kver);
+		free(c[0]);
+		c[0] = NULL;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(c) && !found; i++)
+		if (c[i] && is_dir(c[i]) && has_index(c[i]))
+			found = xstrdup(c[i]);
+	if (!found) {
+		const char *shown = moddir ? moddir : c[1];
+
+		for (size_t i = 0; i < ARRAY_SIZE(c); i++)
+			if (c[i] && is_dir(c[i]) && !moddir)
+				shown = NULL;
+		if (shown)
+			error("%s: modules directory for %s not found", shown,
+			      kver);
+		else
+			error("%s: no modules.dep (run depmod)", c[1]);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(c); i++)
+		free(c[i]);
+	return found;
+}
+
+int moddeps_open(struct moddeps **out, struct manifest *m, const char *moddir,
+		 const char *kver)
+{
+	static const char *const no_config[] = { NULL };
+	struct moddeps *d;
+	char *dir = find_dir(m, moddir, kver);
+
+	if (!dir)
+		return -ENOENT;
+	d = xcalloc(1, sizeof(*d));
+	d->m = m;
+	d->dir = dir;
+	d->kver = xstrdup(kver);
+	d->ctx = kmod_new(dir, no_config);
+	if (!d->ctx) {
+		moddeps_close(d);
+		return error("%s: libkmod cannot open it", dir);
+	}
+	kmod_set_log_fn(d->ctx, kmod_log, NULL);
+	kmod_set_log_priority(d->ctx, log_level >= LOG_DEBUG ? 7 : 3);
+	if (kmod_load_resources(d->ctx) < 0) {
+		moddeps_close(d);
+		return error("%s: cannot load the module indexes", dir);
+	}
+	*out = d;
+	return 0;
+}
+
+void moddeps_close(struct moddeps *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->n; i++) {
+		free(d->list[i]->name);
+		free(d->list[i]->path);
+		free(d->list[i]->params);
+		free(d->list[i]);
+	}
+	free(d->list);
+	hmap_free(&d->visited);
+	hmap_free(&d->listed);
+	buf_free(&d->conf);
+	if (d->ctx)
+		kmod_unref(d->ctx);
+	free(d->dir);
+	free(d->kver);
+	free(d);
+}
+
+const char *moddeps_dir(const struct moddeps *d)
+{
+	return d->dir;
+}
+
+/* Firmware search order of the kernel's firmware loader
+ * (drivers/base/firmware_loader/main.c fw_path[]): every directory
+ * uncompressed first, then each compressed suffix. */
+static int add_firmware(struct moddeps *d, const char *modname, const char *fw)
+{
+	static const char *const sfx[] = { "", ".zst", ".xz" };
+	char *dirs[] = {
+		xasprintf("/lib/firmware/updates/%s", d->kver),
+		xstrdup("/lib/firmware/updates"),
+		xasprintf("/lib/firmware/%s", d->kver),
+		xstrdup("/lib/firmware"),
+	};
+	bool found = false;
+	int r = 0;
+
+	for (size_t s = 0; s < ARRAY_SIZE(sfx) && !found; s++) {
+		for (size_t i = 0; i < ARRAY_SIZE(dirs) && !found; i++) {
+			char *path = xasprintf("%s/%s%s", dirs[i], fw, sfx[s]);
+			char *host = manifest_host_path(d->m, path);
+			struct stat st;
+
+			if (!stat(host, &st) && S_ISREG(st.st_mode)) {
+				char *why = xasprintf("firmware %s (of %s)", path,
+						      modname);
+
+				found = true;
+				r = manifest_add_host(d->m, path, why, NULL);
+				free(why);
+			}
+			free(host);
+			free(path);
+		}
+	}
+	if (!found)
+		verbose("firmware %s (of %s) not found, skipped", fw, modname);
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
+		free(dirs[i]);
+	return r;
+}
+
+static int add_module_file(struct moddeps *d, struct kmod_module *mod,
+			   const char *why)
+{
+	const char *name = kmod_module_get_name(mod);
+	const char *path = kmod_module_get_path(mod);
+	size_t dl = strlen(d->dir);
+	struct kmod_list *info = NULL, *l;
+	struct modent *e;
+	char *rel, *dot;
+	int r;
+
+	if (!strncmp(path, d->dir, dl) && path[dl] == '/')
+		rel = xasprintf("/lib/modules/%s%s", d->kver, path + dl);
+	else
+		rel = xasprintf("/lib/modules/%s/extra/%s", d->kver,
+				path_basename(path));
+	dot = strrchr(rel, '.');
+	if (dot && (!strcmp(dot, ".gz") || !strcmp(dot, ".xz") ||
+		    !strcmp(dot, ".zst")))
+		*dot = '\0';
+	r = manifest_add_file(d->m, rel, path, 0644, 0, 0, why);
+	if (r) {
+		free(rel);
+		return r;
+	}
+	e = xcalloc(1, sizeof(*e));
+	e->name = xstrdup(name);
+	e->path = rel;
+	if (d->n == d->alloc) {
+		d->alloc = d->alloc ? d->alloc * 2 : 32;
+		d->list = xrealloc(d->list, d->alloc * sizeof(*d->list));
+	}
+	d->list[d->n++] = e;
+	hmap_put(&d->listed, name, e);
+
+	if (kmod_module_get_info(mod, &info) < 0) {
+		warn("%s: cannot read modinfo for firmware", path);
+		return 0;
+	}
+	kmod_list_foreach(l, info) {
+		if (strcmp(kmod_module_info_get_key(l), "firmware"))
+			continue;
+		r = add_firmware(d, name, kmod_module_info_get_value(l));
+		if (r)
+			break;
+	}
+	kmod_module_info_free_list(info);
+	return r;
+}
+
+static int probe(struct moddeps *d, struct kmod_module *mod, const char *why);
+
+static int probe_softdeps(struct moddeps *d, struct kmod_list *list,
+			  const char *of)
+{
+	struct kmod_list *l;
+	int r = 0;
+
+	kmod_list_foreach(l, list) {
+		struct kmod_module *mod = kmod_module_get_module(l);
+		char *why = xasprintf("kmod %s (softdep of %s)",
+				      kmod_module_get_name(mod), of);
+
+		r = probe(d, mod, why);
+		free(why);
+		if (r)
+			break;
+	}
+	return r;
+}
+
+/* libkmod's "fill softdep": pre-softdeps, the module, post-softdeps. */
+static int fill(struct moddeps *d, struct kmod_module *mod, const char *why)
+{
+	const char *name = kmod_module_get_name(mod);
+	struct kmod_list *pre = NULL, *post = NULL;
+	int r;
+
+	if (kmod_module_get_softdeps(mod, &pre, &post) < 0)
+		pre = post = NULL;
+	r = probe_softdeps(d, pre, name);
+	if (!r && !hmap_get(&d->listed, name))
+		r = add_module_file(d, mod, why);
+	if (!r)
+		r = probe_softdeps(d, post, name);
+	kmod_module_unref_list(pre);
+	kmod_module_unref_list(post);
+	return r;
+}
+
+static int probe(struct moddeps *d, struct kmod_module *mod, const char *why)
+{
+	const char *name = kmod_module_get_name(mod);
+	struct kmod_list *deps, *l;
+	int r = 0;
+
+	if (hmap_get(&d->visited, name)) {
+		kmod_module_unref(mod);
+		return 0;
+	}
+	hmap_put(&d->visited, name, (void *)1);
+	if (!kmod_module_get_path(mod)) {
+		debug("module %s is built into %s", name, d->kver);
+		kmod_module_unref(mod);
+		return 0;
+	}
+	/* modules.dep lists the closure; libkmod returns it in load order. */
+	deps = kmod_module_get_dependencies(mod);
+	kmod_list_foreach(l, deps) {
+		struct kmod_module *dep = kmod_module_get_module(l);
+		char *dwhy = xasprintf("kmod %s (dependency of %s)",
+				       kmod_module_get_name(dep), name);
+
+		r = fill(d, dep, dwhy);
+		free(dwhy);
+		kmod_module_unref(dep);
+		if (r)
+			break;
+	}
+	kmod_module_unref_list(deps);
+	if (!r)
+		r = fill(d, mod, why);
+	kmod_module_unref(mod);
+	return r;
+}
+
+int moddeps_add(struct moddeps *d, const char *name, const char *params)
+{
+	struct kmod_list *list = NULL, *l;
+	int r = 0;
+
+	if (kmod_module_new_from_lookup(d->ctx, name, &list) < 0)
+		return error("module %s: lookup failed in %s", name, d->dir);
+	if (!list)
+		return error("module %s: not found in %s", name, d->dir);
+	kmod_list_foreach(l, list) {
+		struct kmod_module *mod = kmod_module_get_module(l);
+		const char *mname = kmod_module_get_name(mod);
+		char *why = xasprintf("kmod %s", mname);
+		struct modent *e;
+
+		if (!kmod_module_get_path(mod))
+			note("module %s is built into %s, skipped", mname,
+			     d->kver);
+		r = probe(d, kmod_module_ref(mod), why);
+		free(why);
+		e = hmap_get(&d->listed, mname);
+		if (!r && e && params && *params) {
+			free(e->params);
+			e->params = xstrdup(params);
+		}
+		kmod_module_unref(mod);
+		if (r)
+			break;
+	}
+	kmod_module_unref_list(list);
+	return r;
+}
+
+const char *moddeps_config(struct moddeps *d, size_t *len)
+{
+	buf_reset(&d->conf);
+	buf_reserve(&d->conf, 0);
+	for (size_t i = 0; i < d->n; i++) {
+		const struct modent *e = d->list[i];
+
+		buf_printf(&d->conf, "%s %s%s%s\n", e->name, e->path,
+			   e->params ? " " : "", e->params ? e->params : "");
+	}
+	*len = d->conf.len;
+	return d->conf.p;
+}

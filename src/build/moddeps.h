@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TINYRD_MODDEPS_H
+#define TINYRD_MODDEPS_H
+
+#include "manifest.h"
+
+/*
+ * Kernel modules through libkmod, in modprobe's order: for each module its
+ * dependencies from modules.dep (each preceded by its own pre-softdeps and
+ * followed by its post-softdeps), then the module itself likewise.
+ * Softdeps come from modules.softdep and the modules' own modinfo; the
+ * host's /etc/modprobe.d is deliberately not read (it configures the host,
+ * not the guest). Firmware the module declares is added when it exists.
+ * Compressed modules are added to be stored decompressed.
+ */
+struct moddeps;
+
+/*
+ * Open the modules tree for kernel release kver: moddir when given (the
+ * directory holding modules.dep, or an INSTALL_MOD_PATH with
+ * lib/modules/<kver> below it), else <sysroot>/lib/modules/<kver>.
+ */
+int moddeps_open(struct moddeps **out, struct manifest *m, const char *moddir,
+		 const char *kver);
+void moddeps_close(struct moddeps *d);
+
+/* Add a module by name or alias, with parameters for it (may be NULL). */
+int moddeps_add(struct moddeps *d, const char *name, const char *params);
+
+/* The init's module configuration (abi.h TINYRD_CONF_MODULES). */
+const char *moddeps_config(struct moddeps *d, size_t *len);
+
+const char *moddeps_dir(const struct moddeps *d);
+
+#endif

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TINYRD_UTIL_H
+#define TINYRD_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "log.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Allocation failure is not an error a caller can handle usefully in a
+ * program this size, so the x* helpers print one line and abort() (as git's
+ * xmalloc dies). Everything else returns -errno.
+ */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) PRINTF(1, 2);
+
+/* A growable byte buffer, always NUL-terminated past len. */
+struct buf {
+	char *p;
+	size_t len;
+	size_t alloc;
+};
+void buf_reserve(struct buf *b, size_t extra);
+void buf_add(struct buf *b, const void *data, size_t n);
+void buf_addc(struct buf *b, char c);
+void buf_adds(struct buf *b, const char *s);
+void buf_printf(struct buf *b, const char *fmt, ...) PRINTF(2, 3);
+void buf_reset(struct buf *b);
+void buf_free(struct buf *b);
+/* Hands the bytes to the caller; the buffer is empty afterwards. */
+char *buf_detach(struct buf *b, size_t *len);
+
+/* A NULL-terminated vector of owned strings. */
+struct strv {
+	char **v;
+	size_t n;
+	size_t alloc;
+};
+void strv_push(struct strv *s, const char *str);
+void strv_push_owned(struct strv *s, char *str);
+bool strv_contains(const struct strv *s, const char *str);
+void strv_free(struct strv *s);
+
+/* String map with insertion-independent lookup (open addressing). */
+struct hmap_slot {
+	char *key;
+	void *val;
+};
+struct hmap {
+	struct hmap_slot *slots;
+	size_t n;
+	size_t cap;
+};
+void *hmap_get(const struct hmap *h, const char *key);
+/* Returns the previous value (or NULL). The key is copied. */
+void *hmap_put(struct hmap *h, const char *key, void *val);
+void hmap_free(struct hmap *h);
+
+bool str_starts(const char *s, const char *prefix);
+bool str_ends(const char *s, const char *suffix);
+
+/* Lexically normalise an absolute path in place: "//" and "/./" collapse,
+ * ".." pops a component (never above "/"), no trailing slash. A relative
+ * path is made absolute against "/". Returns its argument (reallocated). */
+char *path_normalize(char *path);
+char *path_join(const char *a, const char *b);
+char *path_dirname(const char *path);
+const char *path_basename(const char *path);
+
+/* Read a whole file; -errno on failure (nothing logged). */
+int read_file(const char *path, struct buf *out);
+int read_fd(int fd, struct buf *out);
+int write_all(int fd, const void *data, size_t n);
+
+/* Parse an unsigned number in the given base, the whole string. */
+int parse_ulong(const char *s, int base, unsigned long *out);
+
+#endif
