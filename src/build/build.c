@@ -419,6 +419,38 @@ static int add_config(struct build *b)
 	return r;
 }
 
+/*
+ * Merged /usr: where the host (or sysroot) has /bin -> usr/bin and the
+ * image has /usr/bin, give the image the same link, so "/bin/sh" and
+ * PATH lookups work whichever spelling a program or script uses.
+ */
+static int merged_usr_links(struct build *b)
+{
+	static const char *const tops[] = {
+		"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
+	};
+	int r = 0;
+
+	for (size_t i = 0; !r && i < ARRAY_SIZE(tops); i++) {
+		char *host = manifest_host_path(&b->m, tops[i]);
+		char target[PATH_MAX], *dir;
+		struct entry *e;
+		ssize_t n = readlink(host, target, sizeof(target) - 1);
+
+		free(host);
+		if (n <= 0 || manifest_get(&b->m, tops[i]))
+			continue;
+		target[n] = '\0';
+		dir = path_normalize(path_join("/", target));
+		e = manifest_get(&b->m, dir);
+		if (e && e->type == ENTRY_DIR)
+			r = manifest_add_slink(&b->m, tops[i], target, 0777, 0, 0,
+					       NULL);
+		free(dir);
+	}
+	return r;
+}
+
 int build_resolve(struct build *b)
 {
 	const struct build_opts *o = b->o;
@@ -443,10 +475,9 @@ int build_resolve(struct build *b)
 	if (!r)
 		r = add_config(b);
 	if (!r)
+		r = merged_usr_links(b);
+	if (!r)
 		r = manifest_finalize(&b->m);
-	if (!r && !manifest_get(&b->m, "/init"))
-		note("the image has no /init: the kernel will try /sbin/init, "
-		     "/etc/init, /bin/init and /bin/sh");
 	return r;
 }
 
@@ -509,6 +540,7 @@ int build_write(struct build *b, const char *output)
 	r = source_date_epoch(&mtime);
 	if (!r)
 		r = cpio_write(&b->m, mtime, &raw);
+
 	if (r)
 		goto out;
 	if (!strcmp(output, "-")) {
@@ -585,11 +617,16 @@ int cmd_build(int argc, char **argv)
 	}
 	r = build_init(&b, &o);
 	if (!r)
+		r = source_date_epoch(&(long long){ 0 });	/* fail early */
+	if (!r)
 		r = build_resolve(&b);
 	if (!r && o.print)
 		manifest_print(&b.m, stdout);
 	else if (!r)
 		r = build_write(&b, o.output ? o.output : "initrd.img");
+	if (!r && !o.print && !manifest_get(&b.m, "/init"))
+		note("the image has no /init: the kernel will try /sbin/init, "
+		     "/etc/init, /bin/init and /bin/sh");
 	if (!r && fflush(stdout) == EOF)
 		r = error_errno(errno, "stdout");
 	build_free(&b);

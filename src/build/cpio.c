@@ -224,18 +224,25 @@ int cpio_read(const void *data, size_t len, cpio_item_fn fn, void *ctx,
 	struct archive *a = archive_read_new();
 	struct archive_entry *ae;
 	struct buf contents = { 0 };
-	int r;
+	int r = 0;
 
 	memset(stats, 0, sizeof(*stats));
 	archive_read_support_filter_all(a);
 	archive_read_support_format_cpio(a);
-	r = check(a, archive_read_open_memory(a, data, len), name);
+	if (archive_read_open_memory(a, data, len) < ARCHIVE_WARN)
+		r = error("%s: not a cpio initrd (%s)", name,
+			  archive_error_string(a));
 	while (!r) {
 		struct cpio_item it = { 0 };
 		int st = archive_read_next_header(a, &ae);
 
 		if (st == ARCHIVE_EOF)
 			break;
+		if (st < ARCHIVE_WARN && !stats->entries) {
+			r = error("%s: not a cpio initrd (%s)", name,
+				  archive_error_string(a));
+			break;
+		}
 		r = check(a, st, name);
 		if (r)
 			break;

@@ -100,7 +100,7 @@ static int on_item(void *ctx, const struct cpio_item *it)
 /* Quote one argument for display, as a shell would need it. */
 static void show_arg(const char *a)
 {
-	if (*a && !a[strcspn(a, " \t\n'\"\\$`*?[]#~=%|&;<>(){}!")]) {
+	if (*a && !a[strcspn(a, " \t\n'\"\\$`*?[]#~|&;<>(){}!")]) {
 		fputs(a, stdout);
 		return;
 	}

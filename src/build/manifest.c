@@ -39,7 +39,8 @@ static void entry_clear(struct entry *e)
 	free(e->source);
 	free(e->data);
 	free(e->target);
-	e->source = e->data = e->target = NULL;
+	free(e->link_key);
+	e->source = e->data = e->target = e->link_key = NULL;
 }
 
 static void entry_free(struct entry *e)
@@ -243,10 +244,19 @@ int manifest_add_file(struct manifest *m, const char *path, const char *source,
 	e = entry_new(path, ENTRY_FILE, mode, uid, gid);
 	e->source = xstrdup(source);
 	e->size = (size_t)st.st_size;
-	e->src_dev = st.st_dev;
-	e->src_ino = st.st_ino;
 	set_decompress(e);
 	return add_entry(m, e, why);
+}
+
+int manifest_link(struct manifest *m, const char *path, const char *key)
+{
+	struct entry *e = manifest_get(m, path);
+
+	if (!e || e->type != ENTRY_FILE || !e->source)
+		return error("%s: only files from the host can be hardlinks", path);
+	free(e->link_key);
+	e->link_key = xstrdup(key);
+	return 0;
 }
 
 int manifest_add_data(struct manifest *m, const char *path, const void *data,
@@ -461,7 +471,8 @@ int manifest_add_host(struct manifest *m, const char *path, const char *why,
 }
 
 static int copy_tree(struct manifest *m, const char *host, const char *path,
-		     const struct stat *st, const char *why, int depth)
+		     const struct stat *st, const char *why, int depth,
+		     unsigned long copy)
 {
 	struct dirent *d;
 	DIR *dir;
@@ -477,6 +488,15 @@ static int copy_tree(struct manifest *m, const char *host, const char *path,
 		return manifest_add_slink(m, path, target, 0777, 0, 0, NULL);
 	}
 	r = add_object(m, host, path, st, depth ? NULL : why);
+	if (!r && S_ISREG(st->st_mode) && st->st_nlink > 1) {
+		/* A hardlink on the host stays one within this copy. */
+		char *key = xasprintf("copy%lu:%lx:%lx", copy,
+				      (unsigned long)st->st_dev,
+				      (unsigned long)st->st_ino);
+
+		r = manifest_link(m, path, key);
+		free(key);
+	}
 	if (r || !S_ISDIR(st->st_mode))
 		return r;
 	if (depth >= MAX_COPY_DEPTH)
@@ -496,7 +516,7 @@ static int copy_tree(struct manifest *m, const char *host, const char *path,
 		if (lstat(h, &sub) < 0)
 			r = error_errno(errno, "%s", h);
 		else
-			r = copy_tree(m, h, p, &sub, why, depth + 1);
+			r = copy_tree(m, h, p, &sub, why, depth + 1, copy);
 		free(h);
 		free(p);
 	}
@@ -518,14 +538,14 @@ int manifest_copy(struct manifest *m, const char *src, const char *dest,
 		r = walk(m, "", src, &phys, &st);
 		if (r)
 			return error_errno(r, "%s", src);
-		r = copy_tree(m, phys, phys, &st, why, 0);
+		r = copy_tree(m, phys, phys, &st, why, 0, ++m->seq);
 		free(phys);
 		return r;
 	}
 	if (stat(src, &st) < 0)
 		return error_errno(errno, "%s", src);
 	path = path_normalize(xstrdup(dest ? dest : src));
-	r = copy_tree(m, src, path, &st, why, 0);
+	r = copy_tree(m, src, path, &st, why, 0, ++m->seq);
 	free(path);
 	return r;
 }
@@ -692,14 +712,13 @@ static void link_groups(struct manifest *m)
 		e->nlink = e->type == ENTRY_DIR ? 2 : 1;
 		e->link_head = e;
 		e->link_next = NULL;
-		if (e->type != ENTRY_FILE || !e->source) {
+		if (e->type != ENTRY_FILE || !e->link_key) {
 			e->ino = ++ino;
 			continue;
 		}
-		key = xasprintf("%lx:%lx:%o:%u:%u:%d",
-				(unsigned long)e->src_dev,
-				(unsigned long)e->src_ino, e->mode, e->uid,
-				e->gid, e->decompress);
+		/* A group is one inode: same key and same metadata. */
+		key = xasprintf("%s:%o:%u:%u:%d", e->link_key, e->mode,
+				e->uid, e->gid, e->decompress);
 		head = hmap_get(&groups, key);
 		if (head) {
 			struct entry *last = head;

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "../common/util.h"
@@ -33,8 +34,8 @@ struct entry {
 	bool decompress;	/* FILE: source is .gz/.xz/.zst, path is not */
 	char *data;		/* FILE: inline contents (text verb, config) */
 	size_t size;		/* FILE: size of data, or of source at add time */
-	dev_t src_dev;		/* FILE: identity of source, for hardlinks */
-	ino_t src_ino;
+	char *link_key;		/* FILE: names with the same key are one
+				 * inode (hardlinks), see manifest_link() */
 	char *target;		/* SLINK */
 	char devtype;		/* NOD: 'b' or 'c' */
 	unsigned major, minor;	/* NOD */
@@ -95,6 +96,12 @@ int manifest_add_special(struct manifest *m, enum entry_type type,
 int manifest_walk_host(struct manifest *m, const char *path, char **canon,
 		       struct stat *st);
 
+/* Make the file entry at path a hardlink of every other entry given the
+ * same key. Hardlinks are only what the host has (inside one copied tree)
+ * or what a recipe line asks for; the same source added twice makes two
+ * independent files. */
+int manifest_link(struct manifest *m, const char *path, const char *key);
+
 /* Walk like manifest_walk_host() and add the object itself at its physical
  * path (regular file, directory, or special file). *canon may be NULL. */
 int manifest_add_host(struct manifest *m, const char *path, const char *why,
@@ -109,7 +116,7 @@ int manifest_copy(struct manifest *m, const char *src, const char *dest,
 /*
  * Resolve every path through the image's own symlinks (so /lib/modules lands
  * in /usr/lib/modules when /lib -> usr/lib), create missing parents, sort,
- * and number inodes with hardlinks grouped by source identity. Idempotent.
+ * and number inodes, hardlinks sharing one. Idempotent.
  */
 int manifest_finalize(struct manifest *m);
 

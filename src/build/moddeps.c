@@ -17,6 +17,7 @@ struct moddeps {
 	struct kmod_ctx *ctx;
 	char *kver;
 	char *dir;		/* host directory with modules.dep */
+	char *fwroot;		/* X of X/lib/modules/<kver>, or NULL */
 	struct hmap visited;	/* name -> (void *)1 */
 	struct hmap listed;	/* name -> struct modent * */
 	struct modent **list;
@@ -108,6 +109,14 @@ int moddeps_open(struct moddeps **out, struct manifest *m, const char *moddir,
 	d->m = m;
 	d->dir = dir;
 	d->kver = xstrdup(kver);
+	{
+		/* An INSTALL_MOD_PATH may carry firmware beside the modules. */
+		char *tail = xasprintf("/lib/modules/%s", kver);
+
+		if (str_ends(dir, tail) && strlen(dir) > strlen(tail))
+			d->fwroot = xstrndup(dir, strlen(dir) - strlen(tail));
+		free(tail);
+	}
 	d->ctx = kmod_new(dir, no_config);
 	if (!d->ctx) {
 		moddeps_close(d);
@@ -140,6 +149,7 @@ void moddeps_close(struct moddeps *d)
 	if (d->ctx)
 		kmod_unref(d->ctx);
 	free(d->dir);
+	free(d->fwroot);
 	free(d->kver);
 	free(d);
 }
@@ -147,6 +157,30 @@ void moddeps_close(struct moddeps *d)
 const char *moddeps_dir(const struct moddeps *d)
 {
 	return d->dir;
+}
+
+/* One firmware candidate: in the modules tree's root (an INSTALL_MOD_PATH)
+ * first, then in the sysroot. 1 when found and added, 0 when not there. */
+static int try_firmware(struct moddeps *d, const char *path, const char *why)
+{
+	struct stat st;
+	bool found;
+	char *host;
+	int r;
+
+	if (d->fwroot) {
+		host = path_join(d->fwroot, path);
+		found = !stat(host, &st) && S_ISREG(st.st_mode);
+		r = found ? manifest_add_file(d->m, path, host, 0644, 0, 0, why) : 0;
+		free(host);
+		if (found || r)
+			return r ? r : 1;
+	}
+	host = manifest_host_path(d->m, path);
+	found = !stat(host, &st) && S_ISREG(st.st_mode);
+	r = found ? manifest_add_host(d->m, path, why, NULL) : 0;
+	free(host);
+	return r ? r : found;
 }
 
 /* Firmware search order of the kernel's firmware loader
@@ -164,24 +198,19 @@ static int add_firmware(struct moddeps *d, const char *modname, const char *fw)
 	bool found = false;
 	int r = 0;
 
-	for (size_t s = 0; s < ARRAY_SIZE(sfx) && !found; s++) {
-		for (size_t i = 0; i < ARRAY_SIZE(dirs) && !found; i++) {
+	for (size_t s = 0; s < ARRAY_SIZE(sfx) && !found && !r; s++) {
+		for (size_t i = 0; i < ARRAY_SIZE(dirs) && !found && !r; i++) {
 			char *path = xasprintf("%s/%s%s", dirs[i], fw, sfx[s]);
-			char *host = manifest_host_path(d->m, path);
-			struct stat st;
+			char *why = xasprintf("firmware %s (of %s)", path, modname);
 
-			if (!stat(host, &st) && S_ISREG(st.st_mode)) {
-				char *why = xasprintf("firmware %s (of %s)", path,
-						      modname);
-
-				found = true;
-				r = manifest_add_host(d->m, path, why, NULL);
-				free(why);
-			}
-			free(host);
+			r = try_firmware(d, path, why);
+			found = r > 0;
+			free(why);
 			free(path);
 		}
 	}
+	if (r > 0)
+		r = 0;
 	if (!found)
 		verbose("firmware %s (of %s) not found, skipped", fw, modname);
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)

@@ -147,9 +147,19 @@ static int v_file(struct line *l)
 	if (r || (r = host_path(l, 1, &src)))
 		return r;
 	r = manifest_add_file(&l->b->m, l->f[0], src, mode, uid, gid, NULL);
-	for (int i = 5; !r && i < l->n; i++)
-		r = manifest_add_file(&l->b->m, l->f[i], src, mode, uid, gid,
-				      NULL);
+	if (!r && l->n > 5) {
+		/* The names on one line are one inode. */
+		char *key = xasprintf("recipe%lu", ++l->b->m.seq);
+
+		r = manifest_link(&l->b->m, l->f[0], key);
+		for (int i = 5; !r && i < l->n; i++) {
+			r = manifest_add_file(&l->b->m, l->f[i], src, mode, uid,
+					      gid, NULL);
+			if (!r)
+				r = manifest_link(&l->b->m, l->f[i], key);
+		}
+		free(key);
+	}
 	free(src);
 	return r;
 }
@@ -466,7 +476,7 @@ static int load(struct build *b, const char *name, const char *dir)
 		return r;
 	}
 	if (++b->include_depth > MAX_INCLUDE_DEPTH) {
-		r = error("%s: includes nested deeper than %d (a loop?)", path,
+		r = error("include %s: nested deeper than %d (a loop?)", name,
 			  MAX_INCLUDE_DEPTH);
 		goto out;
 	}

@@ -112,3 +112,26 @@ bool have_program(const char *name)
 	free(cmd);
 	return r;
 }
+
+void capture_begin(struct capture *c)
+{
+	fflush(stderr);
+	c->tmp = tmpfile();
+	assert_non_null(c->tmp);
+	c->saved = dup(STDERR_FILENO);
+	dup2(fileno(c->tmp), STDERR_FILENO);
+}
+
+char *capture_end(struct capture *c)
+{
+	struct buf b = { 0 };
+
+	fflush(stderr);
+	dup2(c->saved, STDERR_FILENO);
+	close(c->saved);
+	rewind(c->tmp);
+	assert_int_equal(read_fd(fileno(c->tmp), &b), 0);
+	fclose(c->tmp);
+	buf_reserve(&b, 0);
+	return buf_detach(&b, NULL);
+}

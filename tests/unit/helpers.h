@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "../../src/common/util.h"
@@ -25,5 +26,13 @@ void mkdir_at(const char *dir, const char *rel);
 /* Run a shell command and return its stdout; NULL if it failed. */
 char *run_capture(const char *cmd);
 bool have_program(const char *name);
+
+/* Collect what is written to stderr between the two calls. */
+struct capture {
+	int saved;
+	FILE *tmp;
+};
+void capture_begin(struct capture *c);
+char *capture_end(struct capture *c);
 
 #endif

@@ -1,0 +1,91 @@
+# Sourced by every tests/shell/tNNNN-*.sh before shunit2.
+# Each test runs in a fresh temporary directory ($T) and reports one TAP
+# line, which tests/run counts. skip "reason" marks it skipped; the test
+# must then return (shunit2's startSkipping only skips asserts).
+
+: "${TINYRD:?run through tests/run or set TINYRD}"
+SRC=${TINYRD_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+FIX=$SRC/tests/fixtures
+INIT=$FIX/init.sh
+_tap_n=0
+
+tinyrd() { "$TINYRD" "$@"; }
+
+setUp() {
+	_skip=
+	_in_test=1
+	T=$(mktemp -d "${TMPDIR:-/tmp}/tinyrd-sh.XXXXXX")
+	cd "$T" || return 1
+}
+
+tearDown() {
+	# shunit2 calls tearDown once more from its exit trap.
+	[ -n "${_in_test-}" ] || return 0
+	_in_test=
+	_tap_n=$((_tap_n + 1))
+	cd / && rm -rf "$T"
+	if [ -n "$_skip" ]; then
+		echo "ok $_tap_n - ${_shunit_test_} # SKIP $_skip"
+	elif [ "${__shunit_testSuccess}" = "${SHUNIT_TRUE}" ]; then
+		echo "ok $_tap_n - ${_shunit_test_}"
+	else
+		echo "not ok $_tap_n - ${_shunit_test_}"
+	fi
+}
+
+skip() {
+	_skip=$1
+	echo "SKIP: $1"
+	startSkipping
+}
+
+is_root() { [ "$(id -u)" = 0 ]; }
+
+# run CMD...: status in $rc, stdout in $T/out, stderr in $T/err
+run() {
+	"$@" >"$T/out" 2>"$T/err"
+	rc=$?
+}
+
+# The stderr of the last run is exactly one line, an error naming $1.
+assert_one_error() {
+	assertEquals "stderr lines: $(cat "$T/err")" 1 "$(wc -l <"$T/err")"
+	assertContains "$(cat "$T/err")" "tinyrd: error: "
+	assertContains "$(cat "$T/err")" "$1"
+}
+
+# The directory holds no image and no temporary file.
+assert_nothing_written() {
+	left=$(ls -A "${1:-.}" | grep -E '\.img' || true)
+	assertEquals "files left behind" "" "$left"
+}
+
+# List an image's paths (decompressed with the standard tools).
+list_image() {
+	"$TINYRD" inspect "$1" | awk '
+		length($1) != 10 || $1 !~ /^[-dlcbps]/ { next }
+		$1 ~ /^[cb]/ { print $5; next }
+		{ print $4 }'
+}
+
+# FILE must not exist.
+assert_absent() {
+	if [ -e "$1" ]; then
+		fail "$1 exists"
+	fi
+}
+
+# Unpack an image into a directory (needs root for device nodes).
+unpack_image() {
+	mkdir -p "$2"
+	case $(od -An -tx1 -N2 "$1" | tr -d ' ') in
+	1f8b) gzip -dc "$1" ;;
+	*) cat "$1" ;;
+	esac | (cd "$2" && cpio -idm --quiet --no-absolute-filenames 2>/dev/null)
+}
+
+# shunit2 itself, wherever Debian put it.
+run_shunit2() {
+	# shellcheck disable=SC1090
+	. "$(command -v shunit2)"
+}

@@ -1,0 +1,115 @@
+#!/bin/bash
+# tinyrd build with no programs: the busybox image, deterministic output,
+# every compression, where the image goes.
+. "$(dirname "$0")/lib.sh"
+
+oneTimeSetUp() {
+	BUSYBOX=$(command -v busybox)
+}
+
+test_default_image() {
+	[ -n "$BUSYBOX" ] || { skip "busybox is not installed"; return; }
+	run tinyrd build --init "$INIT" -o img
+	assertEquals "$(cat "$T/err")" 0 "$rc"
+	list_image img >paths
+	for p in /dev /dev/console /dev/null /proc /sys /tmp /run /root /etc \
+	    /etc/passwd /etc/group /etc/hosts /init; do
+		grep -qx "$p" paths || fail "$p missing"
+	done
+	tinyrd inspect img >listing
+	grep -q '^crw------- 0/0     5,   1 /dev/console$' listing || fail "console node"
+	grep -q '^drwxrwxrwt 0/0 .* /tmp$' listing || fail "/tmp mode"
+	# busybox at its host path, every applet linked to it.
+	real=$(readlink -f "$BUSYBOX")
+	grep -qx "$real" paths || fail "busybox at $real"
+	$BUSYBOX --list-full >applets
+	missing=0
+	while read -r a; do
+		# An applet path may sit behind a merged-/usr link (/bin -> usr/bin).
+		phys=$(readlink -f "$(dirname "/$a")" 2>/dev/null || echo "/$(dirname "$a")")
+		grep -qxF "$phys/$(basename "$a")" paths || grep -qxF "/$a" paths ||
+			{ missing=$((missing + 1)); echo "applet $a"; }
+	done <applets
+	assertEquals "applets missing" 0 "$missing"
+	unpack_image img root
+	assertEquals "$(cat "$INIT")" "$(cat root/init)"
+	assertContains "$(cat root/etc/passwd)" "root:x:0:0:root:/root:/bin/sh"
+}
+
+# Same inputs, same bytes: other directory, other time, other order of
+# options, file timestamps changed.
+test_deterministic() {
+	cp "$INIT" init.sh
+	run tinyrd build --init init.sh -o a.img
+	assertEquals 0 "$rc"
+	sleep 1
+	touch init.sh
+	mkdir other
+	(cd other && tinyrd build -o ../b.img --init ../init.sh)
+	cmp a.img b.img || fail "builds differ"
+	# SOURCE_DATE_EPOCH sets every mtime; without it they are 0.
+	SOURCE_DATE_EPOCH=1700000000 tinyrd build --bare -z none --copy init.sh:/x -o c.img
+	assertEquals "6553f100" "$(dd if=c.img bs=1 skip=46 count=8 2>/dev/null | tr A-F a-f)"
+	tinyrd build --bare -z none --copy init.sh:/x -o d.img
+	assertEquals "00000000" "$(dd if=d.img bs=1 skip=46 count=8 2>/dev/null)"
+	SOURCE_DATE_EPOCH=yesterday run tinyrd build --bare -o e.img
+	assertEquals 1 "$rc"
+	assert_one_error "SOURCE_DATE_EPOCH=yesterday"
+	assert_absent e.img
+}
+
+test_compressions() {
+	for alg in none gzip xz zstd lz4; do
+		run tinyrd build --init "$INIT" -z $alg -o $alg.img
+		assertEquals "$alg" 0 "$rc"
+		magic=$(od -An -tx1 -N4 $alg.img | tr -d ' ')
+		case $alg in
+		none) expect=30373037 ;;
+		gzip) expect=1f8b08 ;;
+		xz) expect=fd377a58 ;;
+		zstd) expect=28b52ffd ;;
+		lz4) expect=02214c18 ;;	# the legacy format the kernel reads
+		esac
+		assertEquals "$alg magic" "$expect" "${magic:0:${#expect}}"
+		case $alg in
+		none) dec=cat ;;
+		gzip) dec="gzip -dc" ;;
+		xz) dec="xz -dc" ;;
+		zstd) dec="zstd -qdc" ;;
+		lz4) dec="lz4 -qdc" ;;
+		esac
+		$dec $alg.img | cpio -it --quiet >names || fail "$alg: standard tools cannot read it"
+		grep -qx init names || fail "$alg: no init"
+		tinyrd inspect $alg.img | head -n 1 >seg
+		assertEquals "# segment 1 at offset 0: $alg" "$(cat seg)"
+	done
+	# The kernel's xz decoder needs CRC32 checks.
+	xz -lvv xz.img | grep -q 'Check: *CRC32' || fail "xz check type"
+	# Levels change the bytes, not the contents.
+	tinyrd build --init "$INIT" -z gzip --level 1 -o g1.img
+	if cmp -s g1.img gzip.img; then fail "--level had no effect"; fi
+	assertEquals "$(gzip -dc gzip.img | md5sum)" "$(gzip -dc g1.img | md5sum)"
+}
+
+test_output_places() {
+	run tinyrd build --bare --copy "$INIT":/init
+	assertEquals 0 "$rc"
+	[ -f initrd.img ] || fail "default output initrd.img"
+	tinyrd build --bare --copy "$INIT":/init -o - | gzip -dc | cpio -it --quiet >names
+	assertEquals "init" "$(cat names)"
+	run tinyrd build --bare --copy "$INIT":/init --print
+	assertEquals 0 "$rc"
+	assertEquals "file /init $INIT 0755 0 0" "$(cat "$T/out")"
+	assertEquals 1 "$(ls | grep -c img)"
+}
+
+test_verbose() {
+	[ -n "$BUSYBOX" ] || { skip "busybox is not installed"; return; }
+	run tinyrd build -v --init "$INIT" -o v.img
+	assertEquals 0 "$rc"
+	assertEquals "" "$(cat "$T/out")"
+	assertContains "$(cat "$T/err")" "bin $BUSYBOX"
+	assertContains "$(cat "$T/err")" "init $INIT"
+}
+
+run_shunit2

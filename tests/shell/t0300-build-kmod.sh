@@ -1,0 +1,76 @@
+#!/bin/bash
+# --kmod: dependencies, softdeps, aliases, builtins, firmware, compressed
+# modules, --kver/--kernel/--moddir; on a fixture tree and Debian's.
+. "$(dirname "$0")/lib.sh"
+
+KV=9.9.9-test
+
+oneTimeSetUp() {
+	TREE=$(mktemp -d)
+	"$FIX/modtree.sh" "$TREE" $KV >/dev/null 2>&1 || TREE=
+}
+
+oneTimeTearDown() {
+	[ -n "$TREE" ] && rm -rf "$TREE"
+}
+
+M=/lib/modules/$KV/kernel/fixture
+
+test_order_softdeps_params() {
+	[ -n "$TREE" ] || { skip "cannot build the fixture modules tree"; return; }
+	run tinyrd build --bare -v -z none -o img --moddir "$TREE/lib/modules/$KV" \
+		--kver $KV --kmod 'fixture-alias-a opt=1 s="a b"'
+	assertEquals "$(cat "$T/err")" 0 "$rc"
+	unpack_image img root
+	printf '%s\n' "fixe $M/fixe.ko" "fixb $M/fixb.ko" "fixc $M/fixc.ko" \
+		"fixa $M/fixa.ko opt=1 s=\"a b\"" "fixd $M/fixd.ko" >expect
+	assertEquals "$(cat expect)" "$(cat root/etc/tinyrd/modules)"
+	for line in "kmod fixb (dependency of fixa)" "kmod fixc (softdep of fixa)" \
+	    "kmod fixd (softdep of fixa)" "kmod fixa" \
+	    "firmware /lib/firmware/tinyrd/fixa.bin (of fixa)"; do
+		assertContains "$(cat "$T/err")" "$line"
+	done
+	# Compressed modules are stored decompressed under the plain name.
+	assertEquals "7f454c46" "$(od -An -tx1 -N4 root$M/fixc.ko | tr -d ' ')"
+	assertEquals "7f454c46" "$(od -An -tx1 -N4 root$M/fixd.ko | tr -d ' ')"
+	assert_absent root$M/fixc.ko.xz
+	tinyrd inspect --config img >conf
+	assertContains "$(cat conf)" "modules (load order):"
+	assertContains "$(cat conf)" "  fixa $M/fixa.ko opt=1"
+}
+
+test_firmware_from_sysroot() {
+	[ -n "$TREE" ] || { skip "cannot build the fixture modules tree"; return; }
+	tinyrd build --bare --print --sysroot "$TREE" --kver $KV --kmod fixa >m
+	grep -qx "file /lib/firmware/tinyrd/fixa.bin $TREE/lib/firmware/tinyrd/fixa.bin 0644 0 0" m ||
+		fail "firmware"
+	grep -q absent.bin m && fail "absent firmware"
+	return 0
+}
+
+test_builtin_note() {
+	[ -n "$TREE" ] || { skip "cannot build the fixture modules tree"; return; }
+	run tinyrd build --bare --print --moddir "$TREE" --kver $KV --kmod fixbuiltin
+	assertEquals 0 "$rc"
+	assertContains "$(cat "$T/err")" "note: module fixbuiltin is built into $KV, skipped"
+	grep -q modules "$T/out" && fail "a config for a builtin"
+	return 0
+}
+
+# Debian's tree: --kernel reads the release from the bzImage.
+test_debian_kernel() {
+	K=$TINYRD_KERNEL_DIR
+	[ -n "$K" ] || { skip "no Debian kernel: ${TINYRD_KERNEL_WHY-}"; return; }
+	kver=$(cat "$K/kver")
+	run tinyrd build --bare --print --moddir "$K" --kernel "$K/vmlinuz" --kmod 9p --kmod virtio_blk
+	assertEquals "$(cat "$T/err")" 0 "$rc"
+	grep '^text /etc/tinyrd/modules' "$T/out" | sed 's/.* 0 0 //; s/\\n/\n/g' |
+		awk 'NF { print $2 }' >ours
+	# modprobe takes one module; do them one after the other.
+	{ modprobe -C /dev/null -d "$K" -S "$kver" --show-depends 9p
+	  modprobe -C /dev/null -d "$K" -S "$kver" --show-depends virtio_blk; } |
+		awk -v k="$K" '$1 == "insmod" { sub("^" k, "", $2); if (!seen[$2]++) print $2 }' >theirs
+	assertEquals "$(cat theirs)" "$(cat ours)"
+}
+
+run_shunit2

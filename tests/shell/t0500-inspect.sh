@@ -1,0 +1,71 @@
+#!/bin/bash
+# tinyrd inspect: segments, entries, configuration, and what is not an initrd.
+. "$(dirname "$0")/lib.sh"
+
+test_lists_entries_and_config() {
+	printf 'dir /d 0750 1 2\nslink /l target 0777 0 0\nnod /c 0620 0 5 c 4 64\ntext /etc/tinyrd/modules 0644 0 0 m /lib/modules/x/m.ko a=1\\n\n' >r.recipe
+	run tinyrd build -f ./r.recipe -o img -e K=V -- sh -c 'exit 3'
+	assertEquals "$(cat "$T/err")" 0 "$rc"
+	run tinyrd inspect img
+	assertEquals 0 "$rc"
+	out=$(cat "$T/out")
+	assertContains "$out" "# segment 1 at offset 0: gzip"
+	assertContains "$out" "drwxr-x--- 1/2          0 /d"
+	assertContains "$out" "lrwxrwxrwx 0/0          6 /l -> target"
+	assertContains "$out" "crw--w---- 0/5     4,  64 /c"
+	assertContains "$out" "init: none"
+	assertContains "$out" "modules (load order):
+  m /lib/modules/x/m.ko a=1"
+	assertContains "$out" "command: sh -c 'exit 3'"
+	assertContains "$out" "environment: K=V"
+	run tinyrd inspect --config img
+	assertEquals 0 "$rc"
+	assertNotContains "$(cat "$T/out")" "/d"
+}
+
+# An uncompressed early cpio in front of a compressed one, as Debian's
+# initrds are made (microcode first), and a per-run segment behind.
+test_segments() {
+	printf 'dir /kernel 0755 0 0\ntext /kernel/early 0644 0 0 x\n' >early.recipe
+	tinyrd build -f ./early.recipe -z none -o early.img
+	tinyrd build --bare --copy "$INIT":/init -o main.img
+	printf 'text /etc/tinyrd/argv 0644 0 0 true\\0\n' >late.recipe
+	tinyrd build -f ./late.recipe -z none -o late.img
+	cat early.img main.img >two.img
+	run tinyrd inspect two.img
+	assertEquals 0 "$rc"
+	assertContains "$(cat "$T/out")" "# segment 1 at offset 0: none"
+	assertContains "$(cat "$T/out")" "# segment 2 at offset $(stat -c %s early.img): gzip"
+	assertContains "$(cat "$T/out")" "/kernel/early"
+	assertContains "$(cat "$T/out")" "init: script"
+	# The kernel skips zero padding between segments.
+	{ cat early.img; head -c 512 /dev/zero; cat late.img; } >padded.img
+	run tinyrd inspect --config padded.img
+	assertEquals 0 "$rc"
+	assertContains "$(cat "$T/out")" "command: true"
+}
+
+test_rejects_non_initrds() {
+	echo "just text" >text
+	run tinyrd inspect text
+	assertEquals 1 "$rc"
+	assert_one_error "text: not a cpio initrd"
+	: >empty
+	run tinyrd inspect empty
+	assertEquals 1 "$rc"
+	assert_one_error "empty: not a cpio initrd"
+	echo "gzip but no cpio" | gzip >notcpio.gz
+	run tinyrd inspect notcpio.gz
+	assertEquals 1 "$rc"
+	assert_one_error "notcpio.gz: not a cpio initrd"
+	tinyrd build --bare -z none --copy "$INIT":/init -o full.img
+	head -c 200 full.img >cut.img
+	run tinyrd inspect cut.img
+	assertEquals 1 "$rc"
+	assert_one_error "cut.img: corrupt or truncated cpio archive at offset 0"
+	run tinyrd inspect /nonexistent.img
+	assertEquals 1 "$rc"
+	assert_one_error "/nonexistent.img: No such file or directory"
+}
+
+run_shunit2

@@ -1,0 +1,62 @@
+#!/bin/bash
+# -f RECIPE from the command line: files, templates by name, includes,
+# the resolving verbs, and the kernel's own default list.
+. "$(dirname "$0")/lib.sh"
+
+test_kernel_default_list() {
+	cat >default_cpio_list <<'LIST'
+# This is a very simple, default initramfs
+
+dir /dev 0755 0 0
+nod /dev/console 0600 0 0 c 5 1
+dir /root 0700 0 0
+# file /kinit usr/kinit/kinit 0755 0 0
+# slink /init kinit 0755 0 0
+LIST
+	run tinyrd build -f ./default_cpio_list -z none -o img
+	assertEquals "$(cat "$T/err")" 0 "$rc"
+	assertEquals "$(printf 'dev\ndev/console\nroot')" "$(cpio -it --quiet <img)"
+}
+
+test_resolving_verbs() {
+	bb=$(command -v busybox) || { skip "busybox is not installed"; return; }
+	mkdir inc
+	printf 'dir /from-include 0755 0 0\n' >inc/part.recipe
+	cat >r.recipe <<EOF2
+include inc/part.recipe
+bin bash
+copy $INIT /init
+run echo recipe
+env R=1
+busybox $bb
+EOF2
+	run tinyrd build -f ./r.recipe --print
+	assertEquals "$(cat "$T/err")" 0 "$rc"
+	grep -qx "dir /from-include 0755 0 0" "$T/out" || fail include
+	grep -q "^file $(realpath "$(command -v bash)") " "$T/out" || fail bin
+	grep -qx "file /init $INIT 0755 0 0" "$T/out" || fail copy
+	grep -qx 'text /etc/tinyrd/argv 0644 0 0 /bin/sh\\0-c\\0echo recipe\\0' "$T/out" || fail run
+	grep -qx 'text /etc/tinyrd/env 0644 0 0 R=1\\0' "$T/out" || fail env
+	grep -q "^file $(realpath "$bb") " "$T/out" || fail busybox
+	# The command line overrides the recipe's command.
+	tinyrd build -f ./r.recipe --print --run 'echo cli' | grep -q 'echo cli' || fail "--run wins"
+}
+
+test_templates_by_name() {
+	for t in "$SRC"/templates/*.recipe; do
+		name=$(basename "$t" .recipe)
+		run tinyrd build -f "$name" --print
+		assertEquals "template $name: $(cat "$T/err")" 0 "$rc"
+	done
+}
+
+# --print output is itself a recipe for the same image.
+test_print_is_a_recipe() {
+	bb=$(command -v busybox) || { skip "busybox is not installed"; return; }
+	tinyrd build --init "$INIT" strace --run 'strace -V' -o a.img
+	tinyrd build --init "$INIT" strace --run 'strace -V' --print >all.recipe
+	tinyrd build --bare -f ./all.recipe -o b.img
+	cmp a.img b.img || fail "the printed recipe builds another image"
+}
+
+run_shunit2
