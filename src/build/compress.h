@@ -7,16 +7,12 @@
 /*
  * Compression of a finished newc archive, in the variants the kernel's
  * initramfs unpacker accepts (init/initramfs.c, lib/decompress_*.c):
- *   gzip  members of at most 1 MiB each, compressed in parallel with
- *         libdeflate; concatenated members are one valid gzip stream
- *         (RFC 1952 2.2) and the kernel unpacks them one after another
- *         into the same cpio state;
+ *   gzip  one member, with libdeflate;
  *   xz    with CRC32 checks (the kernel's xz decoder has no CRC64);
  *   zstd  one frame;
  *   lz4   the legacy frame format (the only one lib/decompress_unlz4.c
  *         reads), 8 MiB blocks.
- * Output is a function of the input and level only, never of the number
- * of threads.
+ * Output is a function of the input and level only.
  */
 enum compression {
 	COMP_NONE,
