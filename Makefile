@@ -93,9 +93,10 @@ tests: tinyrd $(UNIT_TESTS)
 deps:
 	$(Q)$(SHELL) src/deps.sh build
 
+# check builds with WERROR=1 unless told otherwise: what CI runs.
 check:
 	$(Q)$(SHELL) src/deps.sh test
-	$(Q)$(MAKE) --no-print-directory tests
+	$(Q)$(MAKE) --no-print-directory tests WERROR=$(or $(WERROR),1)
 	$(Q)$(SHELL) tests/run $(if $(T),-t '$(T)')
 
 demo:

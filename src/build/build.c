@@ -131,6 +131,14 @@ int build_opts_parse(struct build_opts *o, int opt, const char *arg)
 	return 0;
 }
 
+int build_opts_check(const struct build_opts *o)
+{
+	if (o->level > compress_max_level(o->comp))
+		return error("--level %d: %s levels go from 0 to %d", o->level,
+			     compress_name(o->comp), compress_max_level(o->comp));
+	return 0;
+}
+
 /* Does this argv word take the next word as its argument? */
 static bool takes_next(const char *w)
 {
@@ -612,6 +620,10 @@ int cmd_build(int argc, char **argv)
 		strv_push(&o.programs, argv[i]);
 	if (dd < argc && dd + 1 == argc) {
 		error("nothing after --: expected a command");
+		build_opts_free(&o);
+		return 2;
+	}
+	if (build_opts_check(&o)) {
 		build_opts_free(&o);
 		return 2;
 	}

@@ -53,6 +53,8 @@ extern const char build_shortopts[];
 extern const struct option build_longopts[];
 /* Handle one option from the tables: 0, or -EINVAL after an error. */
 int build_opts_parse(struct build_opts *o, int opt, const char *arg);
+/* Check what can only be checked once all options are in. */
+int build_opts_check(const struct build_opts *o);
 /* Split argv at the first "--" that is not an option's argument; returns
  * the index of "--" or argc. */
 int build_split_dashdash(int argc, char **argv);

@@ -18,7 +18,7 @@ static const struct {
 	const char *name;
 	int def, max;
 } algs[] = {
-	[COMP_NONE] = { "none", 0, 0 },
+	[COMP_NONE] = { "none", 0, 99 },	/* a level means nothing */
 	[COMP_GZIP] = { "gzip", 1, 12 },
 	[COMP_XZ] = { "xz", 6, 9 },
 	[COMP_ZSTD] = { "zstd", 3, 19 },

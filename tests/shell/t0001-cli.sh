@@ -39,6 +39,9 @@ test_usage_errors() {
 	assertContains "$(cat "$T/err")" "rar: unknown compression"
 	run tinyrd build --level x
 	assertEquals 2 "$rc"
+	run tinyrd build -z xz --level 10
+	assertEquals 2 "$rc"
+	assertContains "$(cat "$T/err")" "--level 10: xz levels go from 0 to 9"
 	run tinyrd build -e NOVALUE
 	assertEquals 2 "$rc"
 	run tinyrd build --

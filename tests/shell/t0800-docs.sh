@@ -1,0 +1,54 @@
+#!/bin/bash
+# The manuals: mdoc without warnings, every option and verb documented,
+# EXIT STATUS and EXAMPLES present; README's two commands.
+. "$(dirname "$0")/lib.sh"
+
+MAN=$SRC/man
+
+test_lint() {
+	command -v mandoc >/dev/null || { skip "mandoc is not installed"; return; }
+	out=$(mandoc -Tlint -Wwarning "$MAN"/*.[1-8] 2>&1 | grep -v 'mandoc.db')
+	assertEquals "" "$out"
+}
+
+test_every_option_documented() {
+	tinyrd build --help | grep -oE -- '--[a-z][a-z-]*' | sort -u >opts
+	n=0
+	while read -r o; do
+		grep -qE -- "^\\.It Fl .*-${o#--}( |$)|Fl -${o#--}\b" "$MAN/tinyrd.1" ||
+			{ fail "$o is not in tinyrd.1"; }
+		n=$((n + 1))
+	done <opts
+	assertTrue "options found" "[ $n -gt 15 ]"
+	tinyrd inspect --help | grep -oE -- '--[a-z]+' | while read -r o; do
+		grep -q -- "Fl c , -${o#--}" "$MAN/tinyrd.1" || echo "$o"
+	done >missing
+	assertEquals "" "$(grep -v -- --help missing)"
+}
+
+test_every_verb_documented() {
+	verbs=$(sed -n 's/^	{ "\([a-z]*\)", .*/\1/p' "$SRC/src/build/recipe.c")
+	[ -n "$verbs" ] || fail "no verbs found"
+	for v in $verbs; do
+		grep -q "^\\.It Cm $v " "$MAN/tinyrd-recipe.5" || fail "verb $v"
+	done
+}
+
+test_sections() {
+	for s in "EXIT STATUS" EXAMPLES "SEE ALSO"; do
+		grep -q "^\\.Sh $s" "$MAN/tinyrd.1" || fail "tinyrd.1: $s"
+	done
+	grep -q "^\\.Sh EXAMPLES" "$MAN/tinyrd-recipe.5" || fail "recipe EXAMPLES"
+	# The exit statuses listed are the ones the code uses.
+	for st in 0 1 2; do
+		grep -q "^\\.It $st$" "$MAN/tinyrd.1" || fail "exit status $st"
+	done
+}
+
+test_readme_commands() {
+	grep -q '^make demo$' "$SRC/README.md" || fail "main job command"
+	grep -q '^make check$' "$SRC/README.md" || fail "test command"
+	grep -q 'make check' "$SRC/.ci/run" || fail ".ci/run"
+}
+
+run_shunit2
