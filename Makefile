@@ -16,6 +16,8 @@
 #                  empty disables)
 #   PREFIX=/usr/local, DESTDIR=, bindir, libexecdir, datadir, mandir
 #   CC, CFLAGS, LDFLAGS, PKG_CONFIG
+#   INIT_CC        compiler for the static tinyrd-init (default musl-gcc when
+#                  installed, else $(CC) -static)
 
 VERSION = 0.1.0
 
@@ -61,8 +63,15 @@ LIB_SRCS = \
 	src/build/manifest.c src/build/recipe.c src/build/elfdeps.c \
 	src/build/moddeps.c src/build/cpio.c src/build/compress.c \
 	src/build/build.c src/build/inspect.c
-LIB_OBJS = $(LIB_SRCS:.c=.o)
-SAN_OBJS = $(LIB_SRCS:.c=.san.o)
+LIB_OBJS = $(LIB_SRCS:.c=.o) src/build/initbin.o
+SAN_OBJS = $(LIB_SRCS:.c=.san.o) src/build/initbin.o
+
+# tinyrd-init: static, libc only, as small as the libc allows.
+INIT_SRCS = init/init.c init/mount.c init/module.c init/util.c
+INIT_CC ?= $(shell command -v musl-gcc >/dev/null 2>&1 && echo musl-gcc || \
+	echo '$(CC) -static')
+INIT_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARNINGS) -Os -static \
+	-ffunction-sections -fdata-sections -Wl,--gc-sections -s
 
 UNIT_SRCS = $(sort $(wildcard tests/unit/test-*.c))
 UNIT_TESTS = $(UNIT_SRCS:.c=)
@@ -78,6 +87,12 @@ all: tinyrd
 
 tinyrd: src/main.o $(LIB_OBJS)
 	$(QUIET_LINK)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+
+init/tinyrd-init: $(INIT_SRCS) init/init.h src/common/abi.h
+	$(QUIET_LINK)$(INIT_CC) $(INIT_CFLAGS) -o $@ $(INIT_SRCS)
+
+src/build/initbin.o: src/build/initbin.S init/tinyrd-init
+	$(QUIET_CC)$(CC) -c -o $@ $<
 
 %.o: %.c
 	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -107,19 +122,21 @@ demo:
 
 install: tinyrd
 	$(INSTALL) -d $(DESTDIR)$(bindir) $(DESTDIR)$(datadir)/tinyrd/templates \
+		$(DESTDIR)$(libexecdir)/tinyrd \
 		$(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man5
 	$(INSTALL) -m 755 tinyrd $(DESTDIR)$(bindir)/tinyrd
+	$(INSTALL) -m 755 init/tinyrd-init $(DESTDIR)$(libexecdir)/tinyrd/tinyrd-init
 	$(INSTALL) -m 644 $(TEMPLATES) $(DESTDIR)$(datadir)/tinyrd/templates
 	$(INSTALL) -m 644 man/tinyrd.1 $(DESTDIR)$(mandir)/man1
 	$(INSTALL) -m 644 man/tinyrd-recipe.5 $(DESTDIR)$(mandir)/man5
 
 uninstall:
 	rm -f $(DESTDIR)$(bindir)/tinyrd
-	rm -rf $(DESTDIR)$(datadir)/tinyrd
+	rm -rf $(DESTDIR)$(datadir)/tinyrd $(DESTDIR)$(libexecdir)/tinyrd
 	rm -f $(DESTDIR)$(mandir)/man1/tinyrd.1 $(DESTDIR)$(mandir)/man5/tinyrd-recipe.5
 
 clean:
-	rm -f tinyrd demo.img $(UNIT_TESTS)
+	rm -f tinyrd init/tinyrd-init demo.img $(UNIT_TESTS)
 	find src tests -name '*.o' -delete -o -name '*.d' -delete
 
 .PHONY: all check deps demo install uninstall clean tests

@@ -29,7 +29,7 @@ extern char **environ;
 
 enum {
 	OPT_PRINT = 256, OPT_BARE, OPT_INIT, OPT_COPY, OPT_KMOD, OPT_KVER,
-	OPT_MODDIR, OPT_SYSROOT, OPT_BUSYBOX, OPT_RUN, OPT_LEVEL,
+	OPT_MODDIR, OPT_SYSROOT, OPT_BUSYBOX, OPT_RUN, OPT_LEVEL, OPT_NO_INIT,
 };
 
 const char build_shortopts[] = "o:f:k:e:z:vqh";
@@ -40,6 +40,7 @@ const struct option build_longopts[] = {
 	{ "recipe", required_argument, NULL, 'f' },
 	{ "bare", no_argument, NULL, OPT_BARE },
 	{ "init", required_argument, NULL, OPT_INIT },
+	{ "no-init", no_argument, NULL, OPT_NO_INIT },
 	{ "copy", required_argument, NULL, OPT_COPY },
 	{ "kmod", required_argument, NULL, OPT_KMOD },
 	{ "kver", required_argument, NULL, OPT_KVER },
@@ -62,7 +63,8 @@ const char build_usage_options[] =
 	"      --print            print the resolved manifest instead of an image\n"
 	"  -f, --recipe RECIPE    add a recipe (a file or a template name); repeatable\n"
 	"      --bare             do not start from the base recipe (busybox, /etc, /dev)\n"
-	"      --init FILE        install FILE as /init\n"
+	"      --init FILE        install FILE as /init instead of tinyrd-init\n"
+	"      --no-init          no /init unless a recipe or option gives one\n"
 	"      --copy SRC[:DEST]  copy a file or directory tree (same path by default)\n"
 	"      --kmod 'NAME [PARAM=VALUE...]'  add a module with its dependencies\n"
 	"      --kver RELEASE     kernel release for modules (default: from --kernel, else uname -r)\n"
@@ -105,6 +107,7 @@ int build_opts_parse(struct build_opts *o, int opt, const char *arg)
 	case 'f': strv_push(&o->recipes, arg); break;
 	case OPT_BARE: o->bare = true; break;
 	case OPT_INIT: o->init = arg; break;
+	case OPT_NO_INIT: o->no_init = true; break;
 	case OPT_COPY: strv_push(&o->copies, arg); break;
 	case OPT_KMOD: strv_push(&o->kmods, arg); break;
 	case OPT_KVER: o->kver = arg; break;
@@ -287,6 +290,29 @@ static int copy_spec(struct build *b, const char *spec)
 	src = xstrndup(spec, (size_t)(colon - spec));
 	r = build_copy(b, src, colon + 1);
 	free(src);
+	return r;
+}
+
+int build_init_file(struct build *b, const char *file)
+{
+	char *why;
+	int r;
+
+	if (file) {
+		why = xasprintf("init %s", file);
+		r = manifest_add_file(&b->m, "/init", file, 0755, 0, 0, why);
+		free(why);
+		return r;
+	}
+	r = manifest_add_data(&b->m, "/init", tinyrd_init_start,
+			      (size_t)(tinyrd_init_end - tinyrd_init_start),
+			      0755, 0, 0, "init tinyrd-init (built in)");
+	if (!r) {
+		struct entry *e = manifest_get(&b->m, "/init");
+
+		free(e->print_as);
+		e->print_as = xstrdup("init");
+	}
 	return r;
 }
 
@@ -474,12 +500,10 @@ int build_resolve(struct build *b)
 		r = copy_spec(b, o->copies.v[i]);
 	for (size_t i = 0; !r && i < o->kmods.n; i++)
 		r = build_kmod(b, o->kmods.v[i]);
-	if (!r && o->init) {
-		char *why = xasprintf("init %s", o->init);
-
-		r = manifest_add_file(&b->m, "/init", o->init, 0755, 0, 0, why);
-		free(why);
-	}
+	if (!r && o->init)
+		r = build_init_file(b, o->init);
+	else if (!r && !o->no_init && !manifest_get(&b->m, "/init"))
+		r = build_init_file(b, NULL);
 	if (!r)
 		r = add_config(b);
 	if (!r)

@@ -15,6 +15,7 @@ struct build_opts {
 	const char *output;	/* "-" is stdout; NULL means initrd.img */
 	bool print;
 	bool bare;		/* no base recipe */
+	bool no_init;		/* no tinyrd-init as /init */
 	struct strv recipes;
 	struct strv programs;
 	struct strv copies;	/* SRC[:DEST] */
@@ -74,6 +75,11 @@ int build_kmod(struct build *b, const char *spec);
 int build_busybox(struct build *b, const char *path);
 int build_copy(struct build *b, const char *src, const char *dest);
 void build_set_shell_command(struct build *b, const char *cmd);
+/* /init: the built-in tinyrd-init (file NULL) or a host file. */
+int build_init_file(struct build *b, const char *file);
+
+/* The embedded tinyrd-init (src/build/initbin.S). */
+extern const char tinyrd_init_start[], tinyrd_init_end[];
 
 /* Where templates live: $TINYRD_TEMPLATES, templates/ beside the binary
  * (a source tree), or the installed datadir. */

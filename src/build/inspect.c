@@ -77,8 +77,17 @@ static int on_item(void *ctx, const struct cpio_item *it)
 	}
 	if (!strcmp(path, "init")) {
 		s->have_init = true;
+		size_t n = (size_t)(tinyrd_init_end - tinyrd_init_start);
+
 		if (S_ISLNK(it->mode))
 			snprintf(s->init_kind, sizeof(s->init_kind), "symlink");
+		else if (it->datalen == n && !memcmp(it->data, tinyrd_init_start, n))
+			snprintf(s->init_kind, sizeof(s->init_kind),
+				 "tinyrd-init (this version)");
+		else if (it->datalen >= 4 && !memcmp(it->data, "\177ELF", 4) &&
+			 memmem(it->data, it->datalen, "tinyrd-init: ", 13))
+			snprintf(s->init_kind, sizeof(s->init_kind),
+				 "tinyrd-init (another version)");
 		else if (it->datalen >= 4 && !memcmp(it->data, "\177ELF", 4))
 			snprintf(s->init_kind, sizeof(s->init_kind), "ELF");
 		else if (it->datalen >= 2 && !memcmp(it->data, "#!", 2))

@@ -40,7 +40,8 @@ static void entry_clear(struct entry *e)
 	free(e->data);
 	free(e->target);
 	free(e->link_key);
-	e->source = e->data = e->target = e->link_key = NULL;
+	free(e->print_as);
+	e->source = e->data = e->target = e->link_key = e->print_as = NULL;
 }
 
 static void entry_free(struct entry *e)
@@ -806,6 +807,10 @@ void manifest_print(struct manifest *m, FILE *out)
 		const struct entry *e = m->v[i];
 
 		buf_reset(&b);
+		if (e->print_as) {
+			fprintf(out, "%s\n", e->print_as);
+			continue;
+		}
 		if (e->type == ENTRY_FILE && e->data) {
 			buf_adds(&b, "text");
 			field(&b, e->path);

@@ -40,6 +40,8 @@ struct entry {
 	char devtype;		/* NOD: 'b' or 'c' */
 	unsigned major, minor;	/* NOD */
 	bool implicit;		/* DIR made as a parent of something */
+	char *print_as;		/* the recipe line that makes this entry, when
+				 * not the generic one (the built-in init) */
 	unsigned long seq;	/* insertion order */
 	/* Set by manifest_finalize(). */
 	unsigned long ino;

@@ -313,6 +313,17 @@ static int v_busybox(struct line *l)
 	return r;
 }
 
+static int v_init(struct line *l)
+{
+	char *p = NULL;
+	int r = l->n ? host_path(l, 0, &p) : 0;
+
+	if (!r)
+		r = build_init_file(l->b, p);
+	free(p);
+	return r;
+}
+
 static int v_include(struct line *l);
 
 static const struct verb verbs[] = {
@@ -330,6 +341,7 @@ static const struct verb verbs[] = {
 	{ "run", 0, 0, 0, "run SHELL-COMMAND", v_run },
 	{ "env", 1, MAX_FIELDS, -1, "env NAME=VALUE...", v_env },
 	{ "busybox", 0, 1, -1, "busybox [PATH]", v_busybox },
+	{ "init", 0, 1, -1, "init [FILE]", v_init },
 	{ "include", 1, 1, -1, "include RECIPE", v_include },
 };
 

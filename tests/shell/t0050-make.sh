@@ -7,7 +7,8 @@ test_install_uninstall() {
 	d=$T/dest
 	make -s -C "$SRC" install DESTDIR="$d" PREFIX=/opt/tinyrd >log 2>&1 ||
 		{ cat log; fail "make install"; return; }
-	for f in bin/tinyrd share/tinyrd/templates/base.recipe share/man/man1/tinyrd.1 \
+	for f in bin/tinyrd libexec/tinyrd/tinyrd-init share/tinyrd/templates/base.recipe \
+	    share/man/man1/tinyrd.1 \
 	    share/man/man5/tinyrd-recipe.5; do
 		[ -f "$d/opt/tinyrd/$f" ] || fail "$f not installed"
 	done

@@ -13,7 +13,7 @@ test_lists_entries_and_config() {
 	assertContains "$out" "drwxr-x--- 1/2          0 /d"
 	assertContains "$out" "lrwxrwxrwx 0/0          6 /l -> target"
 	assertContains "$out" "crw--w---- 0/5     4,  64 /c"
-	assertContains "$out" "init: none"
+	assertContains "$out" "init: tinyrd-init (this version)"
 	assertContains "$out" "modules (load order):
   m /lib/modules/x/m.ko a=1"
 	assertContains "$out" "command: sh -c 'exit 3'"
@@ -21,6 +21,8 @@ test_lists_entries_and_config() {
 	run tinyrd inspect --config img
 	assertEquals 0 "$rc"
 	assertNotContains "$(cat "$T/out")" "/d"
+	tinyrd build -f ./r.recipe --no-init -o none.img 2>/dev/null
+	assertContains "$(tinyrd inspect --config none.img)" "init: none"
 }
 
 # An uncompressed early cpio in front of a compressed one, as Debian's

@@ -13,9 +13,12 @@ dir /root 0700 0 0
 # file /kinit usr/kinit/kinit 0755 0 0
 # slink /init kinit 0755 0 0
 LIST
-	run tinyrd build -f ./default_cpio_list -z none -o img
+	run tinyrd build -f ./default_cpio_list -z none --no-init -o img
 	assertEquals "$(cat "$T/err")" 0 "$rc"
 	assertEquals "$(printf 'dev\ndev/console\nroot')" "$(cpio -it --quiet <img)"
+	# Without --no-init, tinyrd-init is the /init of every image.
+	tinyrd build -f ./default_cpio_list -z none -o img2
+	assertEquals "$(printf 'dev\ndev/console\ninit\nroot')" "$(cpio -it --quiet <img2)"
 }
 
 test_resolving_verbs() {

@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tinyrd-init, PID 1: mount, load modules, run the configured command on
+ * its own session, reap everything, report the status on the exit port,
+ * power off. Without a command (or with tinyrd.shell) an interactive
+ * /bin/sh on the console. Statuses as tini and sh give them: the exit
+ * code, 128+signal, 126 not executable, 127 not found; 125 when the init
+ * itself fails.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "init.h"
+#include "../src/common/abi.h"
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* A NUL-separated list (argv, env) as a NULL-terminated vector. */
+static char **nul_list(const char *path, size_t extra)
+{
+	size_t len, n = 0;
+	char *data = slurp(path, &len), **v;
+
+	if (!data) {
+		if (errno == ENOENT)
+			return NULL;
+		die("read", path, errno);
+	}
+	for (size_t i = 0; i < len; i++)
+		n += !data[i];
+	if (len && data[len - 1])
+		n++;		/* tolerate a missing last NUL */
+	v = calloc(n + extra + 1, sizeof(*v));
+	if (!v)
+		die("read", path, ENOMEM);
+	n = 0;
+	for (size_t i = 0; i < len; i += strlen(data + i) + 1)
+		v[n++] = data + i;
+	return v;
+}
+
+static char **environment(void)
+{
+	static char *base[] = {
+		"PATH=" DEFAULT_PATH, "HOME=/root", "TERM=linux", "SHELL=/bin/sh",
+	};
+	size_t nb = sizeof(base) / sizeof(base[0]), n = 0;
+	char **conf = nul_list(TINYRD_CONF_ENV, 0), **env;
+	size_t nc = 0;
+
+	while (conf && conf[nc])
+		nc++;
+	env = calloc(nb + nc + 1, sizeof(*env));
+	if (!env)
+		die("environment", TINYRD_CONF_ENV, ENOMEM);
+	/* The configuration overrides the defaults of the same name. */
+	for (size_t i = 0; i < nb; i++) {
+		size_t k = strcspn(base[i], "=") + 1;
+		bool overridden = false;
+
+		for (size_t j = 0; j < nc; j++)
+			overridden |= !strncmp(conf[j], base[i], k);
+		if (!overridden)
+			env[n++] = base[i];
+	}
+	for (size_t j = 0; j < nc; j++)
+		env[n++] = conf[j];
+	return env;
+}
+
+/* Where the command's output goes: virtio-console when there is one, the
+ * second UART otherwise (abi.h), else the console. */
+static const char *output_device(void)
+{
+	static const char *const devs[] = { "/dev/hvc0", "/dev/ttyS1" };
+
+	for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
+		int fd = open(devs[i], O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+
+		if (fd >= 0) {
+			close(fd);
+			return devs[i];
+		}
+	}
+	return "/dev/console";
+}
+
+/* The tty behind /dev/console, which can be a controlling terminal. */
+static char *console_device(void)
+{
+	static char path[64];
+	char *active = slurp("/sys/class/tty/console/active", NULL), *last;
+
+	if (!active)
+		return "/dev/console";
+	active[strcspn(active, "\n")] = '\0';
+	last = strrchr(active, ' ');
+	snprintf(path, sizeof(path), "/dev/%s", last ? last + 1 : active);
+	free(active);
+	return path;
+}
+
+/* In the child: a new session with tty as its controlling terminal. */
+static void take_tty(const char *tty, bool in_from_tty, bool raw)
+{
+	int fd = open(tty, O_RDWR), in;
+
+	setsid();
+	if (fd < 0) {
+		dprintf(2, "tinyrd-init: open: %s: %s\n", tty, strerror(errno));
+		_exit(STATUS_INFRA);
+	}
+	ioctl(fd, TIOCSCTTY, 0);
+	if (raw) {
+		/* Bytes as written: no "\n" -> "\r\n" on the way out. */
+		struct termios t;
+
+		if (!tcgetattr(fd, &t)) {
+			cfmakeraw(&t);
+			tcsetattr(fd, TCSANOW, &t);
+		}
+	}
+	in = in_from_tty ? fd : open("/dev/null", O_RDONLY);
+	dup2(in < 0 ? fd : in, 0);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	if (fd > 2)
+		close(fd);
+	if (in > 2 && in != fd)
+		close(in);
+}
+
+/* Wait for pid, reaping every other child on the way. */
+static int wait_for(pid_t pid)
+{
+	for (;;) {
+		int st;
+		pid_t w = waitpid(-1, &st, 0);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			die("wait", "command", errno);
+		}
+		if (w != pid)
+			continue;
+		if (WIFEXITED(st))
+			return WEXITSTATUS(st);
+		return 128 + WTERMSIG(st);
+	}
+}
+
+static int run(char **argv, char **env, const char *tty, bool interactive)
+{
+	pid_t pid;
+
+	trace("exec %s on %s", argv[0], tty);
+	pid = fork();
+	if (pid < 0)
+		die("fork", argv[0], errno);
+	if (!pid) {
+		int err;
+
+		take_tty(tty, interactive, !interactive && strcmp(tty, "/dev/console"));
+		if (chdir("/") < 0)
+			_exit(STATUS_INFRA);
+		execvpe(argv[0], argv, env);
+		err = errno;
+		dprintf(2, "tinyrd-init: exec: %s: %s\n", argv[0], strerror(err));
+		_exit(err == ENOENT ? 127 : 126);
+	}
+	return wait_for(pid);
+}
+
+/* Whatever the command left running: TERM, a moment, KILL, reap. */
+static void stop_everything(void)
+{
+	int st;
+
+	if (waitpid(-1, &st, WNOHANG) < 0 && errno == ECHILD)
+		return;
+	trace("stopping leftover processes");
+	kill(-1, SIGTERM);
+	for (int i = 0; i < 20; i++) {
+		while (waitpid(-1, &st, WNOHANG) > 0)
+			;
+		if (kill(-1, 0) < 0 && errno == ESRCH)
+			return;
+		usleep(5000);
+	}
+	kill(-1, SIGKILL);
+	while (waitpid(-1, &st, 0) > 0)
+		;
+}
+
+int main(void)
+{
+	char **cmdline, **argv, **env;
+	bool shell = false;
+	int status;
+
+	if (getpid() != 1) {
+		fprintf(stderr, "tinyrd-init: not PID 1; this is the /init of a "
+			"tinyrd image\n");
+		return 2;
+	}
+	mount_proc();
+	cmdline = cmdline_words();
+	for (char **w = cmdline; *w; w++) {
+		if (!strcmp(*w, "tinyrd.debug"))
+			init_debug = true;
+		else if (!strcmp(*w, "tinyrd.shell"))
+			shell = true;
+	}
+	trace("started");
+	setup_mounts();
+	setup_network();
+	load_modules(cmdline);
+	argv = nul_list(TINYRD_CONF_ARGV, 0);
+	env = environment();
+	if (shell || !argv || !argv[0]) {
+		static char *sh[] = { "/bin/sh", NULL };
+
+		status = run(sh, env, console_device(), true);
+	} else {
+		status = run(argv, env, output_device(), false);
+	}
+	trace("command exited with %d", status);
+	stop_everything();
+	report(status);
+}

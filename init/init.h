@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TINYRD_INIT_H
+#define TINYRD_INIT_H
+
+/*
+ * tinyrd-init: PID 1 of a tinyrd image. It reads what the builder decided
+ * (abi.h, /etc/tinyrd/) and acts; it never exits. Static, libc only.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+
+#define STATUS_INFRA 125	/* tinyrd itself failed (abi.h, tinyrd(1)) */
+
+extern bool init_debug;		/* tinyrd.debug */
+
+/* "tinyrd-init: <step>: <object>: <error>", then report 125: never returns. */
+void die(const char *step, const char *object, int err) __attribute__((noreturn));
+/* "tinyrd-init: <step>: <object>: <error>" and carry on. */
+void complain(const char *step, const char *object, int err);
+/* With tinyrd.debug: "[  1.234567] tinyrd-init: <what>". */
+void trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print the status, sync, write it to the exit port, power off. */
+void report(int status) __attribute__((noreturn));
+
+/* Read a whole small file; NULL (errno set) on failure. *len excludes the
+ * NUL that is always appended. */
+char *slurp(const char *path, size_t *len);
+
+/* The kernel command line split into words as the kernel does (double
+ * quotes group), NULL-terminated; never NULL. */
+char **cmdline_words(void);
+
+/* mount.c */
+void mount_proc(void);
+void setup_mounts(void);
+void setup_network(void);
+
+/* module.c */
+void load_modules(char **cmdline);
+
+#endif

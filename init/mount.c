@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: MIT
+/* File systems, device nodes, hostname, loopback. */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "init.h"
+
+struct mnt {
+	const char *source, *target, *type;
+	unsigned long flags;
+	const char *data;
+};
+
+static int do_mount(const struct mnt *m)
+{
+	trace("mount %s on %s", m->type, m->target);
+	if (mkdir(m->target, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	if (mount(m->source, m->target, m->type, m->flags, m->data) < 0 &&
+	    errno != EBUSY)
+		return -errno;
+	return 0;
+}
+
+/* /proc first: the command line is read from it. */
+void mount_proc(void)
+{
+	static const struct mnt proc = {
+		"proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
+	};
+	int r = do_mount(&proc);
+
+	if (r)
+		die("mount", "/proc", -r);
+}
+
+/* Without devtmpfs (CONFIG_DEVTMPFS=n) make the nodes a command needs. */
+static void make_nodes(void)
+{
+	static const struct {
+		const char *path;
+		mode_t mode;
+		unsigned major, minor;
+	} nodes[] = {
+		{ "/dev/console", S_IFCHR | 0600, 5, 1 },
+		{ "/dev/null", S_IFCHR | 0666, 1, 3 },
+		{ "/dev/zero", S_IFCHR | 0666, 1, 5 },
+		{ "/dev/full", S_IFCHR | 0666, 1, 7 },
+		{ "/dev/random", S_IFCHR | 0666, 1, 8 },
+		{ "/dev/urandom", S_IFCHR | 0666, 1, 9 },
+		{ "/dev/tty", S_IFCHR | 0666, 5, 0 },
+		{ "/dev/ptmx", S_IFCHR | 0666, 5, 2 },
+		{ "/dev/ttyS0", S_IFCHR | 0600, 4, 64 },
+		{ "/dev/ttyS1", S_IFCHR | 0600, 4, 65 },
+		{ "/dev/kmsg", S_IFCHR | 0644, 1, 11 },
+	};
+
+	for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++)
+		if (mknod(nodes[i].path, nodes[i].mode,
+			  makedev(nodes[i].major, nodes[i].minor)) < 0 &&
+		    errno != EEXIST)
+			complain("mknod", nodes[i].path, errno);
+}
+
+void setup_mounts(void)
+{
+	static const struct mnt rest[] = {
+		{ "sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL },
+		{ "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+		  "gid=5,mode=620,ptmxmode=666" },
+		{ "tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777" },
+		{ "tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755" },
+	};
+	static const struct mnt dev = {
+		"devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755",
+	};
+	static const char *const links[][2] = {
+		{ "/proc/self/fd", "/dev/fd" }, { "/proc/self/fd/0", "/dev/stdin" },
+		{ "/proc/self/fd/1", "/dev/stdout" }, { "/proc/self/fd/2", "/dev/stderr" },
+	};
+	int r;
+
+	if (do_mount(&dev)) {
+		trace("no devtmpfs: creating device nodes");
+		make_nodes();
+	}
+	for (size_t i = 0; i < sizeof(rest) / sizeof(rest[0]); i++) {
+		/* A kernel without one of these still runs most commands; say
+		 * so and go on. */
+		r = do_mount(&rest[i]);
+		if (r)
+			complain("mount", rest[i].target, -r);
+	}
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+		if (symlink(links[i][0], links[i][1]) < 0 && errno != EEXIST)
+			complain("symlink", links[i][1], errno);
+}
+
+void setup_network(void)
+{
+	struct ifreq ifr;
+	int s;
+
+	if (sethostname("tinyrd", 6) < 0)
+		complain("hostname", "tinyrd", errno);
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return;		/* no IPv4 in this kernel */
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "lo");
+	if (!ioctl(s, SIOCGIFFLAGS, &ifr)) {
+		ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+		if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+			complain("loopback", "lo", errno);
+		else
+			trace("loopback up");
+	}
+	close(s);
+}
