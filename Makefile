@@ -38,10 +38,10 @@ ifeq ($(WERROR),1)
 WARNINGS += -Werror
 endif
 
-PKGS = libarchive libelf libkmod libdeflate liblzma libzstd liblz4
+PKGS = libarchive libelf libkmod libdeflate liblzma libzstd liblz4 zlib
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || \
-	echo -larchive -lelf -lkmod -ldeflate -llzma -lzstd -llz4)
+	echo -larchive -lelf -lkmod -ldeflate -llzma -lzstd -llz4 -lz)
 
 ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARNINGS) $(PKG_CFLAGS) \
 	-DTINYRD_VERSION='"$(VERSION)"' -DTINYRD_DATADIR='"$(datadir)/tinyrd"' \
@@ -103,7 +103,11 @@ src/build/initbin.o: src/build/initbin.S init/tinyrd-init
 tests/unit/test-%: tests/unit/test-%.san.o $(UNIT_HELPERS) $(SAN_OBJS)
 	$(QUIET_LINK)$(CC) $(LDFLAGS) $(SAN_FLAGS) -o $@ $^ $(ALL_LDLIBS) -lcmocka
 
-tests: tinyrd $(UNIT_TESTS)
+# The CLI tests run this: tinyrd itself under the sanitizers.
+tests/tinyrd-san: src/main.san.o $(SAN_OBJS)
+	$(QUIET_LINK)$(CC) $(LDFLAGS) $(SAN_FLAGS) -o $@ $^ $(ALL_LDLIBS)
+
+tests: tinyrd tests/tinyrd-san $(UNIT_TESTS)
 
 deps:
 	$(Q)$(SHELL) src/deps.sh build
@@ -136,7 +140,7 @@ uninstall:
 	rm -f $(DESTDIR)$(mandir)/man1/tinyrd.1 $(DESTDIR)$(mandir)/man5/tinyrd-recipe.5
 
 clean:
-	rm -f tinyrd init/tinyrd-init demo.img $(UNIT_TESTS)
+	rm -f tinyrd init/tinyrd-init demo.img $(UNIT_TESTS) tests/tinyrd-san
 	find src tests -name '*.o' -delete -o -name '*.d' -delete
 
 .PHONY: all check deps demo install uninstall clean tests

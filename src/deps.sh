@@ -5,7 +5,7 @@
 set -eu
 
 build="gcc make pkg-config libarchive-dev libelf-dev libkmod-dev libdeflate-dev
-liblzma-dev libzstd-dev liblz4-dev musl-tools"
+liblzma-dev libzstd-dev liblz4-dev zlib1g-dev musl-tools"
 # The tests: cmocka and shunit2 to run them, mandoc to lint the manuals,
 # busybox-static and qemu-system-x86 to build and boot images, cpio and gzip
 # for the archive checks, kmod (depmod, modprobe) to index and cross-check

@@ -65,7 +65,7 @@ const char build_usage_options[] =
 	"      --bare             do not start from the base recipe (busybox, /etc, /dev)\n"
 	"      --init FILE        install FILE as /init instead of tinyrd-init\n"
 	"      --no-init          no /init unless a recipe or option gives one\n"
-	"      --copy SRC[:DEST]  copy a file or directory tree (same path by default)\n"
+	"      --copy SRC[:/DEST] copy a file or directory tree (same path by default)\n"
 	"      --kmod 'NAME [PARAM=VALUE...]'  add a module with its dependencies\n"
 	"      --kver RELEASE     kernel release for modules (default: from --kernel, else uname -r)\n"
 	"  -k, --kernel FILE      kernel image to read the release from\n"
@@ -258,6 +258,8 @@ int build_kmod(struct build *b, const char *spec)
 
 	if (!*name)
 		r = error("--kmod: empty module name");
+	else if (strchr(params, '\n'))
+		r = error("--kmod %s: parameters cannot hold a newline", name);
 	if (!r)
 		r = resolve_kver(b);
 	if (!r && !b->mods)
@@ -277,16 +279,18 @@ int build_copy(struct build *b, const char *src, const char *dest)
 	return r;
 }
 
+/* SRC[:/DEST]: a colon followed by an absolute path splits, so a source
+ * may hold colons itself. */
 static int copy_spec(struct build *b, const char *spec)
 {
 	const char *colon = strrchr(spec, ':');
 	char *src;
 	int r;
 
-	if (!colon)
+	if (!colon || colon[1] != '/')
 		return build_copy(b, spec, NULL);
-	if (colon == spec || !colon[1])
-		return error("--copy %s: expected SRC[:DEST]", spec);
+	if (colon == spec)
+		return error("--copy %s: expected SRC[:/DEST]", spec);
 	src = xstrndup(spec, (size_t)(colon - spec));
 	r = build_copy(b, src, colon + 1);
 	free(src);
@@ -363,9 +367,10 @@ int build_busybox(struct build *b, const char *path)
 	struct stat st;
 	int r;
 
-	bb = elfdeps_which(&b->elf, path ? path : "busybox");
+	bb = elfdeps_which(&b->elf, path ? path : "busybox", true);
 	if (!bb)
-		return error("busybox: install busybox-static, or pass --bare");
+		return error("%s: not found (install busybox-static, or pass "
+			     "--bare)", path ? path : "busybox in PATH");
 	r = elfdeps_add_program(&b->elf, bb, NULL);
 	if (!r && (r = manifest_walk_host(&b->m, bb, &canon, &st)))
 		error_errno(r, "%s", bb);
@@ -378,7 +383,6 @@ int build_busybox(struct build *b, const char *path)
 	     l = strtok_r(NULL, "\n", &save)) {
 		char *applet = path_normalize(xstrdup(l)), *dir, *phys, *link;
 
-		/* Applets never replace what something else put there. */
 		dir = path_dirname(applet);
 		phys = hmap_get(&dirs, dir);
 		if (!phys) {
@@ -390,9 +394,8 @@ int build_busybox(struct build *b, const char *path)
 			hmap_put(&dirs, dir, phys);
 		}
 		link = path_join(phys, path_basename(applet));
-		if (strcmp(link, canon) && !manifest_get(&b->m, link))
-			r = manifest_add_slink(&b->m, link, canon, 0777, 0, 0,
-					       NULL);
+		if (strcmp(link, canon))
+			r = manifest_add_weak_slink(&b->m, link, canon);
 		free(link);
 		free(dir);
 		free(applet);
@@ -561,28 +564,55 @@ static int open_output(const char *output, char **tmp)
 	return fd;
 }
 
+/* Write straight into what is not a regular file: a device or a pipe
+ * (/dev/null, /dev/stdout) must stay what it is. */
+static int write_in_place(struct build *b, const char *output,
+			  const struct buf *raw)
+{
+	int fd = open(output, O_WRONLY | O_CLOEXEC), r;
+
+	if (fd < 0)
+		return error_errno(errno, "%s", output);
+	if (isatty(fd))
+		r = error("%s: refusing to write an image to a terminal", output);
+	else
+		r = compress_write(b->o->comp, b->o->level, raw->p, raw->len, fd,
+				   output);
+	close(fd);
+	return r;
+}
+
 int build_write(struct build *b, const char *output)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
 	struct buf raw = { 0 };
+	char *tmp = NULL, *real = NULL;
 	long long mtime;
-	char *tmp = NULL;
+	struct stat st;
 	int fd, r;
 
 	r = source_date_epoch(&mtime);
 	if (!r)
 		r = cpio_write(&b->m, mtime, &raw);
-
 	if (r)
 		goto out;
 	if (!strcmp(output, "-")) {
-		if (isatty(STDOUT_FILENO)) {
-			r = error("refusing to write an image to a terminal");
+		r = write_in_place(b, "/dev/stdout", &raw);
+		goto out;
+	}
+	if (!stat(output, &st)) {
+		if (S_ISDIR(st.st_mode)) {
+			r = error("%s: is a directory", output);
 			goto out;
 		}
-		r = compress_write(b->o->comp, b->o->level, raw.p, raw.len,
-				   STDOUT_FILENO, "stdout");
-		goto out;
+		if (!S_ISREG(st.st_mode)) {
+			r = write_in_place(b, output, &raw);
+			goto out;
+		}
+		/* Through a symlink: replace the file, keep the link. */
+		real = realpath(output, NULL);
+		if (real)
+			output = real;
 	}
 	fd = open_output(output, &tmp);
 	if (fd < 0) {
@@ -603,6 +633,7 @@ int build_write(struct build *b, const char *output)
 	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
 		signal(sigs[i], SIG_DFL);
 out:
+	free(real);
 	free(tmp);
 	buf_free(&raw);
 	return r;

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <limits.h>
 #include <libdeflate.h>
 #include <lz4.h>
 #include <lz4hc.h>
 #include <lzma.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <zlib.h>
 #include <zstd.h>
 
 #include "compress.h"
@@ -213,5 +215,68 @@ int compress_write(enum compression c, int level, const void *in, size_t len,
 		return write_lz4(level, in, len, fd, name);
 	default:
 		return error("%s: cannot write %s", name, algs[c].name);
+	}
+}
+
+/* ---- where a stream ends ------------------------------------------------ */
+
+static size_t gzip_length(const void *data, size_t len)
+{
+	unsigned char scratch[65536];
+	z_stream z = { 0 };
+	size_t n = 0;
+	int r;
+
+	if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
+		return 0;
+	z.next_in = (unsigned char *)data;
+	z.avail_in = len > UINT_MAX ? UINT_MAX : (unsigned)len;
+	do {
+		z.next_out = scratch;
+		z.avail_out = sizeof(scratch);
+		r = inflate(&z, Z_NO_FLUSH);
+	} while (r == Z_OK);
+	if (r == Z_STREAM_END)
+		n = z.total_in;
+	inflateEnd(&z);
+	return n;
+}
+
+static size_t xz_length(const void *data, size_t len)
+{
+	uint8_t scratch[65536];
+	lzma_stream z = LZMA_STREAM_INIT;
+	lzma_ret r;
+	size_t n = 0;
+
+	if (lzma_stream_decoder(&z, UINT64_MAX, 0) != LZMA_OK)
+		return 0;
+	z.next_in = data;
+	z.avail_in = len;
+	do {
+		z.next_out = scratch;
+		z.avail_out = sizeof(scratch);
+		r = lzma_code(&z, LZMA_FINISH);
+	} while (r == LZMA_OK);
+	if (r == LZMA_STREAM_END)
+		n = (size_t)z.total_in;
+	lzma_end(&z);
+	return n;
+}
+
+size_t compress_stream_length(enum compression c, const void *data, size_t len)
+{
+	size_t n;
+
+	switch (c) {
+	case COMP_GZIP:
+		return gzip_length(data, len);
+	case COMP_XZ:
+		return xz_length(data, len);
+	case COMP_ZSTD:
+		n = ZSTD_findFrameCompressedSize(data, len);
+		return ZSTD_isError(n) ? 0 : n;
+	default:
+		return len;
 	}
 }

@@ -40,6 +40,12 @@ int compress_max_level(enum compression c);
 int compress_write(enum compression c, int level, const void *in, size_t len,
 		   int fd, const char *name);
 
+/* Length of the compressed stream at data: one gzip member, one xz
+ * stream, one zstd frame; for lz4's legacy format (which has no end: the
+ * kernel reads it to the end of the image) and for the formats tinyrd only
+ * recognises, all of len. 0 when the stream is corrupt or cut short. */
+size_t compress_stream_length(enum compression c, const void *data, size_t len);
+
 /* What compression does this data start with? COMP_NONE for a cpio
  * header, COMP_UNKNOWN for anything else. */
 enum compression compress_detect(const void *data, size_t len);

@@ -261,10 +261,13 @@ int cpio_read(const void *data, size_t len, cpio_item_fn fn, void *ctx,
 		if (!it.path)
 			it.path = "";
 		buf_reset(&contents);
-		if (S_ISREG(it.mode) && it.size && it.size <= DATA_MAX) {
-			buf_reserve(&contents, (size_t)it.size);
-			la_ssize_t n = archive_read_data(a, contents.p,
-							 (size_t)it.size);
+		if (S_ISREG(it.mode) && it.size) {
+			size_t want = it.size > DATA_MAX ? DATA_MAX : (size_t)it.size;
+			la_ssize_t n;
+
+			it.partial = it.size > DATA_MAX;
+			buf_reserve(&contents, want);
+			n = archive_read_data(a, contents.p, want);
 
 			if (n < 0) {
 				r = error("%s: %s: %s", name, it.path,

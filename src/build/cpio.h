@@ -29,8 +29,9 @@ struct cpio_item {
 	long long mtime;
 	unsigned rdevmajor, rdevminor;
 	const char *symlink;	/* target, or NULL */
-	const void *data;	/* contents of regular files up to 1 MiB */
+	const void *data;	/* contents of a regular file, at most 1 MiB */
 	size_t datalen;
+	bool partial;		/* data is only the start of a larger file */
 };
 
 typedef int (*cpio_item_fn)(void *ctx, const struct cpio_item *it);

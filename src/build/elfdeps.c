@@ -254,9 +254,17 @@ int elfdeps_read(const char *path, struct elf_info *info)
 	int fd, r;
 
 	memset(info, 0, sizeof(*info));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return error_errno(errno, "%s", path);
+	{
+		struct stat st;
+
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+			close(fd);
+			return error("%s: not a regular file", path);
+		}
+	}
 	n = pread(fd, ident, sizeof(ident), 0);
 	if (n < 0) {
 		r = error_errno(errno, "%s", path);
@@ -343,11 +351,12 @@ static void conf_include(struct elfdeps *d, const char *dir, const char *pat,
  * directories separated by blanks, commas or colons ("dir=type" legacy). */
 static void conf_parse(struct elfdeps *d, const char *path, int depth)
 {
-	char *host = manifest_host_path(d->m, path);
+	struct stat st;
+	char *host = manifest_stat_host(d->m, path, &st);
 	struct buf b = { 0 };
 	char *line, *save = NULL, *dir;
 
-	if (depth > 8 || read_file(host, &b) < 0)
+	if (!host || !S_ISREG(st.st_mode) || depth > 8 || read_file(host, &b) < 0)
 		goto out;
 	dir = path_dirname(path);
 	for (line = strtok_r(b.p, "\n", &save); line;
@@ -419,9 +428,9 @@ static const struct arch *arch_of(const struct elf_info *info)
 
 static bool dir_exists(struct elfdeps *d, const char *path)
 {
-	char *host = manifest_host_path(d->m, path);
 	struct stat st;
-	bool r = !stat(host, &st) && S_ISDIR(st.st_mode);
+	char *host = manifest_stat_host(d->m, path, &st);
+	bool r = host && S_ISDIR(st.st_mode);
 
 	free(host);
 	return r;
@@ -543,17 +552,18 @@ static char *expand_dst(struct proc *p, const struct obj *o, const char *in)
 }
 
 /* Does this file look like a library the process can load? */
-static bool usable(struct proc *p, const char *host)
+static bool usable(struct proc *p, const char *path)
 {
 	unsigned char h[64];
 	struct stat st;
 	ssize_t n;
 	unsigned machine;
-	int fd;
+	char *host = manifest_stat_host(p->d->m, path, &st);
+	int fd = -1;
 
-	if (stat(host, &st) < 0 || !S_ISREG(st.st_mode))
-		return false;
-	fd = open(host, O_RDONLY | O_CLOEXEC);
+	if (host && S_ISREG(st.st_mode))
+		fd = open(host, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	free(host);
 	if (fd < 0)
 		return false;
 	n = pread(fd, h, sizeof(h), 0);
@@ -571,16 +581,14 @@ static bool usable(struct proc *p, const char *host)
 static bool try_dir(struct proc *p, const char *dir, const char *name,
 		    char **found)
 {
-	char *path, *host;
+	char *path;
 	bool ok;
 
 	if (dir[0] != '/')
 		return false;	/* "" or relative: the cwd of the guest */
 	path = path_normalize(path_join(dir, name));
-	host = manifest_host_path(p->d->m, path);
-	ok = usable(p, host);
+	ok = usable(p, path);
 	debug("  trying %s%s", path, ok ? "" : " (no)");
-	free(host);
 	if (ok)
 		*found = path;
 	else
@@ -647,15 +655,38 @@ static bool search(struct proc *p, const struct obj *o, const char *name,
 	return try_dir(p, "/lib", name, found) || try_dir(p, "/usr/lib", name, found);
 }
 
+/* Add a regular file with the symlinks leading to it; *phys is its real
+ * path in the image, *host where to read it. Anything else (a FIFO would
+ * block the build) is refused. */
+static int add_regular(struct elfdeps *d, const char *path, const char *why,
+		       char **phys, char **host)
+{
+	struct stat st;
+	int r = manifest_walk_host(d->m, path, phys, &st);
+
+	if (r)
+		return error_errno(r, "%s", path);
+	if (!S_ISREG(st.st_mode)) {
+		free(*phys);
+		return error("%s: not a regular file", path);
+	}
+	*host = manifest_host_path(d->m, *phys);
+	r = manifest_add_file(d->m, *phys, *host, st.st_mode & 07777, 0, 0, why);
+	if (r) {
+		free(*phys);
+		free(*host);
+	}
+	return r;
+}
+
 /* Add an ELF object to the image and read it; *phys gets its real path. */
 static int add_elf(struct elfdeps *d, const char *path, const char *why,
 		   char **phys, char **host, struct elf_info **info)
 {
-	int r = manifest_add_host(d->m, path, why, phys);
+	int r = add_regular(d, path, why, phys, host);
 
 	if (r)
 		return r;
-	*host = manifest_host_path(d->m, *phys);
 	r = cached_read(d, *host, info);
 	if (r == -ENOEXEC)
 		r = error("%s: not an ELF file", path);
@@ -733,7 +764,7 @@ static int add_script(struct elfdeps *d, const char *path, const char *line,
 	       (arg[0] == '-' || strchr(arg, '=')))
 		;
 	if (arg) {
-		char *prog = elfdeps_which(d, arg);
+		char *prog = elfdeps_which(d, arg, false);
 
 		if (!prog) {
 			r = -ENOENT;
@@ -763,11 +794,10 @@ static int add_program(struct elfdeps *d, const char *path, const char *why,
 	if (depth > MAX_SCRIPT_DEPTH)
 		return error("%s: #! interpreters nested deeper than %d", path,
 			     MAX_SCRIPT_DEPTH);
-	r = manifest_add_host(d->m, path, why, &phys);
+	r = add_regular(d, path, why, &phys, &host);
 	if (r)
 		return r;
-	host = manifest_host_path(d->m, phys);
-	fd = open(host, O_RDONLY | O_CLOEXEC);
+	fd = open(host, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		r = error_errno(errno, "%s", path);
 		goto out;
@@ -825,7 +855,7 @@ out:
 	return r;
 }
 
-char *elfdeps_which(struct elfdeps *d, const char *name)
+char *elfdeps_which(struct elfdeps *d, const char *name, bool quiet)
 {
 	const char *env = getenv("PATH");
 	char *list, *save = NULL, *found = NULL;
@@ -855,22 +885,22 @@ char *elfdeps_which(struct elfdeps *d, const char *name)
 		if (dir[0] != '/')
 			continue;
 		path = path_join(dir, name);
-		host = manifest_host_path(d->m, path);
-		if (!stat(host, &st) && S_ISREG(st.st_mode) && (st.st_mode & 0111))
+		host = manifest_stat_host(d->m, path, &st);
+		if (host && S_ISREG(st.st_mode) && (st.st_mode & 0111))
 			found = path;
 		else
 			free(path);
 		free(host);
 	}
 	free(list);
-	if (!found)
+	if (!found && !quiet)
 		error("%s: program not found in PATH", name);
 	return found;
 }
 
 int elfdeps_add_program(struct elfdeps *d, const char *name, const char *why)
 {
-	char *path = elfdeps_which(d, name);
+	char *path = elfdeps_which(d, name, false);
 	char *line;
 	int r;
 

@@ -47,8 +47,8 @@ void elfdeps_free(struct elfdeps *d);
 
 /* Find a program: a path (relative to the working directory) or a name
  * looked up in PATH ($PATH on the host, the standard PATH in a sysroot).
- * Returns the image path, or NULL after logging an error. */
-char *elfdeps_which(struct elfdeps *d, const char *name);
+ * Returns the image path, or NULL after logging an error (unless quiet). */
+char *elfdeps_which(struct elfdeps *d, const char *name, bool quiet);
 
 /* Add a program with everything it needs at run time: its interpreter
  * (ELF PT_INTERP or a #! line, followed through /usr/bin/env), libraries

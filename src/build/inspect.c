@@ -17,6 +17,7 @@
 #include "../common/abi.h"
 
 struct inspect {
+	const char *name;
 	bool list;
 	bool have_init;
 	char init_kind[64];
@@ -55,7 +56,21 @@ static const char *strip_slash(const char *p)
 		p++;
 	while (p[0] == '.' && p[1] == '/')
 		p += 2;
-	return p;
+	return strcmp(p, ".") ? p : "";
+}
+
+/* Names come from the image: print control bytes and backslashes
+ * escaped, so no name can forge a line or reach the terminal. */
+static void put_safe(const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f || c == '\\')
+			printf("\\x%02x", c);
+		else
+			putchar(c);
+	}
 }
 
 static int on_item(void *ctx, const struct cpio_item *it)
@@ -67,13 +82,17 @@ static int on_item(void *ctx, const struct cpio_item *it)
 	if (s->list) {
 		mode_string(it->mode, mode);
 		if (S_ISCHR(it->mode) || S_ISBLK(it->mode))
-			printf("%s %u/%u %5u,%4u /%s\n", mode, it->uid, it->gid,
-			       it->rdevmajor, it->rdevminor, path);
+			printf("%s %u/%u %5u,%4u /", mode, it->uid, it->gid,
+			       it->rdevmajor, it->rdevminor);
 		else
-			printf("%s %u/%u %10llu /%s%s%s\n", mode, it->uid,
-			       it->gid, it->size, path,
-			       it->symlink ? " -> " : "",
-			       it->symlink ? it->symlink : "");
+			printf("%s %u/%u %10llu /", mode, it->uid, it->gid,
+			       it->size);
+		put_safe(path);
+		if (it->symlink) {
+			fputs(" -> ", stdout);
+			put_safe(it->symlink);
+		}
+		putchar('\n');
 	}
 	if (!strcmp(path, "init")) {
 		s->have_init = true;
@@ -99,7 +118,10 @@ static int on_item(void *ctx, const struct cpio_item *it)
 		if (strcmp(path, conf_paths[i] + 1))
 			continue;
 		buf_reset(&s->conf[i]);
-		if (it->data)
+		buf_reserve(&s->conf[i], 0);
+		if (it->partial)
+			warn("%s: /%s is larger than inspect reads", s->name, path);
+		else if (it->data)
 			buf_add(&s->conf[i], it->data, it->datalen);
 		s->have_conf[i] = true;
 	}
@@ -117,6 +139,8 @@ static void show_arg(const char *a)
 	for (; *a; a++) {
 		if (*a == '\'')
 			fputs("'\\''", stdout);
+		else if ((unsigned char)*a < 0x20 && *a != '\n' && *a != '\t')
+			printf("'$'\\x%02x''", (unsigned char)*a);
 		else
 			putchar(*a);
 	}
@@ -132,8 +156,11 @@ static void show_config(struct inspect *s)
 
 		printf("modules (load order):\n");
 		for (char *l = strtok_r(s->conf[0].p, "\n", &save); l;
-		     l = strtok_r(NULL, "\n", &save))
-			printf("  %s\n", l);
+		     l = strtok_r(NULL, "\n", &save)) {
+			fputs("  ", stdout);
+			put_safe(l);
+			putchar('\n');
+		}
 	}
 	for (int i = 1; i < 3; i++) {
 		const char *p = s->conf[i].p, *end = p + s->conf[i].len;
@@ -183,10 +210,12 @@ static int inspect_file(const char *name, struct inspect *s)
 			break;
 		}
 		n = c == COMP_NONE ? cpio_newc_length(p, img.len - off)
-				   : img.len - off;
+				   : compress_stream_length(c, p, img.len - off);
 		if (!n) {
-			r = error("%s: corrupt or truncated cpio archive at "
-				  "offset %zu", name, off);
+			r = error("%s: corrupt or truncated %s%s at offset %zu",
+				  name, c == COMP_NONE ? "cpio archive"
+				  : compress_name(c), c == COMP_NONE ? "" : " data",
+				  off);
 			break;
 		}
 		seg++;
@@ -248,6 +277,7 @@ int cmd_inspect(int argc, char **argv)
 		fprintf(stderr, "Try 'tinyrd inspect --help'.\n");
 		return 2;
 	}
+	s.name = argv[optind];
 	r = inspect_file(argv[optind], &s);
 	if (!r)
 		show_config(&s);

@@ -198,7 +198,8 @@ static int add_entry(struct manifest *m, struct entry *e, const char *why)
 		append(m, e);
 		return 0;
 	}
-	if (entries_equal(old, e) || (e->type == ENTRY_DIR && e->implicit)) {
+	if (entries_equal(old, e) || (e->type == ENTRY_DIR && e->implicit) ||
+	    (e->weak && !old->weak)) {
 		if (old->type == ENTRY_DIR && !e->implicit)
 			old->implicit = false;
 		entry_free(e);
@@ -232,6 +233,17 @@ static void set_decompress(struct entry *e)
 			e->decompress = true;
 }
 
+/* Sources are kept absolute, so --print output reads back anywhere. Not
+ * normalised: "dir/.." must still go through a symlinked dir. */
+static char *absolute(const char *path)
+{
+	char cwd[PATH_MAX];
+
+	if (path[0] == '/' || !getcwd(cwd, sizeof(cwd)))
+		return xstrdup(path);
+	return path_join(cwd, path);
+}
+
 int manifest_add_file(struct manifest *m, const char *path, const char *source,
 		      unsigned mode, unsigned uid, unsigned gid, const char *why)
 {
@@ -243,7 +255,7 @@ int manifest_add_file(struct manifest *m, const char *path, const char *source,
 	if (!S_ISREG(st.st_mode))
 		return error("%s: not a regular file", source);
 	e = entry_new(path, ENTRY_FILE, mode, uid, gid);
-	e->source = xstrdup(source);
+	e->source = absolute(source);
 	e->size = (size_t)st.st_size;
 	set_decompress(e);
 	return add_entry(m, e, why);
@@ -283,6 +295,16 @@ int manifest_add_slink(struct manifest *m, const char *path, const char *target,
 	e = entry_new(path, ENTRY_SLINK, mode, uid, gid);
 	e->target = xstrdup(target);
 	return add_entry(m, e, why);
+}
+
+int manifest_add_weak_slink(struct manifest *m, const char *path,
+			    const char *target)
+{
+	struct entry *e = entry_new(path, ENTRY_SLINK, 0777, 0, 0);
+
+	e->target = xstrdup(target);
+	e->weak = true;
+	return add_entry(m, e, NULL);
 }
 
 int manifest_add_nod(struct manifest *m, const char *path, unsigned mode,
@@ -343,7 +365,8 @@ static void drop_last(struct buf *cur)
 	cur->p[cur->len] = '\0';
 }
 
-/* The walk, under an explicit root ("" is the host). */
+/* The walk, under an explicit root ("" is the host). m NULL: record
+ * nothing, only resolve. */
 static int walk(struct manifest *m, const char *root, const char *path,
 		char **canon, struct stat *st)
 {
@@ -389,7 +412,7 @@ static int walk(struct manifest *m, const char *root, const char *path,
 				goto out;
 			}
 			target[n] = '\0';
-			r = manifest_add_slink(m, cur.p, target, 0777, 0, 0, NULL);
+			r = m ? manifest_add_slink(m, cur.p, target, 0777, 0, 0, NULL) : 0;
 			if (r)
 				goto out;
 			cur.len = target[0] == '/' ? 0 : save;
@@ -424,6 +447,29 @@ int manifest_walk_host(struct manifest *m, const char *path, char **canon,
 		       struct stat *st)
 {
 	return walk(m, m->sysroot, path, canon, st);
+}
+
+char *manifest_stat_host(const struct manifest *m, const char *path,
+			 struct stat *st)
+{
+	char *phys, *host;
+	int r;
+
+	if (!*m->sysroot)
+		return stat(path, st) ? NULL : xstrdup(path);
+	r = walk(NULL, m->sysroot, path, &phys, st);
+	if (r) {
+		errno = -r;
+		return NULL;
+	}
+	if (S_ISLNK(st->st_mode)) {	/* cannot be: walk follows links */
+		free(phys);
+		errno = ELOOP;
+		return NULL;
+	}
+	host = manifest_host_path(m, phys);
+	free(phys);
+	return host;
 }
 
 /* Add one object found at host path "host" as image path "path". */
@@ -608,7 +654,12 @@ static int move_entry(struct manifest *m, struct entry *e, char *canon)
 	if (old) {
 		struct entry *keep = e, *lose = old;
 
-		if (old->type == ENTRY_DIR && e->type == ENTRY_DIR) {
+		if (old->weak != e->weak) {
+			if (e->weak) {
+				keep = old;
+				lose = e;
+			}
+		} else if (old->type == ENTRY_DIR && e->type == ENTRY_DIR) {
 			if (e->implicit || (!old->implicit && old->seq > e->seq)) {
 				keep = old;
 				lose = e;
@@ -779,7 +830,7 @@ void manifest_escape(struct buf *out, const char *data, size_t size,
 			buf_adds(out, "\\t");
 		else if (c == '\0')
 			buf_adds(out, "\\0");
-		else if (c < 0x20 || c >= 0x7f ||
+		else if (c < 0x20 || c >= 0x7f || (field && c == '$') ||
 			 (c == ' ' && (field || i == 0 || i + 1 == size)))
 			buf_printf(out, "\\x%02x", c);
 		else

@@ -40,6 +40,7 @@ struct entry {
 	char devtype;		/* NOD: 'b' or 'c' */
 	unsigned major, minor;	/* NOD */
 	bool implicit;		/* DIR made as a parent of something */
+	bool weak;		/* loses to any other entry at its path */
 	char *print_as;		/* the recipe line that makes this entry, when
 				 * not the generic one (the built-in init) */
 	unsigned long seq;	/* insertion order */
@@ -81,6 +82,10 @@ int manifest_add_data(struct manifest *m, const char *path, const void *data,
 		      const char *why);
 int manifest_add_slink(struct manifest *m, const char *path, const char *target,
 		       unsigned mode, unsigned uid, unsigned gid, const char *why);
+/* A symlink that never replaces another entry, and that any other entry at
+ * its path replaces (busybox applets). */
+int manifest_add_weak_slink(struct manifest *m, const char *path,
+			    const char *target);
 int manifest_add_nod(struct manifest *m, const char *path, unsigned mode,
 		     unsigned uid, unsigned gid, char devtype, unsigned major,
 		     unsigned minor, const char *why);
@@ -104,6 +109,11 @@ int manifest_walk_host(struct manifest *m, const char *path, char **canon,
  * independent files. */
 int manifest_link(struct manifest *m, const char *path, const char *key);
 
+/* stat() a path inside the sysroot, symlinks (absolute ones too) resolved
+ * inside it. Returns the host path of the object, or NULL with errno. */
+char *manifest_stat_host(const struct manifest *m, const char *path,
+			 struct stat *st);
+
 /* Walk like manifest_walk_host() and add the object itself at its physical
  * path (regular file, directory, or special file). *canon may be NULL. */
 int manifest_add_host(struct manifest *m, const char *path, const char *why,
@@ -126,9 +136,9 @@ int manifest_finalize(struct manifest *m);
  * inline data), one per inode. The output is a valid recipe. */
 void manifest_print(struct manifest *m, FILE *out);
 
-/* Escape bytes for a recipe: \\ \n \t \0 \xHH. A space becomes \x20 in a
- * field (a path) and at either end of text verb contents. recipe.c parses
- * the inverse. */
+/* Escape bytes for a recipe: \\ \n \t \0 \xHH. In a field (a path) a
+ * space and a '$' become \x20 and \x24; in text verb contents a space at
+ * either end does. recipe.c parses the inverse. */
 void manifest_escape(struct buf *out, const char *data, size_t size,
 		     bool field);
 

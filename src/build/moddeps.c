@@ -61,38 +61,43 @@ static bool has_index(const char *dir)
 	return r;
 }
 
+/* The directory with modules.dep, as a real path (libkmod hands back
+ * absolute module paths; they are matched against it). */
 static char *find_dir(struct manifest *m, const char *moddir, const char *kver)
 {
-	char *c[3] = { 0 };
-	char *found = NULL;
+	char *image = xasprintf("/lib/modules/%s", kver), *found = NULL;
+	char *shown = NULL;
+	struct stat st;
 
 	if (moddir) {
-		c[0] = xstrdup(moddir);
-		c[1] = xasprintf("%s/lib/modules/%s", moddir, kver);
-		c[2] = path_join(moddir, kver);
-	} else {
-		c[0] = manifest_host_path(m, "/lib/modules");
-		c[1] = path_join(c[0], kver);
-		free(c[0]);
-		c[0] = NULL;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(c) && !found; i++)
-		if (c[i] && is_dir(c[i]) && has_index(c[i]))
-			found = xstrdup(c[i]);
-	if (!found) {
-		const char *shown = moddir ? moddir : c[1];
+		char *c[] = {
+			xstrdup(moddir),
+			path_join(moddir, image),
+			path_join(moddir, kver),
+		};
 
-		for (size_t i = 0; i < ARRAY_SIZE(c); i++)
-			if (c[i] && is_dir(c[i]) && !moddir)
-				shown = NULL;
-		if (shown)
-			error("%s: modules directory for %s not found", shown,
-			      kver);
+		for (size_t i = 0; i < ARRAY_SIZE(c); i++) {
+			if (!found && is_dir(c[i]) && has_index(c[i]))
+				found = realpath(c[i], NULL);
+			free(c[i]);
+		}
+		if (!found)
+			shown = xstrdup(moddir);
+	} else {
+		char *host = manifest_stat_host(m, image, &st);
+
+		if (host && S_ISDIR(st.st_mode) && has_index(host))
+			found = realpath(host, NULL);
+		else if (host && S_ISDIR(st.st_mode))
+			error("%s: no modules.dep (run depmod)", host);
 		else
-			error("%s: no modules.dep (run depmod)", c[1]);
+			shown = manifest_host_path(m, image);
+		free(host);
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(c); i++)
-		free(c[i]);
+	if (shown)
+		error("%s: modules directory for %s not found", shown, kver);
+	free(shown);
+	free(image);
 	return found;
 }
 
@@ -176,8 +181,8 @@ static int try_firmware(struct moddeps *d, const char *path, const char *why)
 		if (found || r)
 			return r ? r : 1;
 	}
-	host = manifest_host_path(d->m, path);
-	found = !stat(host, &st) && S_ISREG(st.st_mode);
+	host = manifest_stat_host(d->m, path, &st);
+	found = host && S_ISREG(st.st_mode);
 	r = found ? manifest_add_host(d->m, path, why, NULL) : 0;
 	free(host);
 	return r ? r : found;

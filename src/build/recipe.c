@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -7,13 +8,13 @@
 #include "recipe.h"
 
 #define MAX_INCLUDE_DEPTH 16
-#define MAX_FIELDS 64
+#define UNBOUNDED (-1)
 
 struct line {
 	struct build *b;
-	const char *file;
 	const char *dir;	/* of the recipe, for relative paths */
-	char *f[MAX_FIELDS];	/* unescaped fields after the verb */
+	char **f;		/* fields after the verb, escapes undone */
+	char **raw;		/* the same as written */
 	int n;
 	const char *rest;	/* the raw rest of the line, for rest verbs */
 };
@@ -22,8 +23,9 @@ typedef int (*verb_fn)(struct line *l);
 
 struct verb {
 	const char *name;
-	int min, max;		/* fields; max -1: unbounded */
+	int min, max;		/* fields; max UNBOUNDED: no limit */
 	int rest;		/* fields before a raw rest of line, or -1 */
+	bool newlines;		/* fields may hold "\n" (env values) */
 	const char *usage;
 	verb_fn fn;
 };
@@ -45,7 +47,9 @@ int recipe_unescape(const char *in, struct buf *out)
 			char hex[3] = { p[1], p[1] ? p[2] : 0, 0 };
 			unsigned long v;
 
-			if (!hex[0] || !hex[1] || parse_ulong(hex, 16, &v))
+			if (!isxdigit((unsigned char)hex[0]) ||
+			    !isxdigit((unsigned char)hex[1]) ||
+			    parse_ulong(hex, 16, &v))
 				return -EINVAL;
 			buf_addc(out, (char)v);
 			p += 2;
@@ -95,21 +99,54 @@ static int expand_vars(const char *in, char **out)
 	return 0;
 }
 
-/* A host path from a recipe: variables expanded, relative to the recipe. */
-static int host_path(struct line *l, int i, char **out)
+/* Undo escapes in one field; a NUL (or a newline, unless allowed) in it
+ * is an error: fields are names. */
+static int unescape_field(const char *raw, bool newlines, char **out)
 {
-	char *x;
-	int r = expand_vars(l->f[i], &x);
+	struct buf u = { 0 };
+	size_t len;
+
+	if (recipe_unescape(raw, &u)) {
+		buf_free(&u);
+		return error("bad escape in '%s' (use \\\\ \\n \\t \\0 \\xHH)",
+			     raw);
+	}
+	*out = buf_detach(&u, &len);
+	if (strlen(*out) != len || (!newlines && strchr(*out, '\n'))) {
+		const char *what = strlen(*out) != len ? "a NUL byte" : "a newline";
+
+		free(*out);
+		*out = NULL;
+		return error("'%s': a name cannot hold %s", raw, what);
+	}
+	return 0;
+}
+
+/* A host path from a recipe: ${VAR} expanded as written (so an escaped
+ * \x24 stays a dollar sign), then escapes undone, relative to the recipe. */
+static int host_path_raw(struct line *l, const char *raw, char **out)
+{
+	char *x, *y;
+	int r = expand_vars(raw, &x);
 
 	if (r)
 		return r;
-	if (x[0] == '/' || !l->dir) {
-		*out = x;
+	r = unescape_field(x, false, &y);
+	free(x);
+	if (r)
+		return r;
+	if (y[0] == '/' || !l->dir) {
+		*out = y;
 		return 0;
 	}
-	*out = path_join(l->dir, x);
-	free(x);
+	*out = path_join(l->dir, y);
+	free(y);
 	return 0;
+}
+
+static int host_path(struct line *l, int i, char **out)
+{
+	return host_path_raw(l, l->raw[i], out);
 }
 
 static int num(struct line *l, int i, int base, unsigned long max,
@@ -129,7 +166,10 @@ static int num(struct line *l, int i, int base, unsigned long max,
 static int attrs(struct line *l, int i, unsigned *mode, unsigned *uid,
 		 unsigned *gid)
 {
-	int r = num(l, i, 8, 07777, mode);
+	int r;
+
+	*mode = *uid = *gid = 0;
+	r = num(l, i, 8, 07777, mode);
 
 	if (!r)
 		r = num(l, i + 1, 10, UINT_MAX, uid);
@@ -261,24 +301,21 @@ static int v_kmod(struct line *l)
 
 static int v_copy(struct line *l)
 {
-	char *src, *dest = NULL, *colon;
-	int r = host_path(l, 0, &src);
+	char *src, *dest = NULL, *colon = strrchr(l->raw[0], ':');
+	int r;
 
-	if (r)
-		return r;
 	if (l->n == 2) {
 		dest = xstrdup(l->f[1]);
-	} else if ((colon = strrchr(l->f[0], ':')) && colon[1] == '/') {
-		/* copy SRC:DEST, as on the command line */
-		free(src);
+	} else if (colon && colon[1] == '/') {
+		/* copy SRC:/DEST, as on the command line */
 		*colon = '\0';
-		dest = xstrdup(colon + 1);
-		if ((r = host_path(l, 0, &src))) {
-			free(dest);
+		r = unescape_field(colon + 1, false, &dest);
+		if (r)
 			return r;
-		}
 	}
-	r = build_copy(l->b, src, dest);
+	r = host_path(l, 0, &src);
+	if (!r)
+		r = build_copy(l->b, src, dest);
 	free(src);
 	free(dest);
 	return r;
@@ -327,22 +364,22 @@ static int v_init(struct line *l)
 static int v_include(struct line *l);
 
 static const struct verb verbs[] = {
-	{ "file", 5, MAX_FIELDS, -1,
+	{ "file", 5, UNBOUNDED, -1, false,
 	  "file NAME LOCATION MODE UID GID [HARDLINK...]", v_file },
-	{ "dir", 4, 4, -1, "dir NAME MODE UID GID", v_dir },
-	{ "nod", 7, 7, -1, "nod NAME MODE UID GID b|c MAJOR MINOR", v_nod },
-	{ "slink", 5, 5, -1, "slink NAME TARGET MODE UID GID", v_slink },
-	{ "pipe", 4, 4, -1, "pipe NAME MODE UID GID", v_pipe },
-	{ "sock", 4, 4, -1, "sock NAME MODE UID GID", v_sock },
-	{ "text", 4, 4, 4, "text NAME MODE UID GID CONTENTS", v_text },
-	{ "bin", 1, MAX_FIELDS, -1, "bin PROGRAM...", v_bin },
-	{ "kmod", 1, 1, 1, "kmod NAME [PARAM=VALUE...]", v_kmod },
-	{ "copy", 1, 2, -1, "copy SRC [DEST]", v_copy },
-	{ "run", 0, 0, 0, "run SHELL-COMMAND", v_run },
-	{ "env", 1, MAX_FIELDS, -1, "env NAME=VALUE...", v_env },
-	{ "busybox", 0, 1, -1, "busybox [PATH]", v_busybox },
-	{ "init", 0, 1, -1, "init [FILE]", v_init },
-	{ "include", 1, 1, -1, "include RECIPE", v_include },
+	{ "dir", 4, 4, -1, false, "dir NAME MODE UID GID", v_dir },
+	{ "nod", 7, 7, -1, false, "nod NAME MODE UID GID b|c MAJOR MINOR", v_nod },
+	{ "slink", 5, 5, -1, false, "slink NAME TARGET MODE UID GID", v_slink },
+	{ "pipe", 4, 4, -1, false, "pipe NAME MODE UID GID", v_pipe },
+	{ "sock", 4, 4, -1, false, "sock NAME MODE UID GID", v_sock },
+	{ "text", 4, 4, 4, false, "text NAME MODE UID GID CONTENTS", v_text },
+	{ "bin", 1, UNBOUNDED, -1, false, "bin PROGRAM...", v_bin },
+	{ "kmod", 1, 1, 1, false, "kmod NAME [PARAM=VALUE...]", v_kmod },
+	{ "copy", 1, 2, -1, false, "copy SRC [DEST]", v_copy },
+	{ "run", 0, 0, 0, false, "run SHELL-COMMAND", v_run },
+	{ "env", 1, UNBOUNDED, -1, true, "env NAME=VALUE...", v_env },
+	{ "busybox", 0, 1, -1, false, "busybox [PATH]", v_busybox },
+	{ "init", 0, 1, -1, false, "init [FILE]", v_init },
+	{ "include", 1, 1, -1, false, "include RECIPE", v_include },
 };
 
 static const struct verb *find_verb(const char *name)
@@ -367,36 +404,35 @@ static char *word(char **p)
 	return s;
 }
 
-static int parse_line(struct build *b, const char *file, const char *dir,
-		      char *text)
+static int parse_line(struct build *b, const char *dir, char *text)
 {
-	struct line l = { .b = b, .file = file, .dir = dir };
+	struct strv raw = { 0 }, fields = { 0 };
+	struct line l = { .b = b, .dir = dir };
 	const struct verb *v;
 	char *p = text, *w;
-	int r = 0, i;
+	int r = 0;
 
 	w = word(&p);
 	v = find_verb(w);
 	if (!v)
 		return error("unknown verb '%s'", w);
-	for (i = 0; v->rest < 0 || i < v->rest; i++) {
-		struct buf u = { 0 };
+	while (v->rest < 0 || (int)raw.n < v->rest) {
+		char *f;
 
 		w = word(&p);
 		if (!w)
 			break;
-		if (i >= MAX_FIELDS || (v->max >= 0 && i >= v->max)) {
+		if (v->max != UNBOUNDED && (int)raw.n >= v->max) {
 			r = error("too many fields: expected '%s'", v->usage);
 			goto out;
 		}
-		if (recipe_unescape(w, &u)) {
-			buf_free(&u);
-			r = error("bad escape in '%s'", w);
+		r = unescape_field(w, v->newlines, &f);
+		if (r)
 			goto out;
-		}
-		l.f[l.n++] = buf_detach(&u, NULL);
+		strv_push(&raw, w);
+		strv_push_owned(&fields, f);
 	}
-	if (l.n < v->min) {
+	if ((int)raw.n < v->min) {
 		r = error("missing fields: expected '%s'", v->usage);
 		goto out;
 	}
@@ -410,10 +446,13 @@ static int parse_line(struct build *b, const char *file, const char *dir,
 			rest[--n] = '\0';
 		l.rest = rest;
 	}
+	l.f = fields.v;
+	l.raw = raw.v;
+	l.n = (int)raw.n;
 	r = v->fn(&l);
 out:
-	for (i = 0; i < l.n; i++)
-		free(l.f[i]);
+	strv_free(&raw);
+	strv_free(&fields);
 	return r;
 }
 
@@ -439,7 +478,7 @@ int recipe_parse(struct build *b, const char *file, const char *text)
 			continue;
 		ctx = xasprintf("%s:%u", file, n);
 		old = log_set_context(ctx);
-		r = parse_line(b, file, dir, line);
+		r = parse_line(b, dir, line);
 		log_set_context(old);
 		free(ctx);
 	}

@@ -80,6 +80,7 @@ void buf_reserve(struct buf *b, size_t extra)
 		need = 64;
 	b->p = xrealloc(b->p, need);
 	b->alloc = need;
+	b->p[b->len] = '\0';
 }
 
 void buf_add(struct buf *b, const void *data, size_t n)

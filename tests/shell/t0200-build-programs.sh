@@ -80,8 +80,8 @@ test_copy() {
 	grep -qx "file $T/tree/hard $T/tree/hard 0600 0 0 $T/tree/one" m ||
 		fail "hardlinked pair"
 	grep -qx "slink $T/tree/link sub/two 0777 0 0" m || fail "symlink kept"
-	grep -qx "file /opt/t/sub/two tree/sub/two 0644 0 0" m || fail "DEST"
-	grep -qx "file /file file 0644 0 0" m || fail "relative SRC"
+	grep -qx "file /opt/t/sub/two $T/tree/sub/two 0644 0 0" m || fail "DEST"
+	grep -qx "file /file $T/file 0644 0 0" m || fail "relative SRC"
 	grep -qx "file /etc/f $T/file 0644 0 0" m || fail "file to DEST"
 	run tinyrd build --bare --print --copy /nonexistent/thing
 	assertEquals 1 "$rc"

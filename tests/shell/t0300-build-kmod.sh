@@ -39,6 +39,19 @@ test_order_softdeps_params() {
 	assertContains "$(cat conf)" "  fixa $M/fixa.ko opt=1"
 }
 
+# A relative --moddir, or one with a trailing slash, is the same tree.
+test_moddir_spellings() {
+	[ -n "$TREE" ] || { skip "cannot build the fixture modules tree"; return; }
+	ln -s "$TREE" tree
+	tinyrd build --bare --print --moddir tree --kver $KV --kmod fixa >a
+	tinyrd build --bare --print --moddir "$TREE/lib/modules/$KV/" --kver $KV --kmod fixa >b
+	tinyrd build --bare --print --moddir "$TREE" --kver $KV --kmod fixa >c
+	assertEquals "$(cat c)" "$(cat a)"
+	assertEquals "$(cat c)" "$(cat b)"
+	grep -q "^file $M/fixa.ko " c || fail "module path"
+	grep -q "^file /lib/firmware/tinyrd/fixa.bin " c || fail "firmware beside the tree"
+}
+
 test_firmware_from_sysroot() {
 	[ -n "$TREE" ] || { skip "cannot build the fixture modules tree"; return; }
 	tinyrd build --bare --print --sysroot "$TREE" --kver $KV --kmod fixa >m

@@ -114,6 +114,40 @@ test_unwritable_output() {
 	assert_one_error "nodir/x.img: cannot write in nodir: No such file or directory"
 }
 
+# Outputs that are not regular files stay what they are; a symlink to an
+# image keeps pointing at the new one.
+test_output_kinds() {
+	is_root || { skip "mknod needs root"; return; }
+	mknod nul c 1 3
+	run tinyrd build --bare --copy /etc/hostname:/h -o nul
+	assertEquals 0 "$rc"
+	[ -c nul ] || fail "the device node was replaced"
+	echo old >real.img
+	ln -s real.img link.img
+	run tinyrd build --bare --copy /etc/hostname:/h -o link.img
+	assertEquals 0 "$rc"
+	[ -L link.img ] || fail "the symlink was replaced"
+	assertEquals "1f8b" "$(od -An -tx1 -N2 real.img | tr -d ' ')"
+	mkdir d.img
+	run tinyrd build --bare --copy /etc/hostname:/h -o d.img
+	assertEquals 1 "$rc"
+	assert_one_error "d.img: is a directory"
+}
+
+# A FIFO where a program or library should be is refused, not opened.
+test_fifo_program() {
+	mkfifo ff
+	run timeout 20 "$TINYRD" build --bare --print ./ff
+	assertEquals 1 "$rc"
+	assert_one_error "$T/ff: not a regular file"
+}
+
+test_kmod_newline() {
+	run tinyrd build --bare --print --kmod "$(printf 'loop a=1\nb=2')"
+	assertEquals 1 "$rc"
+	assert_one_error "--kmod loop: parameters cannot hold a newline"
+}
+
 # A signal mid-build leaves no temporary file.
 test_interrupted() {
 	command -v qemu-system-x86_64 >/dev/null || { skip "no large program to copy"; return; }

@@ -47,6 +47,32 @@ test_segments() {
 	assertContains "$(cat "$T/out")" "command: true"
 }
 
+# Every compressed segment is listed, each where it ends, and names from
+# the image cannot forge lines.
+test_concatenated_compressed() {
+	for z in gzip xz zstd; do
+		printf 'text /%s 0644 0 0 x\n' $z >$z.recipe
+		tinyrd build --no-init -f ./$z.recipe -z $z -o $z.img
+	done
+	printf 'text /etc/tinyrd/argv 0644 0 0 last\\0\ntext /a\\nb 0644 0 0 y\n' >n.recipe
+	run tinyrd build --no-init -f ./n.recipe -o n.img
+	assertEquals "names with a newline are refused" 1 "$rc"
+	printf 'text /etc/tinyrd/argv 0644 0 0 last\\0\ntext /a\\x1bb 0644 0 0 y\n' >n.recipe
+	tinyrd build --no-init -f ./n.recipe -o n.img
+	cat gzip.img xz.img zstd.img gzip.img n.img >all.img
+	run tinyrd inspect all.img
+	assertEquals "$(cat "$T/err")" 0 "$rc"
+	assertEquals 5 "$(grep -c '^# segment' "$T/out")"
+	assertContains "$(cat "$T/out")" "# segment 3 at offset $(($(stat -c %s gzip.img) + $(stat -c %s xz.img))): zstd"
+	assertContains "$(cat "$T/out")" "/a\\x1bb"
+	assertContains "$(cat "$T/out")" "command: last"
+	# An empty modules file is a configuration with no modules.
+	printf 'text /etc/tinyrd/modules 0644 0 0\n' >e.recipe
+	tinyrd build --no-init -f ./e.recipe -z none -o e.img
+	run tinyrd inspect e.img
+	assertEquals 0 "$rc"
+}
+
 test_rejects_non_initrds() {
 	echo "just text" >text
 	run tinyrd inspect text
@@ -65,6 +91,11 @@ test_rejects_non_initrds() {
 	run tinyrd inspect cut.img
 	assertEquals 1 "$rc"
 	assert_one_error "cut.img: corrupt or truncated cpio archive at offset 0"
+	tinyrd build --bare -o big.img
+	head -c 5000 big.img >cutgz.img
+	run tinyrd inspect cutgz.img
+	assertEquals 1 "$rc"
+	assert_one_error "cutgz.img: corrupt or truncated gzip data at offset 0"
 	run tinyrd inspect /nonexistent.img
 	assertEquals 1 "$rc"
 	assert_one_error "/nonexistent.img: No such file or directory"

@@ -64,6 +64,16 @@ test_templates_by_name() {
 	[ -n "$K" ] || { skip "no Debian kernel for the module templates"; return; }
 }
 
+# Applets never replace what something else put at their path.
+test_applets_are_weak() {
+	command -v busybox >/dev/null || { skip "busybox is not installed"; return; }
+	[ -L /bin ] || { skip "this host has no merged /usr"; return; }
+	printf 'file /bin/ls /etc/hostname 0755 0 0\nbusybox\nslink /usr/bin/wc /x 0777 0 0\n' >r.recipe
+	tinyrd build -f ./r.recipe --print >m
+	grep -qx "file /usr/bin/ls /etc/hostname 0755 0 0" m || fail "explicit file before busybox"
+	grep -qx "slink /usr/bin/wc /x 0777 0 0" m || fail "explicit link after busybox"
+}
+
 # --print output is itself a recipe for the same image.
 test_print_is_a_recipe() {
 	bb=$(command -v busybox) || { skip "busybox is not installed"; return; }

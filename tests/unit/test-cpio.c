@@ -296,7 +296,7 @@ static void test_compressors(void **state)
 		assert_int_equal(cpio_read(img.p, img.len, on_item, &c, p, &st), 0);
 		assert_int_equal(st.entries, 1);
 		assert_string_equal(c.names.p, expect);
-		assert_int_equal(c.data.len, 0);	/* over 1 MiB: not read */
+		assert_int_equal(c.data.len, 1u << 20);	/* the first MiB only */
 		/* Identical output for identical input. */
 		fd = open(p, O_WRONLY | O_TRUNC);
 		assert_int_equal(compress_write(algs[i], -1, raw.p, raw.len, fd, p), 0);

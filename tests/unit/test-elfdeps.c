@@ -103,6 +103,23 @@ static void test_foreign_multiarch(void **state)
 	assert_null(manifest_get(&f->m, "/opt/early/libfoo.so.1"));
 }
 
+/* Absolute symlinks inside a sysroot point inside it (/etc/alternatives
+ * style), never at the host's files. */
+static void test_sysroot_absolute_symlinks(void **state)
+{
+	struct fx *f = *state;
+
+	arm64_base(f);
+	craft(f, "opt/real/libalt.so.1", &(struct craft){ A64 });
+	symlink_at(f->root, "usr/lib/aarch64-linux-gnu/libalt.so.1", "/etc/alternatives/libalt");
+	symlink_at(f->root, "etc/alternatives/libalt", "/opt/real/libalt.so.1");
+	craft(f, "usr/bin/alt", &(struct craft){ A64, .interp = INTERP,
+						 .needed = { "libalt.so.1" } });
+	assert_int_equal(elfdeps_add_program(&f->d, "/usr/bin/alt", NULL), 0);
+	assert_true(has(f, "/opt/real/libalt.so.1", ENTRY_FILE));
+	assert_true(has(f, "/etc/alternatives/libalt", ENTRY_SLINK));
+}
+
 static void test_runpath_origin_lib_platform(void **state)
 {
 	struct fx *f = *state;
@@ -225,11 +242,11 @@ static void test_path_lookup(void **state)
 
 	arm64_base(f);
 	craft(f, "usr/sbin/daemon9", &(struct craft){ A64 });
-	p = elfdeps_which(&f->d, "daemon9");
+	p = elfdeps_which(&f->d, "daemon9", false);
 	assert_non_null(p);
 	assert_string_equal(p, "/usr/sbin/daemon9");
 	free(p);
-	assert_null(elfdeps_which(&f->d, "no-such-program-9"));
+	assert_null(elfdeps_which(&f->d, "no-such-program-9", false));
 	/* A host path under the sysroot names the file inside it. */
 	p = xasprintf("%s/usr/sbin/daemon9", f->root);
 	assert_int_equal(elfdeps_add_program(&f->d, p, NULL), 0);
@@ -372,6 +389,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_foreign_multiarch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sysroot_absolute_symlinks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_runpath_origin_lib_platform, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rpath_inheritance, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_soname_already_loaded, setup, teardown),

@@ -166,6 +166,7 @@ static void test_print_round_trip(void **state)
 	char *one, *two, *src, *ko;
 
 	write_at(f->dir, "we ird/file", "w", 1, 0644);
+	write_at(f->dir, "${HOME}", "d", 1, 0644);
 	write_at(f->dir, "m.ko.xz", "notreally", 9, 0644);
 	src = path_join(f->dir, "we ird/file");
 	ko = path_join(f->dir, "m.ko.xz");
@@ -174,6 +175,21 @@ static void test_print_round_trip(void **state)
 	assert_int_equal(manifest_add_file(&f->b.m, "/copy", src, 0644, 0, 0, NULL), 0);
 	assert_int_equal(manifest_link(&f->b.m, "/a b/c", "k"), 0);
 	assert_int_equal(manifest_link(&f->b.m, "/hard", "k"), 0);
+	/* More names on one line than any fixed limit. */
+	for (int i = 0; i < 100; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "/many/%d", i);
+		assert_int_equal(manifest_add_file(&f->b.m, name, src, 0644, 0, 0, NULL), 0);
+		assert_int_equal(manifest_link(&f->b.m, name, "k"), 0);
+	}
+	{
+		/* A dollar sign in a source is not a variable. */
+		char *dollar = path_join(f->dir, "${HOME}");
+
+		assert_int_equal(manifest_add_file(&f->b.m, "/dollar", dollar, 0644, 0, 0, NULL), 0);
+		free(dollar);
+	}
 	assert_int_equal(manifest_add_file(&f->b.m, "/m.ko", ko, 0644, 0, 0, NULL), 0);
 	assert_int_equal(manifest_add_data(&f->b.m, "/t", " \x01\\\n\t\0 ", 7, 0600, 0, 0, NULL), 0);
 	assert_int_equal(manifest_add_slink(&f->b.m, "/l", "a b/c", 0777, 0, 0, NULL), 0);
@@ -187,11 +203,13 @@ static void test_print_round_trip(void **state)
 	two = printed(&b2.m);
 	assert_string_equal(one, two);
 	assert_non_null(strstr(two, "file /a\\x20b/c "));
-	assert_non_null(strstr(two, " 0644 0 0 /hard\n"));
+	assert_non_null(strstr(two, " 0644 0 0 /hard /many/0 "));
 	assert_int_equal(manifest_get(&b2.m, "/hard")->ino,
 			 manifest_get(&b2.m, "/a b/c")->ino);
 	assert_int_not_equal(manifest_get(&b2.m, "/copy")->ino,
 			     manifest_get(&b2.m, "/hard")->ino);
+	assert_int_equal(manifest_get(&b2.m, "/many/99")->nlink, 102);
+	assert_true(str_ends(manifest_get(&b2.m, "/dollar")->source, "/${HOME}"));
 	assert_true(manifest_get(&b2.m, "/m.ko")->decompress);
 	assert_memory_equal(manifest_get(&b2.m, "/t")->data, " \x01\\\n\t\0 ", 7);
 	build_free(&b2);
@@ -238,6 +256,9 @@ static void test_errors_name_file_and_line(void **state)
 		{ "run\n", "test.recipe:1: run: expected a shell command" },
 		{ "env NOEQUALS\n", "test.recipe:1: env NOEQUALS: expected NAME=VALUE" },
 		{ "bin /nonexistent/prog\n", "test.recipe:1: /nonexistent/prog: No such file or directory" },
+		{ "dir /a\\0b 0755 0 0\n", "test.recipe:1: '/a\\0b': a name cannot hold a NUL byte" },
+		{ "slink /a t\\nx 0777 0 0\n", "test.recipe:1: 't\\nx': a name cannot hold a newline" },
+		{ "text /a\\x 5 0644 0 0 x\n", "test.recipe:1: bad escape in '/a\\x'" },
 	};
 	struct fx *f = *state;
 

@@ -115,6 +115,7 @@ static void test_escape_round_trip(void **state)
 	assert_int_equal(recipe_unescape("\\x4", &back), -EINVAL);
 	assert_int_equal(recipe_unescape("\\", &back), -EINVAL);
 	assert_int_equal(recipe_unescape("\\xzz", &back), -EINVAL);
+	assert_int_equal(recipe_unescape("\\x 5", &back), -EINVAL);
 	buf_free(&esc);
 	buf_free(&back);
 }
