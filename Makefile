@@ -62,7 +62,9 @@ LIB_SRCS = \
 	src/common/log.c src/common/util.c src/common/kernel.c \
 	src/build/manifest.c src/build/recipe.c src/build/elfdeps.c \
 	src/build/moddeps.c src/build/cpio.c src/build/compress.c \
-	src/build/build.c src/build/inspect.c
+	src/build/build.c src/build/inspect.c src/common/sha256.c \
+	src/run/run.c src/run/cache.c src/run/console.c \
+	src/vmm/qemu.c src/vmm/host.c
 LIB_OBJS = $(LIB_SRCS:.c=.o) src/build/initbin.o
 SAN_OBJS = $(LIB_SRCS:.c=.san.o) src/build/initbin.o
 
@@ -77,7 +79,7 @@ UNIT_SRCS = $(sort $(wildcard tests/unit/test-*.c))
 UNIT_TESTS = $(UNIT_SRCS:.c=)
 UNIT_HELPERS = tests/unit/elfcraft.san.o tests/unit/helpers.san.o
 
-MANS = man/tinyrd.1 man/tinyrd-recipe.5
+MANS = man/tinyrd.1 man/tinyrd-run.1 man/tinyrd-recipe.5 man/tinyrd-init.8
 TEMPLATES = $(wildcard templates/*.recipe)
 
 SAN_FLAGS = $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
@@ -127,17 +129,19 @@ demo:
 install: tinyrd
 	$(INSTALL) -d $(DESTDIR)$(bindir) $(DESTDIR)$(datadir)/tinyrd/templates \
 		$(DESTDIR)$(libexecdir)/tinyrd \
-		$(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man5
+		$(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man5 $(DESTDIR)$(mandir)/man8
 	$(INSTALL) -m 755 tinyrd $(DESTDIR)$(bindir)/tinyrd
 	$(INSTALL) -m 755 init/tinyrd-init $(DESTDIR)$(libexecdir)/tinyrd/tinyrd-init
 	$(INSTALL) -m 644 $(TEMPLATES) $(DESTDIR)$(datadir)/tinyrd/templates
-	$(INSTALL) -m 644 man/tinyrd.1 $(DESTDIR)$(mandir)/man1
+	$(INSTALL) -m 644 man/tinyrd.1 man/tinyrd-run.1 $(DESTDIR)$(mandir)/man1
 	$(INSTALL) -m 644 man/tinyrd-recipe.5 $(DESTDIR)$(mandir)/man5
+	$(INSTALL) -m 644 man/tinyrd-init.8 $(DESTDIR)$(mandir)/man8
 
 uninstall:
 	rm -f $(DESTDIR)$(bindir)/tinyrd
 	rm -rf $(DESTDIR)$(datadir)/tinyrd $(DESTDIR)$(libexecdir)/tinyrd
-	rm -f $(DESTDIR)$(mandir)/man1/tinyrd.1 $(DESTDIR)$(mandir)/man5/tinyrd-recipe.5
+	rm -f $(DESTDIR)$(mandir)/man1/tinyrd.1 $(DESTDIR)$(mandir)/man1/tinyrd-run.1 \
+		$(DESTDIR)$(mandir)/man5/tinyrd-recipe.5 $(DESTDIR)$(mandir)/man8/tinyrd-init.8
 
 clean:
 	rm -f tinyrd init/tinyrd-init demo.img $(UNIT_TESTS) tests/tinyrd-san

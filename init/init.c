@@ -162,6 +162,8 @@ static int run(char **argv, char **env, const char *tty, bool interactive)
 {
 	pid_t pid;
 
+	if (init_out_fd < 0)
+		init_out_fd = open(tty, O_WRONLY | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
 	trace("exec %s on %s", argv[0], tty);
 	pid = fork();
 	if (pid < 0)
@@ -207,6 +209,7 @@ int main(void)
 	bool shell = false;
 	int status;
 
+	trace_start();
 	if (getpid() != 1) {
 		fprintf(stderr, "tinyrd-init: not PID 1; this is the /init of a "
 			"tinyrd image\n");
@@ -222,7 +225,9 @@ int main(void)
 	}
 	trace("started");
 	setup_mounts();
+	trace("mounted");
 	setup_network();
+	trace("network set up");
 	load_modules(cmdline);
 	argv = nul_list(TINYRD_CONF_ARGV, 0);
 	env = environment();

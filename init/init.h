@@ -12,12 +12,15 @@
 #define STATUS_INFRA 125	/* tinyrd itself failed (abi.h, tinyrd(1)) */
 
 extern bool init_debug;		/* tinyrd.debug */
+extern int init_out_fd;		/* the command's tty, drained before the end */
 
-/* "tinyrd-init: <step>: <object>: <error>", then report 125: never returns. */
+/* "tinyrd-init: <step>: <object>: <error>" ("<step>: <error>" when object
+ * is NULL), then report 125: never returns. */
 void die(const char *step, const char *object, int err) __attribute__((noreturn));
 /* "tinyrd-init: <step>: <object>: <error>" and carry on. */
 void complain(const char *step, const char *object, int err);
-/* With tinyrd.debug: "[  1.234567] tinyrd-init: <what>". */
+/* With tinyrd.debug: a step, timed from trace_start(). */
+void trace_start(void);
 void trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print the status, sync, write it to the exit port, power off. */
 void report(int status) __attribute__((noreturn));

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -65,7 +66,7 @@ void load_modules(char **cmdline)
 	}
 	for (char *line = strtok_r(conf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		char *name = line, *path, *params, *all;
+		char *name = line, *path, *params, *all, step[128];
 		int fd;
 
 		path = strchr(name, ' ');
@@ -75,20 +76,22 @@ void load_modules(char **cmdline)
 		params = strchr(path, ' ');
 		if (params)
 			*params++ = '\0';
+		/* "tinyrd-init: module 9p: File exists" */
+		snprintf(step, sizeof(step), "module %s", name);
 		all = params_for(name, params ? params : "", cmdline);
 		if (!all)
-			die("module", name, ENOMEM);
+			die(step, NULL, ENOMEM);
 		trace("module %s %s", name, all);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
-			die("module", path, errno);
+			die(step, path, errno);
 		if (syscall(SYS_finit_module, fd, all, 0) < 0) {
 			int err = errno;
 
 			/* Already loaded, or built in: say so, go on. */
 			if (err != EEXIST)
-				die("module", name, err);
-			complain("module", name, err);
+				die(step, NULL, err);
+			complain(step, NULL, err);
 		}
 		close(fd);
 		free(all);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/io.h>
 #include <sys/reboot.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -14,10 +15,14 @@
 #include "../src/common/abi.h"
 
 bool init_debug;
+int init_out_fd = -1;
 
 void complain(const char *step, const char *object, int err)
 {
-	dprintf(2, "tinyrd-init: %s: %s: %s\n", step, object, strerror(err));
+	if (object)
+		dprintf(2, "tinyrd-init: %s: %s: %s\n", step, object, strerror(err));
+	else
+		dprintf(2, "tinyrd-init: %s: %s\n", step, strerror(err));
 }
 
 void die(const char *step, const char *object, int err)
@@ -26,25 +31,73 @@ void die(const char *step, const char *object, int err)
 	report(STATUS_INFRA);
 }
 
-void trace(const char *fmt, ...)
+/*
+ * tinyrd.debug: every step with the time since the init started. A step
+ * goes to the kernel log as it happens (on the console when the log level
+ * shows KERN_INFO, as without "quiet"), which costs next to nothing, and
+ * all of them are printed on the console at the end: printing each one on
+ * a serial console as it happened would be most of what it measured.
+ */
+#define MAX_TRACES 64
+
+static struct {
+	long long ns;
+	char msg[112];
+} traces[MAX_TRACES];
+static unsigned ntraces;
+static long long t0;
+static int kmsg = -1;
+
+static long long mono_ns(void)
 {
 	struct timespec ts;
-	char msg[512];
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+void trace_start(void)
+{
+	t0 = mono_ns();
+}
+
+void trace(const char *fmt, ...)
+{
+	long long ns;
 	va_list ap;
 
-	if (!init_debug)
+	if (!init_debug || ntraces >= MAX_TRACES)
 		return;
-	clock_gettime(CLOCK_BOOTTIME, &ts);
+	ns = mono_ns() - t0;
+	traces[ntraces].ns = ns;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(traces[ntraces].msg, sizeof(traces[ntraces].msg), fmt, ap);
 	va_end(ap);
-	dprintf(2, "[%5ld.%06ld] tinyrd-init: %s\n", (long)ts.tv_sec,
-		ts.tv_nsec / 1000, msg);
+	if (kmsg < 0)
+		kmsg = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+	if (kmsg >= 0)
+		dprintf(kmsg, "<6>tinyrd-init: +%lld.%03lld ms %s\n", ns / 1000000,
+			ns / 1000 % 1000, traces[ntraces].msg);
+	ntraces++;
+}
+
+static void print_traces(void)
+{
+	for (unsigned i = 0; i < ntraces; i++)
+		dprintf(2, "tinyrd-init: +%lld.%03lld ms %s\n",
+			traces[i].ns / 1000000, traces[i].ns / 1000 % 1000,
+			traces[i].msg);
 }
 
 void report(int status)
 {
+	print_traces();
 	dprintf(2, "tinyrd-init: exit status %d\n", status);
+	/* The VM ends at the port write: what the ttys still hold must be
+	 * on the wire first, the command's output and this line. */
+	if (init_out_fd >= 0)
+		tcdrain(init_out_fd);
+	tcdrain(2);
 	sync();
 	/* QEMU's isa-debug-exit and tinyrd's launcher end the VM here. */
 	if (!ioperm(TINYRD_EXIT_PORT, 1, 1))

@@ -21,6 +21,7 @@ struct cmd {
 static const struct cmd cmds[] = {
 	{ "build", cmd_build, "build an initrd from programs, modules and recipes" },
 	{ "inspect", cmd_inspect, "list an initrd and show its init configuration" },
+	{ "run", cmd_run, "boot a kernel with an image and run a command in it" },
 };
 
 static void usage(FILE *f)

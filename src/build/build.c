@@ -143,32 +143,34 @@ int build_opts_check(const struct build_opts *o)
 }
 
 /* Does this argv word take the next word as its argument? */
-static bool takes_next(const char *w)
+static bool takes_next(const char *w, const char *shortopts,
+		       const struct option *longopts)
 {
 	if (w[0] != '-' || !w[1])
 		return false;
 	if (w[1] != '-') {
 		/* Short cluster: the last option letter may need an argument. */
 		for (const char *c = w + 1; *c; c++) {
-			const char *p = strchr(build_shortopts, *c);
+			const char *p = strchr(shortopts, *c);
 
 			if (p && p[1] == ':')
 				return !c[1];
 		}
 		return false;
 	}
-	for (const struct option *lo = build_longopts; lo->name; lo++)
+	for (const struct option *lo = longopts; lo->name; lo++)
 		if (!strcmp(w + 2, lo->name))
 			return lo->has_arg == required_argument;
 	return false;
 }
 
-int build_split_dashdash(int argc, char **argv)
+int build_split_dashdash(int argc, char **argv, const char *shortopts,
+			 const struct option *longopts)
 {
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--"))
 			return i;
-		if (takes_next(argv[i]))
+		if (takes_next(argv[i], shortopts, longopts))
 			i++;
 	}
 	return argc;
@@ -268,6 +270,21 @@ int build_kmod(struct build *b, const char *spec)
 		r = moddeps_add(b->mods, name, *params ? params : NULL);
 	free(name);
 	return r;
+}
+
+static int auto_kmod(struct build *b, const char *name)
+{
+	int r = resolve_kver(b);
+
+	if (r)
+		return r;
+	if (!b->mods && !moddeps_exists(&b->m, b->o->moddir, b->kver)) {
+		verbose("no modules tree for %s: %s not added", b->kver, name);
+		return 0;
+	}
+	if (!b->mods)
+		r = moddeps_open(&b->mods, &b->m, b->o->moddir, b->kver);
+	return r ? r : moddeps_add_if_module(b->mods, name);
 }
 
 int build_copy(struct build *b, const char *src, const char *dest)
@@ -503,6 +520,8 @@ int build_resolve(struct build *b)
 		r = copy_spec(b, o->copies.v[i]);
 	for (size_t i = 0; !r && i < o->kmods.n; i++)
 		r = build_kmod(b, o->kmods.v[i]);
+	for (size_t i = 0; !r && o->auto_kmods && o->auto_kmods[i]; i++)
+		r = auto_kmod(b, o->auto_kmods[i]);
 	if (!r && o->init)
 		r = build_init_file(b, o->init);
 	else if (!r && !o->no_init && !manifest_get(&b->m, "/init"))
@@ -582,18 +601,23 @@ static int write_in_place(struct build *b, const char *output,
 	return r;
 }
 
+int build_image(struct build *b, struct buf *raw)
+{
+	long long mtime;
+	int r = source_date_epoch(&mtime);
+
+	return r ? r : cpio_write(&b->m, mtime, raw);
+}
+
 int build_write(struct build *b, const char *output)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
 	struct buf raw = { 0 };
 	char *tmp = NULL, *real = NULL;
-	long long mtime;
 	struct stat st;
 	int fd, r;
 
-	r = source_date_epoch(&mtime);
-	if (!r)
-		r = cpio_write(&b->m, mtime, &raw);
+	r = build_image(b, &raw);
 	if (r)
 		goto out;
 	if (!strcmp(output, "-")) {
@@ -651,7 +675,7 @@ int cmd_build(int argc, char **argv)
 {
 	struct build_opts o;
 	struct build b;
-	int dd = build_split_dashdash(argc, argv);
+	int dd = build_split_dashdash(argc, argv, build_shortopts, build_longopts);
 	int opt, r;
 
 	build_opts_init(&o);

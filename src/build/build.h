@@ -31,6 +31,9 @@ struct build_opts {
 	const char *busybox;
 	enum compression comp;
 	int level;		/* -1: the algorithm's default */
+	/* Modules a VMM's devices need: added when they are modules of the
+	 * kernel and its tree is there, silently skipped otherwise. */
+	const char *const *auto_kmods;
 };
 
 /* The state of one build. */
@@ -58,7 +61,8 @@ int build_opts_parse(struct build_opts *o, int opt, const char *arg);
 int build_opts_check(const struct build_opts *o);
 /* Split argv at the first "--" that is not an option's argument; returns
  * the index of "--" or argc. */
-int build_split_dashdash(int argc, char **argv);
+int build_split_dashdash(int argc, char **argv, const char *shortopts,
+			 const struct option *longopts);
 extern const char build_usage_options[];
 
 int build_init(struct build *b, const struct build_opts *o);
@@ -66,6 +70,8 @@ void build_free(struct build *b);
 
 /* Resolve everything asked for into b->m and finalize it. */
 int build_resolve(struct build *b);
+/* The uncompressed newc archive of the resolved manifest. */
+int build_image(struct build *b, struct buf *raw);
 /* Write the image: to a temporary file renamed over output at the end, so
  * a failure leaves nothing behind. */
 int build_write(struct build *b, const char *output);
@@ -87,5 +93,6 @@ char *build_templates_dir(void);
 
 int cmd_build(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 #endif

@@ -719,7 +719,8 @@ static int canonicalize(struct manifest *m)
 	for (int pass = 0; pass < 16; pass++) {
 		bool changed = false;
 
-		qsort(m->v, m->n, sizeof(*m->v), depth_cmp);
+		if (m->n)
+			qsort(m->v, m->n, sizeof(*m->v), depth_cmp);
 		/* m->n may grow as parents are created; new ones are canonical. */
 		for (size_t i = 0, n = m->n; i < n; i++) {
 			struct entry *e = m->v[i];
@@ -810,7 +811,8 @@ int manifest_finalize(struct manifest *m)
 		if (r)
 			return r;
 	}
-	qsort(m->v, m->n, sizeof(*m->v), path_cmp);
+	if (m->n)
+		qsort(m->v, m->n, sizeof(*m->v), path_cmp);
 	link_groups(m);
 	m->finalized = true;
 	return 0;

@@ -63,7 +63,8 @@ static bool has_index(const char *dir)
 
 /* The directory with modules.dep, as a real path (libkmod hands back
  * absolute module paths; they are matched against it). */
-static char *find_dir(struct manifest *m, const char *moddir, const char *kver)
+static char *find_dir(struct manifest *m, const char *moddir, const char *kver,
+		      bool quiet)
 {
 	char *image = xasprintf("/lib/modules/%s", kver), *found = NULL;
 	char *shown = NULL;
@@ -81,16 +82,16 @@ static char *find_dir(struct manifest *m, const char *moddir, const char *kver)
 				found = realpath(c[i], NULL);
 			free(c[i]);
 		}
-		if (!found)
+		if (!found && !quiet)
 			shown = xstrdup(moddir);
 	} else {
 		char *host = manifest_stat_host(m, image, &st);
 
 		if (host && S_ISDIR(st.st_mode) && has_index(host))
 			found = realpath(host, NULL);
-		else if (host && S_ISDIR(st.st_mode))
+		else if (host && S_ISDIR(st.st_mode) && !quiet)
 			error("%s: no modules.dep (run depmod)", host);
-		else
+		else if (!quiet)
 			shown = manifest_host_path(m, image);
 		free(host);
 	}
@@ -101,12 +102,20 @@ static char *find_dir(struct manifest *m, const char *moddir, const char *kver)
 	return found;
 }
 
+bool moddeps_exists(struct manifest *m, const char *moddir, const char *kver)
+{
+	char *dir = find_dir(m, moddir, kver, true);
+
+	free(dir);
+	return dir != NULL;
+}
+
 int moddeps_open(struct moddeps **out, struct manifest *m, const char *moddir,
 		 const char *kver)
 {
 	static const char *const no_config[] = { NULL };
 	struct moddeps *d;
-	char *dir = find_dir(m, moddir, kver);
+	char *dir = find_dir(m, moddir, kver, false);
 
 	if (!dir)
 		return -ENOENT;
@@ -349,22 +358,25 @@ static int probe(struct moddeps *d, struct kmod_module *mod, const char *why)
 	return r;
 }
 
-int moddeps_add(struct moddeps *d, const char *name, const char *params)
+static int add(struct moddeps *d, const char *name, const char *params,
+	       bool quiet)
 {
 	struct kmod_list *list = NULL, *l;
 	int r = 0;
 
 	if (kmod_module_new_from_lookup(d->ctx, name, &list) < 0)
 		return error("module %s: lookup failed in %s", name, d->dir);
+	if (!list && quiet)
+		debug("module %s: not in %s", name, d->dir);
 	if (!list)
-		return error("module %s: not found in %s", name, d->dir);
+		return quiet ? 0 : error("module %s: not found in %s", name, d->dir);
 	kmod_list_foreach(l, list) {
 		struct kmod_module *mod = kmod_module_get_module(l);
 		const char *mname = kmod_module_get_name(mod);
 		char *why = xasprintf("kmod %s", mname);
 		struct modent *e;
 
-		if (!kmod_module_get_path(mod))
+		if (!kmod_module_get_path(mod) && !quiet)
 			note("module %s is built into %s, skipped", mname,
 			     d->kver);
 		r = probe(d, kmod_module_ref(mod), why);
@@ -380,6 +392,16 @@ int moddeps_add(struct moddeps *d, const char *name, const char *params)
 	}
 	kmod_module_unref_list(list);
 	return r;
+}
+
+int moddeps_add(struct moddeps *d, const char *name, const char *params)
+{
+	return add(d, name, params, false);
+}
+
+int moddeps_add_if_module(struct moddeps *d, const char *name)
+{
+	return add(d, name, NULL, true);
 }
 
 const char *moddeps_config(struct moddeps *d, size_t *len)

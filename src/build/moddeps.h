@@ -23,9 +23,14 @@ struct moddeps;
 int moddeps_open(struct moddeps **out, struct manifest *m, const char *moddir,
 		 const char *kver);
 void moddeps_close(struct moddeps *d);
+/* Is there such a modules tree? Nothing logged. */
+bool moddeps_exists(struct manifest *m, const char *moddir, const char *kver);
 
 /* Add a module by name or alias, with parameters for it (may be NULL). */
 int moddeps_add(struct moddeps *d, const char *name, const char *params);
+/* Add it when the kernel has it as a module; built in or absent is fine
+ * and quiet (what a VMM's devices need). */
+int moddeps_add_if_module(struct moddeps *d, const char *name);
 
 /* The init's module configuration (abi.h TINYRD_CONF_MODULES). */
 const char *moddeps_config(struct moddeps *d, size_t *len);

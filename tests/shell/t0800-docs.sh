@@ -24,6 +24,12 @@ test_every_option_documented() {
 		grep -q -- "Fl c , -${o#--}" "$MAN/tinyrd.1" || echo "$o"
 	done >missing
 	assertEquals "" "$(grep -v -- --help missing)"
+	# run's own options, in tinyrd-run.1.
+	tinyrd run --help | sed -n '/^Run options/,/^Build options/p' |
+		grep -oE -- '--[a-z][a-z-]*' | sort -u | while read -r o; do
+		grep -qE -- "^\.It Fl .*-${o#--}( |$)" "$MAN/tinyrd-run.1" || echo "$o"
+	done >missing
+	assertEquals "" "$(cat missing)"
 }
 
 test_every_verb_documented() {
@@ -35,8 +41,14 @@ test_every_verb_documented() {
 }
 
 test_sections() {
-	for s in "EXIT STATUS" EXAMPLES "SEE ALSO"; do
-		grep -q "^\\.Sh $s" "$MAN/tinyrd.1" || fail "tinyrd.1: $s"
+	for page in tinyrd.1 tinyrd-run.1 tinyrd-init.8; do
+		for s in "EXIT STATUS" EXAMPLES "SEE ALSO"; do
+			grep -q "^\\.Sh $s" "$MAN/$page" || fail "$page: $s"
+		done
+	done
+	# Every reserved status of run is in its table.
+	for st in 123 124 125 126 127 130; do
+		grep -q "^\\.It $st$" "$MAN/tinyrd-run.1" || fail "tinyrd-run.1: status $st"
 	done
 	grep -q "^\\.Sh EXAMPLES" "$MAN/tinyrd-recipe.5" || fail "recipe EXAMPLES"
 	# The exit statuses listed are the ones the code uses.

@@ -251,6 +251,26 @@ static void test_decompress_rule(void **state)
 	free(src);
 }
 
+/* An empty manifest (a run's segment without a command) finalizes. */
+static void test_empty(void **state)
+{
+	struct manifest m;
+	char *out = NULL;
+	size_t n = 0;
+	FILE *f;
+
+	(void)state;
+	manifest_init(&m, "");
+	assert_int_equal(manifest_finalize(&m), 0);
+	assert_int_equal(m.n, 0);
+	f = open_memstream(&out, &n);
+	manifest_print(&m, f);
+	fclose(f);
+	assert_int_equal(n, 0);
+	free(out);
+	manifest_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -261,6 +281,7 @@ int main(void)
 		cmocka_unit_test(test_copy_tree),
 		cmocka_unit_test(test_add_file_errors),
 		cmocka_unit_test(test_decompress_rule),
+		cmocka_unit_test(test_empty),
 	};
 
 	return cmocka_run_group_tests_name("manifest", tests, NULL, NULL);

@@ -133,6 +133,30 @@ static void test_builtin_and_unknown(void **state)
 	assert_int_equal(moddeps_add(f->d, "no_such_module", NULL), -EINVAL);
 }
 
+/* What a VMM's devices need: added when a module, quietly skipped when
+ * built in or absent. */
+static void test_add_if_module(void **state)
+{
+	struct fx *f = *state;
+	struct capture c;
+	size_t len;
+	char *err;
+
+	capture_begin(&c);
+	log_level = LOG_NORMAL;
+	assert_int_equal(moddeps_add_if_module(f->d, "fixbuiltin"), 0);
+	assert_int_equal(moddeps_add_if_module(f->d, "no_such_module"), 0);
+	assert_int_equal(moddeps_add_if_module(f->d, "fixb"), 0);
+	log_level = LOG_QUIET;
+	err = capture_end(&c);
+	assert_string_equal(err, "");
+	free(err);
+	assert_string_equal(moddeps_config(f->d, &len),
+			    "fixe " MOD "fixe.ko\nfixb " MOD "fixb.ko\n");
+	assert_true(moddeps_exists(&f->m, NULL, KVER));
+	assert_false(moddeps_exists(&f->m, NULL, "0.0-none"));
+}
+
 static void test_missing_dir(void **state)
 {
 	struct manifest m;
@@ -269,6 +293,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_compressed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_firmware, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_builtin_and_unknown, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_add_if_module, setup, teardown),
 		cmocka_unit_test(test_missing_dir),
 		cmocka_unit_test(test_moddir_forms),
 		cmocka_unit_test(test_fixture_matches_modprobe),

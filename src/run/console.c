@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: MIT
+#include <stdlib.h>
+
+#include "console.h"
+
+void console_init(struct console *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->status = -1;
+}
+
+void console_free(struct console *c)
+{
+	for (unsigned i = 0; i < CONSOLE_TAIL_LINES; i++)
+		free(c->tail[i]);
+	buf_free(&c->line);
+	free(c->panic);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Serial consoles end lines in "\r\n" and carry escapes; keep text. */
+static char *clean(const char *s, size_t n)
+{
+	char *out = xmalloc(n + 1);
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch == '\r')
+			continue;
+		out[o++] = ch == '\t' || ch >= 0x20 ? (char)ch : '?';
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static void take_line(struct console *c)
+{
+	char *l = clean(c->line.p ? c->line.p : "", c->line.len);
+	const char *p;
+	unsigned long st;
+
+	buf_reset(&c->line);
+	/* The init's report; the last one counts. */
+	if ((p = strstr(l, "tinyrd-init: exit status "))) {
+		p += strlen("tinyrd-init: exit status ");
+		if (!parse_ulong(p, 10, &st) && st <= 255)
+			c->status = (int)st;
+	}
+	if (!c->panic && (p = strstr(l, "Kernel panic - not syncing")))
+		c->panic = xstrdup(p);
+	free(c->tail[c->next]);
+	c->tail[c->next] = l;
+	c->next = (c->next + 1) % CONSOLE_TAIL_LINES;
+	if (c->ntail < CONSOLE_TAIL_LINES)
+		c->ntail++;
+}
+
+void console_feed(struct console *c, const char *data, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (data[i] == '\n') {
+			take_line(c);
+			continue;
+		}
+		/* A runaway line is cut, not kept whole. */
+		if (c->line.len < 4096)
+			buf_addc(&c->line, data[i]);
+	}
+}
+
+void console_end(struct console *c)
+{
+	if (c->line.len)
+		take_line(c);
+}
+
+void console_tail(const struct console *c, struct buf *out)
+{
+	unsigned first = (c->next + CONSOLE_TAIL_LINES - c->ntail) % CONSOLE_TAIL_LINES;
+
+	for (unsigned i = 0; i < c->ntail; i++)
+		buf_printf(out, "%s\n", c->tail[(first + i) % CONSOLE_TAIL_LINES]);
+}

@@ -1,0 +1,503 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tinyrd run: build (or reuse) an image, append the per-run configuration
+ * as its own cpio segment, boot it, and exit with the guest command's
+ * status. Exit statuses (tinyrd-run(1)): the command's own, 123 the guest
+ * ended without reporting, 124 timeout, 125 tinyrd failed; --bisect maps
+ * what git bisect run would take as "abort" to "bad".
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "../build/cpio.h"
+#include "../common/abi.h"
+#include "../common/kernel.h"
+#include "../vmm/vmm.h"
+
+#define STATUS_NO_REPORT 123
+#define STATUS_TIMEOUT 124
+#define STATUS_FAILED 125
+
+enum {
+	OPT_IMAGE = 'i', OPT_MEM = 'm', OPT_CPUS = 'c',
+	OPT_VMM = 512, OPT_ACCEL, OPT_APPEND, OPT_TIMEOUT, OPT_BISECT,
+	OPT_CONSOLE_LOG, OPT_REBUILD,
+};
+
+struct run_opts {
+	const char *image;
+	const char *vmm;
+	enum accel accel;
+	unsigned mem_mb, cpus, timeout;
+	const char *append;
+	const char *console_log;
+	bool bisect, rebuild;
+};
+
+static const struct option run_longopts[] = {
+	{ "image", required_argument, NULL, OPT_IMAGE },
+	{ "vmm", required_argument, NULL, OPT_VMM },
+	{ "accel", required_argument, NULL, OPT_ACCEL },
+	{ "memory", required_argument, NULL, OPT_MEM },
+	{ "cpus", required_argument, NULL, OPT_CPUS },
+	{ "append", required_argument, NULL, OPT_APPEND },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "bisect", no_argument, NULL, OPT_BISECT },
+	{ "console-log", required_argument, NULL, OPT_CONSOLE_LOG },
+	{ "rebuild", no_argument, NULL, OPT_REBUILD },
+};
+
+/* The devices of the QEMU machine whose drivers a kernel may have as
+ * modules: the 8250 UART carries the console and the command's output. */
+static const char *const qemu_modules[] = { "8250", NULL };
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: tinyrd run [build options] [run options] [-- COMMAND [ARG...]]\n"
+		"\nBoot a kernel with a tinyrd image, run COMMAND in it, and exit with\n"
+		"its status. Without COMMAND, an interactive shell on the console.\n\n"
+		"Run options:\n"
+		"  -k, --kernel FILE      the kernel (default /boot/vmlinuz-$(uname -r),\n"
+		"                         else the newest /boot/vmlinuz-*)\n"
+		"  -i, --image IMAGE      boot this image instead of building one\n"
+		"      --vmm qemu|auto    the VMM (QEMU for now)\n"
+		"      --accel kvm|tcg|auto  KVM when it can boot a stock kernel, else TCG\n"
+		"  -m, --memory MB        guest memory (default 512)\n"
+		"  -c, --cpus N           guest CPUs (default 1)\n"
+		"      --append ARGS      more kernel command line\n"
+		"      --timeout S        stop the guest after S seconds (status 124)\n"
+		"      --bisect           statuses for git bisect run: >= 128 and a\n"
+		"                         guest that ended without a status become 1\n"
+		"      --console-log FILE write the guest's console to FILE\n"
+		"      --rebuild          build the image again even when cached\n"
+		"  -v, --verbose          show the console and what is built\n"
+		"\nBuild options (see tinyrd build --help):\n%s"
+		"\nExit status: the command's; 123 the guest ended without reporting\n"
+		"(panic, reset); 124 timeout; 125 tinyrd failed. See tinyrd-run(1).\n",
+		build_usage_options);
+}
+
+static int parse_unsigned(const char *opt, const char *arg, unsigned min,
+			  unsigned max, unsigned *out)
+{
+	unsigned long v;
+
+	if (parse_ulong(arg, 10, &v) || v < min || v > max)
+		return error("%s %s: expected a number from %u to %u", opt, arg,
+			     min, max);
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int parse_run_option(struct run_opts *r, int opt, const char *arg)
+{
+	switch (opt) {
+	case OPT_IMAGE: r->image = arg; return 0;
+	case OPT_VMM:
+		if (strcmp(arg, "qemu") && strcmp(arg, "auto"))
+			return error("--vmm %s: expected qemu or auto (the built-in "
+				     "launcher is not part of this version)", arg);
+		r->vmm = arg;
+		return 0;
+	case OPT_ACCEL:
+		if (!strcmp(arg, "kvm"))
+			r->accel = ACCEL_KVM;
+		else if (!strcmp(arg, "tcg"))
+			r->accel = ACCEL_TCG;
+		else if (!strcmp(arg, "auto"))
+			r->accel = ACCEL_AUTO;
+		else
+			return error("--accel %s: expected kvm, tcg or auto", arg);
+		return 0;
+	case OPT_MEM: return parse_unsigned("--memory", arg, 64, 1u << 20, &r->mem_mb);
+	case OPT_CPUS: return parse_unsigned("--cpus", arg, 1, 256, &r->cpus);
+	case OPT_APPEND: r->append = arg; return 0;
+	case OPT_TIMEOUT: return parse_unsigned("--timeout", arg, 1, 1u << 30, &r->timeout);
+	case OPT_BISECT: r->bisect = true; return 0;
+	case OPT_CONSOLE_LOG: r->console_log = arg; return 0;
+	case OPT_REBUILD: r->rebuild = true; return 0;
+	}
+	return -EINVAL;
+}
+
+static int newest_kernel(char **out)
+{
+	struct dirent *d;
+	DIR *dh = opendir("/boot");
+	char *best = NULL;
+
+	while (dh && (d = readdir(dh))) {
+		if (strncmp(d->d_name, "vmlinuz-", 8))
+			continue;
+		if (!best || strverscmp(d->d_name, best) > 0) {
+			free(best);
+			best = xstrdup(d->d_name);
+		}
+	}
+	if (dh)
+		closedir(dh);
+	if (!best)
+		return error("no kernel: /boot has no vmlinuz-*; pass -k FILE");
+	*out = path_join("/boot", best);
+	free(best);
+	return 0;
+}
+
+static int find_kernel(const char *given, char **out)
+{
+	char *rel, *path;
+	int fd;
+
+	if (given) {
+		path = xstrdup(given);
+	} else {
+		rel = kernel_host_release();
+		path = xasprintf("/boot/vmlinuz-%s", rel);
+		free(rel);
+		if (access(path, F_OK)) {
+			free(path);
+			if (newest_kernel(&path))
+				return -ENOENT;
+		}
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int err = errno;
+
+		error_errno(err, "%s%s", path, err == EACCES ?
+			    " (Debian installs kernels readable by root only)" : "");
+		free(path);
+		return -err;
+	}
+	close(fd);
+	*out = path;
+	return 0;
+}
+
+/* The compression of the image's last segment: the per-run segment is
+ * compressed the same way, which every kernel decompressor continues
+ * through (lz4's legacy format has no end, so nothing else would do). */
+static enum compression last_segment(const char *p, size_t len)
+{
+	enum compression last = COMP_NONE;
+	size_t off = 0;
+
+	while (off < len) {
+		enum compression c;
+		size_t n;
+
+		if (!p[off]) {
+			off++;
+			continue;
+		}
+		c = compress_detect(p + off, len - off);
+		if (c == COMP_UNKNOWN)
+			break;
+		last = c;
+		n = c == COMP_NONE ? cpio_newc_length(p + off, len - off)
+				   : compress_stream_length(c, p + off, len - off);
+		if (!n)
+			break;
+		off += n;
+	}
+	return last;
+}
+
+/* The image as a memfd: the image, zero padding to 4 bytes (the kernel
+ * looks for the next archive there), the per-run segment. */
+static int make_initrd(const struct buf *image, const struct strv *argv,
+		       const struct strv *env, int *out)
+{
+	enum compression c = last_segment(image->p, image->len);
+	struct manifest m;
+	struct buf raw = { 0 }, seg = { 0 }, data = { 0 };
+	int fd = memfd_create("tinyrd-initrd", MFD_CLOEXEC), r;
+	static const char zeros[4];
+
+	if (fd < 0)
+		return error_errno(errno, "memfd_create");
+	manifest_init(&m, "");
+	for (size_t i = 0; i < argv->n; i++)
+		buf_add(&data, argv->v[i], strlen(argv->v[i]) + 1);
+	r = argv->n ? manifest_add_data(&m, TINYRD_CONF_ARGV, data.p, data.len,
+					0644, 0, 0, NULL) : 0;
+	buf_reset(&data);
+	for (size_t i = 0; i < env->n; i++)
+		buf_add(&data, env->v[i], strlen(env->v[i]) + 1);
+	if (!r && env->n)
+		r = manifest_add_data(&m, TINYRD_CONF_ENV, data.p, data.len, 0644,
+				      0, 0, NULL);
+	if (!r)
+		r = manifest_finalize(&m);
+	if (!r && m.n)
+		r = cpio_write(&m, 0, &raw);
+	if (!r)
+		r = write_all(fd, image->p, image->len);
+	if (!r && m.n) {
+		r = write_all(fd, zeros, (4 - image->len % 4) % 4);
+		if (!r)
+			r = compress_write(c == COMP_LZ4_FRAME || c >= COMP_BZIP2 ?
+					   COMP_NONE : c, -1, raw.p, raw.len, fd,
+					   "the per-run segment");
+	}
+	if (r) {
+		if (r != -EINVAL)
+			error_errno(r, "memfd");
+		close(fd);
+	} else {
+		*out = fd;
+	}
+	manifest_free(&m);
+	buf_free(&raw);
+	buf_free(&seg);
+	buf_free(&data);
+	return r;
+}
+
+/* Build the image, or take it from the cache. */
+static int get_image(struct build_opts *o, const struct run_opts *ro,
+		     const char *kernel, struct buf *image)
+{
+	struct build b;
+	char key[65], *dir = NULL, *path = NULL;
+	int r;
+
+	o->auto_kmods = qemu_modules;
+	if (!o->kernel && !o->kver)
+		o->kernel = kernel;
+	r = build_init(&b, o);
+	if (!r)
+		r = build_resolve(&b);
+	if (r)
+		goto out;
+	dir = cache_dir();
+	if (dir) {
+		cache_key(&b, key);
+		path = xasprintf("%s/%s.img", dir, key);
+		if (!ro->rebuild && !read_file(path, image)) {
+			verbose("image %s (cached)", path);
+			cache_touch(dir, path);
+			goto out;
+		}
+		buf_reset(image);
+		r = build_write(&b, path);
+		if (!r)
+			r = read_file(path, image);
+		if (r == -ENOENT || r == -EACCES)
+			r = error_errno(r, "%s", path);
+		if (!r) {
+			verbose("image %s (built)", path);
+			cache_touch(dir, path);
+		}
+		goto out;
+	}
+	{
+		struct buf raw = { 0 };
+		int fd = memfd_create("tinyrd-image", MFD_CLOEXEC);
+
+		r = fd < 0 ? error_errno(errno, "memfd_create") : build_image(&b, &raw);
+		if (!r)
+			r = compress_write(o->comp, o->level, raw.p, raw.len, fd,
+					   "the image");
+		if (!r && lseek(fd, 0, SEEK_SET) == 0)
+			r = read_fd(fd, image);
+		if (fd >= 0)
+			close(fd);
+		buf_free(&raw);
+	}
+out:
+	build_free(&b);
+	free(dir);
+	free(path);
+	return r;
+}
+
+static enum accel choose_accel(enum accel want)
+{
+	char why[256];
+
+	if (want != ACCEL_AUTO)
+		return want;
+	if (kvm_usable(why, sizeof(why)))
+		return ACCEL_KVM;
+	note("%s; using TCG", why);
+	return ACCEL_TCG;
+}
+
+static int report(const struct vm_result *res, const struct run_opts *ro,
+		  bool verbose_on)
+{
+	struct buf tail = { 0 };
+	int st;
+
+	switch (res->ending) {
+	case VM_REPORTED:
+		st = res->status;
+		break;
+	case VM_NO_REPORT:
+		st = STATUS_NO_REPORT;
+		fprintf(stderr, "tinyrd: the guest ended without reporting a "
+			"status%s%s\n", res->console.panic ? ": " : "",
+			res->console.panic ? res->console.panic : "");
+		break;
+	case VM_TIMEOUT:
+		st = STATUS_TIMEOUT;
+		fprintf(stderr, "tinyrd: timed out after %u s; the guest was "
+			"stopped\n", ro->timeout);
+		break;
+	case VM_INTERRUPTED:
+		fprintf(stderr, "tinyrd: %s; the guest was stopped\n",
+			strsignal(res->signal));
+		return 128 + res->signal;
+	default:
+		return STATUS_FAILED;
+	}
+	if ((st == STATUS_NO_REPORT || st == STATUS_TIMEOUT) && !verbose_on &&
+	    res->console.ntail) {
+		console_tail(&res->console, &tail);
+		fprintf(stderr, "tinyrd: the last %u lines of the console:\n%s",
+			res->console.ntail, tail.p);
+		buf_free(&tail);
+	}
+	if (ro->bisect && (st >= 128 || st == STATUS_NO_REPORT))
+		st = 1;
+	return st;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct option lo[ARRAY_SIZE(run_longopts) + 32];
+	struct run_opts ro = { .mem_mb = 512, .cpus = 1, .accel = ACCEL_AUTO };
+	struct strv cmd = { 0 }, env = { 0 };
+	struct build_opts o;
+	struct buf image = { 0 }, append = { 0 };
+	struct vm_config vc = { 0 };
+	struct vm_result res;
+	char *kernel = NULL, shortopts[64];
+	int dd, opt, r, st = STATUS_FAILED, log_fd = -1, initrd = -1;
+	size_t n = 0;
+
+	/* The build options, then run's own. */
+	for (const struct option *p = build_longopts; p->name; p++)
+		lo[n++] = *p;
+	for (size_t i = 0; i < ARRAY_SIZE(run_longopts); i++)
+		lo[n++] = run_longopts[i];
+	memset(&lo[n], 0, sizeof(lo[n]));
+	snprintf(shortopts, sizeof(shortopts), "%si:m:c:", build_shortopts);
+	dd = build_split_dashdash(argc, argv, shortopts, lo);
+
+	build_opts_init(&o);
+	optind = 1;
+	while ((opt = getopt_long(dd, argv, shortopts, lo, NULL)) != -1) {
+		if (opt == 'h') {
+			usage(stdout);
+			build_opts_free(&o);
+			return 0;
+		}
+		r = opt == '?' ? -EINVAL
+		    : opt == 'i' || opt == 'm' || opt == 'c' || opt >= 512
+			? parse_run_option(&ro, opt, optarg)
+			: build_opts_parse(&o, opt, optarg);
+		if (r) {
+			fprintf(stderr, "Try 'tinyrd run --help'.\n");
+			goto out;
+		}
+	}
+	for (int i = optind; i < dd; i++)
+		strv_push(&o.programs, argv[i]);
+	if (build_opts_check(&o))
+		goto out;
+	/* The command and its environment travel per run, not in the image. */
+	if (o.run && dd < argc) {
+		error("--run and a command after -- cannot be combined");
+		goto out;
+	}
+	if (o.run) {
+		strv_push(&cmd, "/bin/sh");
+		strv_push(&cmd, "-c");
+		strv_push(&cmd, o.run);
+		o.run = NULL;
+	}
+	for (int i = dd + 1; i < argc; i++)
+		strv_push(&cmd, argv[i]);
+	if (dd + 1 == argc) {
+		error("nothing after --: expected a command");
+		goto out;
+	}
+	for (size_t i = 0; i < o.env.n; i++)
+		strv_push(&env, o.env.v[i]);
+	strv_free(&o.env);
+	if (o.print || o.output) {
+		error("run writes no image: drop %s", o.print ? "--print" : "-o");
+		goto out;
+	}
+	if (ro.image && (o.programs.n || o.recipes.n || o.kmods.n ||
+			 o.copies.n || o.init || o.bare)) {
+		error("-i boots a ready image: build options cannot change it");
+		goto out;
+	}
+
+	if (find_kernel(o.kernel, &kernel))
+		goto out;
+	if (ro.image) {
+		r = read_file(ro.image, &image);
+		if (r) {
+			error_errno(r, "%s", ro.image);
+			goto out;
+		}
+		if (compress_detect(image.p, image.len) == COMP_UNKNOWN) {
+			error("%s: not a cpio initrd", ro.image);
+			goto out;
+		}
+	} else if (get_image(&o, &ro, kernel, &image)) {
+		goto out;
+	}
+	if (make_initrd(&image, &cmd, &env, &initrd))
+		goto out;
+	if (ro.console_log) {
+		log_fd = open(ro.console_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+			      0644);
+		if (log_fd < 0) {
+			error_errno(errno, "%s", ro.console_log);
+			goto out;
+		}
+	}
+	buf_printf(&append, "console=ttyS0 panic=-1%s%s%s",
+		   log_level >= LOG_VERBOSE ? "" : " quiet",
+		   ro.append ? " " : "", ro.append ? ro.append : "");
+	vc.kernel = kernel;
+	vc.initrd_fd = initrd;
+	vc.append = append.p;
+	vc.mem_mb = ro.mem_mb;
+	vc.cpus = ro.cpus;
+	vc.accel = choose_accel(ro.accel);
+	vc.timeout = ro.timeout;
+	vc.interactive = !cmd.n;
+	vc.out_fd = STDOUT_FILENO;
+	vc.echo_fd = log_level >= LOG_VERBOSE && !vc.interactive ? STDERR_FILENO : -1;
+	vc.log_fd = log_fd;
+	vc.verbose = log_level >= LOG_VERBOSE;
+	r = qemu_run(&vc, &res);
+	st = r ? STATUS_FAILED : report(&res, &ro, vc.verbose);
+	console_free(&res.console);
+out:
+	if (log_fd >= 0)
+		close(log_fd);
+	if (initrd >= 0)
+		close(initrd);
+	buf_free(&image);
+	buf_free(&append);
+	strv_free(&cmd);
+	strv_free(&env);
+	build_opts_free(&o);
+	free(kernel);
+	return st;
+}

@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Running a guest under QEMU: the fallback VMM, and the way images are
+ * tested under TCG. ttyS0 (kernel and init messages) and ttyS1 (the
+ * command's output, abi.h) come back on pipes that QEMU opens as
+ * /dev/fd/N; the status comes on the isa-debug-exit port at 0x501 and, in
+ * full, on the console. QEMU runs in its own process group and dies with
+ * tinyrd (PR_SET_PDEATHSIG), so no QEMU outlives a run.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vmm.h"
+#include "../common/abi.h"
+
+#define QEMU "qemu-system-x86_64"
+#define STDERR_KEEP 8192
+
+static int sigpipe_fd[2] = { -1, -1 };
+
+static void on_signal(int sig)
+{
+	unsigned char s = (unsigned char)sig;
+
+	if (write(sigpipe_fd[1], &s, 1) < 0)
+		return;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static void build_argv(const struct vm_config *c, int con_fd, int out_fd,
+		       struct strv *v)
+{
+	strv_push(v, QEMU);
+	strv_push(v, "-nodefaults");
+	strv_push(v, "-no-user-config");
+	strv_push(v, "-display");
+	strv_push(v, "none");
+	strv_push(v, "-no-reboot");
+	strv_push(v, "-machine");
+	strv_push(v, "pc");
+	strv_push(v, "-accel");
+	strv_push(v, c->accel == ACCEL_KVM ? "kvm" : "tcg");
+	strv_push(v, "-cpu");
+	strv_push(v, c->accel == ACCEL_KVM ? "host" : "max");
+	strv_push(v, "-m");
+	strv_push_owned(v, xasprintf("%u", c->mem_mb));
+	strv_push(v, "-smp");
+	strv_push_owned(v, xasprintf("%u", c->cpus));
+	strv_push(v, "-device");
+	strv_push_owned(v, xasprintf("isa-debug-exit,iobase=%#x,iosize=1",
+				     TINYRD_EXIT_PORT));
+	strv_push(v, "-chardev");
+	if (c->interactive)
+		strv_push(v, "stdio,id=con,signal=off");
+	else
+		strv_push_owned(v, xasprintf("file,id=con,path=/dev/fd/%d", con_fd));
+	strv_push(v, "-serial");
+	strv_push(v, "chardev:con");
+	strv_push(v, "-chardev");
+	strv_push_owned(v, xasprintf("file,id=out,path=/dev/fd/%d", out_fd));
+	strv_push(v, "-serial");
+	strv_push(v, "chardev:out");
+	strv_push(v, "-kernel");
+	strv_push(v, c->kernel);
+	strv_push(v, "-initrd");
+	strv_push_owned(v, xasprintf("/dev/fd/%d", c->initrd_fd));
+	strv_push(v, "-append");
+	strv_push(v, c->append);
+}
+
+static void child(const struct vm_config *c, char **argv, int con_w, int out_w,
+		  int err_w)
+{
+	int null = open("/dev/null", O_RDWR);
+
+	/* An interactive QEMU must stay in the terminal's foreground group;
+	 * otherwise its own group keeps Ctrl-C for tinyrd to handle. */
+	if (!c->interactive)
+		setpgid(0, 0);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (!c->interactive) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+	}
+	dup2(err_w, STDERR_FILENO);
+	/* What QEMU opens as /dev/fd/N must survive exec. */
+	fcntl(con_w, F_SETFD, 0);
+	fcntl(out_w, F_SETFD, 0);
+	fcntl(c->initrd_fd, F_SETFD, 0);
+	for (int s = 1; s < NSIG; s++)
+		signal(s, SIG_DFL);
+	execvp(argv[0], argv);
+	dprintf(STDERR_FILENO, "%s: %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
+/* Stop QEMU: TERM lets it restore the terminal, KILL if it does not go. */
+static void stop(pid_t pid, int pidfd)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+	kill(pid, SIGTERM);
+	if (pidfd < 0 || poll(&p, 1, 2000) <= 0)
+		kill(pid, SIGKILL);
+}
+
+struct pump {
+	const struct vm_config *c;
+	struct vm_result *r;
+	struct buf qerr;
+	bool out_broken;
+};
+
+/* Move what one pipe has; false at its end. */
+static bool pump(struct pump *p, int fd, int which)
+{
+	char chunk[65536];
+	ssize_t n = read(fd, chunk, sizeof(chunk));
+
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN;
+	if (!n)
+		return false;
+	switch (which) {
+	case 0:		/* console */
+		console_feed(&p->r->console, chunk, (size_t)n);
+		if (p->c->echo_fd >= 0)
+			write_all(p->c->echo_fd, chunk, (size_t)n);
+		if (p->c->log_fd >= 0)
+			write_all(p->c->log_fd, chunk, (size_t)n);
+		break;
+	case 1:		/* the command's output, exact bytes */
+		if (!p->out_broken && write_all(p->c->out_fd, chunk, (size_t)n))
+			p->out_broken = true;	/* our reader went away */
+		break;
+	case 2:		/* QEMU's own messages */
+		if (p->qerr.len < STDERR_KEEP)
+			buf_add(&p->qerr, chunk, (size_t)n);
+		if (p->c->verbose)
+			write_all(STDERR_FILENO, chunk, (size_t)n);
+		break;
+	}
+	return true;
+}
+
+int qemu_run(const struct vm_config *c, struct vm_result *r)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa = { .sa_handler = on_signal }, old[3];
+	int con[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
+	struct pump p = { .c = c, .r = r };
+	struct strv argv = { 0 };
+	struct termios tty;
+	bool have_tty = c->interactive && !tcgetattr(STDIN_FILENO, &tty);
+	bool open_fd[3] = { true, true, true }, exited = false;
+	long long deadline = c->timeout ? now_ms() + c->timeout * 1000LL : 0;
+	int status = 0, pidfd = -1, rv = 0;
+	pid_t pid;
+
+	memset(r, 0, sizeof(*r));
+	console_init(&r->console);
+	r->ending = VM_FAILED;
+	if (pipe2(con, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) ||
+	    pipe2(sigpipe_fd, O_CLOEXEC | O_NONBLOCK)) {
+		rv = error_errno(errno, "pipe");
+		goto out;
+	}
+	build_argv(c, con[1], out[1], &argv);
+	if (c->verbose) {
+		struct buf line = { 0 };
+
+		for (size_t i = 0; i < argv.n; i++)
+			buf_printf(&line, "%s%s", i ? " " : "", argv.v[i]);
+		verbose("%s", line.p);
+		buf_free(&line);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &sa, &old[i]);
+	pid = fork();
+	if (pid < 0) {
+		rv = error_errno(errno, "fork");
+		goto restore;
+	}
+	if (!pid)
+		child(c, argv.v, con[1], out[1], err[1]);
+	close(con[1]);
+	close(out[1]);
+	close(err[1]);
+	con[1] = out[1] = err[1] = -1;
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	while (!exited || open_fd[0] || open_fd[1] || open_fd[2]) {
+		struct pollfd fds[5] = {
+			{ .fd = open_fd[0] ? con[0] : -1, .events = POLLIN },
+			{ .fd = open_fd[1] ? out[0] : -1, .events = POLLIN },
+			{ .fd = open_fd[2] ? err[0] : -1, .events = POLLIN },
+			{ .fd = exited ? -1 : pidfd, .events = POLLIN },
+			{ .fd = sigpipe_fd[0], .events = POLLIN },
+		};
+		int wait = -1, n;
+
+		if (deadline && !exited) {
+			long long left = deadline - now_ms();
+
+			wait = left > 0 ? (int)left : 0;
+		} else if (pidfd < 0 && !exited) {
+			wait = 100;	/* no pidfd: look for the child often */
+		}
+		n = poll(fds, ARRAY_SIZE(fds), wait);
+		if (n < 0 && errno != EINTR) {
+			rv = error_errno(errno, "poll");
+			break;
+		}
+		for (int i = 0; i < 3; i++)
+			if (n > 0 && fds[i].revents)
+				open_fd[i] = pump(&p, fds[i].fd, i);
+		if (n > 0 && fds[4].revents) {
+			unsigned char s;
+
+			if (read(sigpipe_fd[0], &s, 1) == 1 && !exited) {
+				r->ending = VM_INTERRUPTED;
+				r->signal = s;
+				stop(pid, pidfd);
+			}
+		}
+		if (!exited && deadline && now_ms() >= deadline) {
+			r->ending = VM_TIMEOUT;
+			stop(pid, pidfd);
+			deadline = 0;
+		}
+		if (!exited && waitpid(pid, &status, WNOHANG) == pid)
+			exited = true;
+	}
+	if (!exited)
+		waitpid(pid, &status, 0);
+	console_end(&r->console);
+
+	if (r->ending == VM_INTERRUPTED || r->ending == VM_TIMEOUT)
+		;
+	else if (r->console.status >= 0) {
+		r->ending = VM_REPORTED;
+		r->status = r->console.status;
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 127 &&
+		   !r->console.ntail) {
+		rv = error("%s: cannot run it (install qemu-system-x86): %.*s",
+			   QEMU, (int)strcspn(p.qerr.p ? p.qerr.p : "", "\n"),
+			   p.qerr.p ? p.qerr.p : "");
+	} else if (!r->console.ntail && p.qerr.len) {
+		/* QEMU refused before the guest said anything. */
+		rv = error("%.*s", (int)strcspn(p.qerr.p, "\n"), p.qerr.p);
+	} else if (WIFEXITED(status) && (WEXITSTATUS(status) & 1) && !p.qerr.len) {
+		/* The port spoke but the console line was lost: the low
+		 * seven bits of the status are all QEMU's exit code holds. */
+		r->ending = VM_REPORTED;
+		r->status = WEXITSTATUS(status) >> 1;
+	} else {
+		r->ending = VM_NO_REPORT;
+	}
+restore:
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &old[i], NULL);
+	if (have_tty)
+		tcsetattr(STDIN_FILENO, TCSANOW, &tty);
+out:
+	for (int i = 0; i < 2; i++) {
+		if (con[i] >= 0)
+			close(con[i]);
+		if (out[i] >= 0)
+			close(out[i]);
+		if (err[i] >= 0)
+			close(err[i]);
+		if (sigpipe_fd[i] >= 0)
+			close(sigpipe_fd[i]);
+		sigpipe_fd[i] = -1;
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	strv_free(&argv);
+	buf_free(&p.qerr);
+	return rv;
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TINYRD_VMM_H
+#define TINYRD_VMM_H
+
+#include <stdbool.h>
+
+#include "../run/console.h"
+
+/* How a virtual machine is started, whichever VMM starts it. */
+enum accel { ACCEL_AUTO, ACCEL_KVM, ACCEL_TCG };
+
+struct vm_config {
+	const char *kernel;
+	int initrd_fd;		/* the initrd: image and per-run segment */
+	const char *append;	/* the whole kernel command line */
+	unsigned mem_mb;
+	unsigned cpus;
+	enum accel accel;	/* KVM or TCG, resolved */
+	unsigned timeout;	/* seconds; 0: none */
+	bool interactive;	/* the console is the user's terminal */
+	int out_fd;		/* the command's output (ttyS1) goes here */
+	int echo_fd;		/* -1, or a copy of the console (-v) */
+	int log_fd;		/* -1, or --console-log */
+	bool verbose;
+};
+
+enum vm_ending {
+	VM_REPORTED,		/* the init reported a status */
+	VM_NO_REPORT,		/* ended without one: panic, reset, init death */
+	VM_TIMEOUT,
+	VM_INTERRUPTED,		/* a signal for tinyrd: the guest was stopped */
+	VM_FAILED,		/* the VMM could not run it (logged) */
+};
+
+struct vm_result {
+	enum vm_ending ending;
+	int status;		/* VM_REPORTED */
+	int signal;		/* VM_INTERRUPTED */
+	struct console console;
+};
+
+/* QEMU (qemu.c). Fills r in every case; returns 0, or -errno when QEMU
+ * could not be started at all (logged). */
+int qemu_run(const struct vm_config *c, struct vm_result *r);
+
+/* Can KVM boot a stock kernel here? false with the reason in why (no
+ * /dev/kvm, no permission, PVM). */
+bool kvm_usable(char *why, size_t n);
+
+#endif

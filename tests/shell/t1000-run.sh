@@ -1,0 +1,250 @@
+#!/bin/bash
+# tinyrd run under QEMU TCG with Debian's kernel: every status of the
+# table, output and argv byte for byte, the image cache, signals.
+. "$(dirname "$0")/lib.sh"
+
+K=${TINYRD_KERNEL_DIR-}
+
+oneTimeSetUp() {
+	# Each test's cache lives in its own directory (set in need).
+	:
+}
+
+need() {
+	[ -n "$K" ] || { skip "no Debian kernel: ${TINYRD_KERNEL_WHY-}"; return 1; }
+	command -v qemu-system-x86_64 >/dev/null ||
+		{ skip "qemu-system-x86_64 is not installed"; return 1; }
+	command -v busybox >/dev/null || { skip "busybox is not installed"; return 1; }
+	export XDG_CACHE_HOME=$T/cache
+}
+
+# trun ARGS...: tinyrd run with the test kernel under TCG; status in $rc.
+trun() {
+	run timeout 300 "$TINYRD" run -k "$K/vmlinuz" --accel tcg "$@"
+}
+
+test_uname() {
+	need || return
+	trun -- uname -r
+	assertEquals "$(cat "$T/err")" 0 "$rc"
+	assertEquals "$(cat "$K/kver")" "$(cat "$T/out")"
+}
+
+test_statuses() {
+	need || return
+	trun -- sh -c 'echo hi; exit 3'
+	assertEquals 3 "$rc"
+	assertEquals "hi" "$(cat "$T/out")"
+	trun -- true
+	assertEquals 0 "$rc"
+	trun -- no-such-command
+	assertEquals 127 "$rc"
+	assertContains "$(cat "$T/out")" "no-such-command: No such file or directory"
+	trun -- /etc/passwd
+	assertEquals 126 "$rc"
+	trun -- sh -c 'kill -9 $$'
+	assertEquals 137 "$rc"
+	trun -- sh -c 'exit 255'
+	assertEquals 255 "$rc"
+}
+
+test_bisect_mapping() {
+	need || return
+	trun --bisect -- sh -c 'kill -9 $$'
+	assertEquals 1 "$rc"
+	trun --bisect -- sh -c 'exit 4'
+	assertEquals 4 "$rc"
+	trun --bisect -- sh -c 'echo c >/proc/sysrq-trigger'
+	assertEquals 1 "$rc"
+	trun --bisect --kver 0.0-none --kmod loop -- true
+	assertEquals "a failure of tinyrd stays a skip" 125 "$rc"
+}
+
+test_panic() {
+	need || return
+	trun -- sh -c 'echo c >/proc/sysrq-trigger'
+	assertEquals 123 "$rc"
+	assertContains "$(head -n 1 "$T/err")" \
+		"the guest ended without reporting a status: Kernel panic - not syncing: sysrq triggered crash"
+	assertContains "$(cat "$T/err")" "the last 30 lines of the console:"
+	assertEquals 32 "$(wc -l <"$T/err")"
+}
+
+test_timeout_leaves_nothing() {
+	need || return
+	marker=tinyrd.test=$$-$RANDOM
+	start=$(date +%s)
+	trun --timeout 5 --append "$marker" -- sleep 600
+	assertEquals 124 "$rc"
+	assertContains "$(cat "$T/err")" "timed out after 5 s"
+	assertTrue "took $(($(date +%s) - start)) s" "[ $(($(date +%s) - start)) -lt 30 ]"
+	sleep 0.5
+	assertEquals "QEMU left behind" "" "$(pgrep -f -- "$marker")"
+}
+
+test_interrupt_leaves_nothing() {
+	need || return
+	marker=tinyrd.test=$$-$RANDOM
+	"$TINYRD" run -k "$K/vmlinuz" --accel tcg --append "$marker" -- sleep 600 \
+		>out 2>err &
+	pid=$!
+	for _ in $(seq 100); do
+		pgrep -f -- "$marker" >/dev/null && break
+		sleep 0.1
+	done
+	sleep 2
+	kill -INT $pid
+	wait $pid
+	assertEquals 130 $?
+	assertContains "$(cat err)" "Interrupt; the guest was stopped"
+	sleep 0.5
+	assertEquals "QEMU left behind" "" "$(pgrep -f -- "$marker")"
+	# Killed outright, tinyrd takes QEMU with it.
+	"$TINYRD" run -k "$K/vmlinuz" --accel tcg --append "$marker" -- sleep 600 \
+		>out 2>err &
+	pid=$!
+	for _ in $(seq 100); do
+		pgrep -f -- "$marker" >/dev/null && break
+		sleep 0.1
+	done
+	kill -KILL $pid
+	wait $pid 2>/dev/null
+	for _ in $(seq 50); do
+		pgrep -f -- "$marker" >/dev/null || break
+		sleep 0.1
+	done
+	assertEquals "QEMU outlived tinyrd" "" "$(pgrep -f -- "$marker")"
+}
+
+# argv and output survive byte for byte: blanks, quotes, newlines, every
+# byte value, 200 KB of arguments.
+test_argv_and_output_exact() {
+	need || return
+	trun -e 'GREETING=a  b' -- printf '[%s]\n' 'a b' "c'd" 'e"f' $'g\nh' '' '$HOME' "$(printf '\t')"
+	assertEquals 0 "$rc"
+	printf '[%s]\n' 'a b' "c'd" 'e"f' $'g\nh' '' '$HOME' "$(printf '\t')" >expect
+	cmp expect "$T/out" || fail "argv changed on the way"
+	trun -- sh -c 'echo "$GREETING"'
+	assertEquals "" "$(cat "$T/out")"
+	trun -e 'GREETING=a  b' -- sh -c 'echo "$GREETING"'
+	assertEquals "a  b" "$(cat "$T/out")"
+	# Every byte value, raw.
+	trun -- sh -c 'i=0; while [ $i -lt 256 ]; do printf "\\$(printf %o $i)"; i=$((i+1)); done'
+	i=0
+	while [ $i -lt 256 ]; do printf "\\$(printf %o $i)"; i=$((i + 1)); done >bytes
+	cmp bytes "$T/out" || fail "bytes changed on the way"
+	# 2000 arguments of 100 bytes.
+	args=()
+	for n in $(seq 2000); do args+=("$(printf '%0100d' "$n")"); done
+	trun -- sh -c 'echo $#; printf "%s\n" "$@" | md5sum' sh "${args[@]}"
+	assertEquals 0 "$rc"
+	assertEquals "2000" "$(head -n 1 "$T/out")"
+	assertEquals "$(printf '%s\n' "${args[@]}" | md5sum)" "$(tail -n 1 "$T/out")"
+}
+
+test_dynamic_program() {
+	need || return
+	command -v strace >/dev/null || { skip "strace is not installed"; return; }
+	trun bash strace -- bash -c 'strace -o /tmp/t true && echo "bash $BASH_VERSION"'
+	assertEquals "$(cat "$T/err")" 0 "$rc"
+	assertContains "$(cat "$T/out")" "bash 5"
+}
+
+# Modules: in order with their parameters, from the recipe and from the
+# kernel command line; a module that cannot load is 125; one already
+# loaded is reported and skipped.
+test_modules() {
+	need || return
+	trun --moddir "$K" --kmod 'loop max_loop=4' -- cat /sys/module/loop/parameters/max_loop
+	assertEquals "$(cat "$T/err")" 0 "$rc"
+	assertEquals "4" "$(cat "$T/out")"
+	trun --moddir "$K" --kmod 'loop max_loop=4' --append loop.max_loop=6 \
+		-- cat /sys/module/loop/parameters/max_loop
+	assertEquals "6" "$(cat "$T/out")"
+	# The fixture tree's modules are not for this kernel.
+	"$FIX/modtree.sh" "$T/tree" 9.9.9-test >/dev/null 2>&1
+	trun --moddir "$T/tree" --kver 9.9.9-test --kmod fixe --console-log console -- true
+	assertEquals 125 "$rc"
+	grep -q "^tinyrd-init: module fixe: " console || fail "the failing module is named"
+	# The same module twice: the second reports EEXIST and the run goes on.
+	kver=$(cat "$K/kver")
+	loop=$(find "$K/lib/modules/$kver" -name loop.ko | sed "s|^$K||")
+	printf 'include base\ntext /etc/tinyrd/modules 0644 0 0 loop %s\\nloop %s\\n\ncopy %s %s\n' \
+		"$loop" "$loop" "$K$loop" "$loop" >twice.recipe
+	trun -f ./twice.recipe --console-log console -- true
+	assertEquals 0 "$rc"
+	grep -q "^tinyrd-init: module loop: File exists" console || fail "EEXIST reported"
+}
+
+test_image_cache() {
+	need || return
+	cp "$INIT" file
+	trun -v --copy "$T/file:/f" -- cat /f
+	assertEquals 0 "$rc"
+	grep -q '^image .* (built)$' "$T/err" || fail "first run builds"
+	n=$(ls "$XDG_CACHE_HOME/tinyrd" | wc -l)
+	assertEquals 1 "$n"
+	trun -v --copy "$T/file:/f" -- head -n 1 /f
+	grep -q '^image .* (cached)$' "$T/err" || fail "second run reuses"
+	assertEquals "$(head -n 1 file)" "$(cat "$T/out")"
+	# Another command, the same image.
+	assertEquals 1 "$(ls "$XDG_CACHE_HOME/tinyrd" | wc -l)"
+	echo "changed" >>file
+	trun -v --copy "$T/file:/f" -- tail -n 1 /f
+	grep -q '^image .* (built)$' "$T/err" || fail "a changed input rebuilds"
+	assertEquals "changed" "$(cat "$T/out")"
+	assertEquals 2 "$(ls "$XDG_CACHE_HOME/tinyrd" | wc -l)"
+}
+
+# Without a command: a shell on the console, answering what is typed.
+test_interactive_shell() {
+	need || return
+	coproc Q { "$TINYRD" run -k "$K/vmlinuz" --accel tcg --append tinyrd.debug 2>&1; }
+	# bash forgets the coproc's descriptors when it ends: keep copies.
+	exec {qin}<&"${Q[0]}" {qout}>&"${Q[1]}"
+	qpid=$Q_PID
+	got=
+	# The prompt has no newline: wait for the init to start the shell.
+	while IFS= read -r -t 120 line <&$qin; do
+		case $line in *'exec /bin/sh on '*) break ;; esac
+	done
+	sleep 3
+	echo 'echo "answer $((6 * 7))"; exit 7' >&$qout
+	while IFS= read -r -t 60 line <&$qin; do
+		case $line in *'answer 42'*) got=yes ;; esac
+	done
+	wait $qpid
+	rc=$?
+	exec {qin}<&- {qout}>&-
+	assertEquals "the shell answered" yes "$got"
+	assertEquals 7 "$rc"
+}
+
+test_usage_and_kernel_errors() {
+	need || return
+	run "$TINYRD" run -k /nonexistent/vmlinuz -- true
+	assertEquals 125 "$rc"
+	assert_one_error "/nonexistent/vmlinuz: No such file or directory"
+	run "$TINYRD" run --accel warp -- true
+	assertEquals 125 "$rc"
+	run "$TINYRD" run -k "$K/vmlinuz" -i /nonexistent.img -- true
+	assertEquals 125 "$rc"
+	assert_one_error "/nonexistent.img: No such file or directory"
+	run "$TINYRD" run -k "$K/vmlinuz" --print -- true
+	assertEquals 125 "$rc"
+	run "$TINYRD" run -k "$K/vmlinuz" --no-such-option
+	assertEquals 125 "$rc"
+}
+
+test_prebuilt_image_and_debug() {
+	need || return
+	tinyrd build -o img
+	trun -i img --append tinyrd.debug --console-log console -- echo from-image
+	assertEquals 0 "$rc"
+	assertEquals "from-image" "$(cat "$T/out")"
+	tr -d '\r' <console >console.txt
+	grep -q 'tinyrd-init: started$' console.txt || fail "tinyrd.debug traces"
+	grep -q 'tinyrd-init: exec echo on /dev/ttyS1$' console.txt || fail "exec traced"
+}
+
+run_shunit2

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: MIT
+/* Reading the guest's console: the init's status line, the panic line,
+ * the last lines, whatever the chunking of the stream. */
+#include <stdlib.h>
+
+#include "helpers.h"
+#include "../../src/run/console.h"
+
+static const char boot[] =
+	"[    0.000000] Linux version 6.1.0\r\n"
+	"[    1.9] Run /init as init process\r\n"
+	"tinyrd-init: module 9p: File exists\r\n"
+	"tinyrd-init: exit status 7\r\n"
+	"[    2.0] reboot: Power down\r\n";
+
+static void test_status_any_chunking(void **state)
+{
+	(void)state;
+	for (size_t chunk = 1; chunk <= sizeof(boot); chunk++) {
+		struct console c;
+
+		console_init(&c);
+		for (size_t off = 0; off < sizeof(boot) - 1; off += chunk) {
+			size_t n = sizeof(boot) - 1 - off < chunk ? sizeof(boot) - 1 - off : chunk;
+
+			console_feed(&c, boot + off, n);
+		}
+		console_end(&c);
+		assert_int_equal(c.status, 7);
+		assert_null(c.panic);
+		assert_int_equal(c.ntail, 5);
+		console_free(&c);
+	}
+}
+
+static void test_panic_and_tail(void **state)
+{
+	struct console c;
+	struct buf tail = { 0 };
+
+	(void)state;
+	console_init(&c);
+	for (int i = 0; i < 100; i++) {
+		char line[64];
+
+		snprintf(line, sizeof(line), "line %d\r\n", i);
+		console_feed(&c, line, strlen(line));
+	}
+	console_feed(&c, "[ 3.1] Kernel panic - not syncing: sysrq triggered crash\r\n", 58);
+	console_feed(&c, "no newline at the end", 21);
+	console_end(&c);
+	assert_int_equal(c.status, -1);
+	assert_string_equal(c.panic, "Kernel panic - not syncing: sysrq triggered crash");
+	console_tail(&c, &tail);
+	assert_int_equal(c.ntail, CONSOLE_TAIL_LINES);
+	assert_non_null(strstr(tail.p, "line 72\nline 73\n"));
+	assert_null(strstr(tail.p, "line 71\n"));
+	assert_true(str_ends(tail.p, "crash\nno newline at the end\n"));
+	buf_free(&tail);
+	console_free(&c);
+}
+
+/* Not a status: out of range, or not the init's line; the last one wins. */
+static void test_status_lines(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "tinyrd-init: exit status 300\n", "-1" },
+		{ "tinyrd-init: exit status x\n", "-1" },
+		{ "init: exit status 3\n", "-1" },
+		{ "tinyrd-init: exit status 1\ntinyrd-init: exit status 255\n", "255" },
+		{ "\x1b[0mtinyrd-init: exit status 0\n", "0" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct console c;
+
+		console_init(&c);
+		console_feed(&c, cases[i][0], strlen(cases[i][0]));
+		console_end(&c);
+		assert_int_equal(c.status, atoi(cases[i][1]));
+		console_free(&c);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_status_any_chunking),
+		cmocka_unit_test(test_panic_and_tail),
+		cmocka_unit_test(test_status_lines),
+	};
+
+	return cmocka_run_group_tests_name("console", tests, NULL, NULL);
+}
