@@ -1,21 +1,27 @@
 #!/bin/sh
-# Make sure what tinyrd needs is installed: "build" for the program, "test"
-# for the test suite too. On Debian/Ubuntu as root, missing packages are
+# Make sure what tinyrd needs is installed: "build" for the program,
+# "demo" to boot a guest too, "test" for the test suite. On Debian/Ubuntu as root, missing packages are
 # installed with apt-get; otherwise they are listed and the status is 1.
 set -eu
 
 build="gcc make pkg-config libarchive-dev libelf-dev libkmod-dev libdeflate-dev
 liblzma-dev libzstd-dev liblz4-dev zlib1g-dev musl-tools"
+# Booting: busybox-static for the default image, QEMU, kmod's depmod to
+# index the Debian kernel the demo and the tests fetch.
+demo="busybox-static qemu-system-x86 kmod"
 # The tests: cmocka and shunit2 to run them, mandoc to lint the manuals,
-# busybox-static and qemu-system-x86 to build and boot images, cpio and gzip
-# for the archive checks, kmod (depmod, modprobe) to index and cross-check
-# the kernel's modules, a foreign-architecture libc for the sysroot test,
-# strace and bash as dynamic programs to copy, dpkg-dev for apt-get download.
-test="libcmocka-dev shunit2 mandoc busybox-static qemu-system-x86 cpio gzip xz-utils
-zstd lz4 kmod libc6-arm64-cross strace bash"
+# cpio and the compressors for the archive checks, a foreign-architecture
+# libc for the sysroot test, strace and bash as dynamic programs to copy,
+# git for the bisect example.
+test="libcmocka-dev shunit2 mandoc cpio gzip xz-utils zstd lz4 libc6-arm64-cross
+strace bash git"
 
-want=$build
-[ "${1-build}" = test ] && want="$build $test"
+case ${1-build} in
+build) want=$build ;;
+demo) want="$build $demo" ;;
+test) want="$build $demo $test" ;;
+*) echo "usage: $0 build|demo|test" >&2; exit 2 ;;
+esac
 
 missing=
 for p in $want; do

@@ -320,6 +320,16 @@ out:
 	return r;
 }
 
+static bool has_word(const char *s, const char *w)
+{
+	size_t n = strlen(w);
+
+	for (const char *p = s; p && (p = strstr(p, w)); p += n)
+		if ((p == s || p[-1] == ' ') && (!p[n] || p[n] == ' '))
+			return true;
+	return false;
+}
+
 static enum accel choose_accel(enum accel want)
 {
 	char why[256];
@@ -480,7 +490,9 @@ int cmd_run(int argc, char **argv)
 	vc.cpus = ro.cpus;
 	vc.accel = choose_accel(ro.accel);
 	vc.timeout = ro.timeout;
-	vc.interactive = !cmd.n;
+	/* A shell on the console, for no command or tinyrd.shell: the
+	 * console is the user's terminal then. */
+	vc.interactive = !cmd.n || has_word(ro.append, "tinyrd.shell");
 	vc.out_fd = STDOUT_FILENO;
 	vc.echo_fd = log_level >= LOG_VERBOSE && !vc.interactive ? STDERR_FILENO : -1;
 	vc.log_fd = log_fd;

@@ -28,10 +28,57 @@ test_reproducible() {
 	assertContains "$(cat "$T/out")" "identical: "
 }
 
+need_kernel() {
+	K=${TINYRD_KERNEL_DIR-}
+	[ -n "$K" ] || { skip "no Debian kernel: ${TINYRD_KERNEL_WHY-}"; return 1; }
+	command -v qemu-system-x86_64 >/dev/null || { skip "no QEMU"; return 1; }
+	export XDG_CACHE_HOME=$T/cache
+}
+
+test_module_probe() {
+	need_kernel || return
+	run ex module-probe.sh "$K/vmlinuz" "$K" loop
+	assertEquals "$(cat "$T/err")" 0 "$rc"
+	assertContains "$(cat "$T/out")" "loop: loop "
+	run ex module-probe.sh "$K/vmlinuz" "$K" no_such_module
+	assertEquals 125 "$rc"
+}
+
+test_cpu_flags() {
+	need_kernel || return
+	run ex cpu-flags.sh "$K/vmlinuz"
+	assertEquals "$(cat "$T/err")" 0 "$rc"
+	assertContains "$(cat "$T/out")" "TCG: "
+	grep -qx sse2 tcg.flags || fail "no sse2 under TCG -cpu max"
+}
+
+# A bisection where one commit panics the guest: --bisect makes the panic
+# "bad", so git finds the first bad commit instead of aborting.
+test_bisect_kernel() {
+	need_kernel || return
+	git init -q repo && cd repo || return
+	git config user.email t@t && git config user.name t
+	for s in good1 good2 panic bad; do
+		echo $s >state
+		git add state && git commit -qm "state $s"
+	done
+	first_bad=$(git rev-parse HEAD~1)
+	git bisect start HEAD HEAD~3 >/dev/null
+	BUILD=: KERNEL=$K/vmlinuz TINYRD=$TINYRD git bisect run \
+		sh "$SRC/examples/bisect-kernel.sh" --copy "$PWD/state:/state" -- sh -c \
+		'case $(cat /state) in good*) exit 0;; panic) echo c >/proc/sysrq-trigger;; *) exit 1;; esac' \
+		>log 2>&1
+	assertEquals "bisect run: $(tail -n 3 log)" 0 $?
+	assertContains "$(cat log)" "$first_bad is the first bad commit"
+	git bisect reset -q >/dev/null 2>&1
+	cd ..
+}
+
 # Every example is exercised above.
 test_all_examples_covered() {
 	for f in "$SRC"/examples/*; do
-		grep -q "ex $(basename "$f")" "$SRC/tests/shell/t0900-examples.sh" ||
+		grep -q "examples/$(basename "$f")\|ex $(basename "$f")" \
+			"$SRC/tests/shell/t0900-examples.sh" ||
 			fail "$(basename "$f") is not tested"
 	done
 }
