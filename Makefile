@@ -128,6 +128,8 @@ demo:
 	./tinyrd build -o demo.img
 	./tinyrd inspect --config demo.img
 	./tinyrd run -i demo.img -k "$$(tests/fixtures/kernel.sh)/vmlinuz" -- uname -a
+	./tinyrd run -i demo.img -k "$$(tests/fixtures/kernel.sh)/vmlinuz" -- \
+		sh -c 'echo hi; exit 3' || echo "tinyrd run exited with status $$?"
 
 install: tinyrd
 	$(INSTALL) -d $(DESTDIR)$(bindir) $(DESTDIR)$(datadir)/tinyrd/templates \
