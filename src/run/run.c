@@ -211,8 +211,10 @@ static enum compression last_segment(const char *p, size_t len)
 	return last;
 }
 
-/* The image as a memfd: the image, zero padding to 4 bytes (the kernel
- * looks for the next archive there), the per-run segment. */
+/* The image as a memfd: the image, the per-run segment. An uncompressed
+ * segment starts 4-byte aligned (the kernel looks for "0707" there, and
+ * skips the zeros before); a compressed one follows directly, as lz4's
+ * decoder reads on through the image's stream into the segment's. */
 static int make_initrd(const struct buf *image, const struct strv *argv,
 		       const struct strv *env, int *out)
 {
@@ -242,10 +244,12 @@ static int make_initrd(const struct buf *image, const struct strv *argv,
 	if (!r)
 		r = write_all(fd, image->p, image->len);
 	if (!r && m.n) {
-		r = write_all(fd, zeros, (4 - image->len % 4) % 4);
+		if (c == COMP_LZ4_FRAME || c >= COMP_BZIP2)
+			c = COMP_NONE;	/* read-only formats: the plain one */
+		if (c == COMP_NONE)
+			r = write_all(fd, zeros, (4 - image->len % 4) % 4);
 		if (!r)
-			r = compress_write(c == COMP_LZ4_FRAME || c >= COMP_BZIP2 ?
-					   COMP_NONE : c, -1, raw.p, raw.len, fd,
+			r = compress_write(c, -1, raw.p, raw.len, fd,
 					   "the per-run segment");
 	}
 	if (r) {

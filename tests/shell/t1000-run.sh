@@ -144,6 +144,17 @@ test_argv_and_output_exact() {
 	assertEquals "$(printf '%s\n' "${args[@]}" | md5sum)" "$(tail -n 1 "$T/out")"
 }
 
+# The per-run segment is compressed like the image: every compression
+# the builder writes boots with a command appended.
+test_segment_after_every_compression() {
+	need || return
+	for z in none xz zstd lz4; do
+		trun --timeout 120 -z $z -- echo "segment after $z"
+		assertEquals "$z: $(cat "$T/err")" 0 "$rc"
+		assertEquals "segment after $z" "$(cat "$T/out")"
+	done
+}
+
 test_dynamic_program() {
 	need || return
 	command -v strace >/dev/null || { skip "strace is not installed"; return; }
