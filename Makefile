@@ -64,9 +64,13 @@ LIB_SRCS = \
 	src/build/moddeps.c src/build/cpio.c src/build/compress.c \
 	src/build/build.c src/build/inspect.c src/common/sha256.c \
 	src/run/run.c src/run/cache.c src/run/console.c \
-	src/vmm/qemu.c src/vmm/host.c
-LIB_OBJS = $(LIB_SRCS:.c=.o) src/build/initbin.o
-SAN_OBJS = $(LIB_SRCS:.c=.san.o) src/build/initbin.o
+	src/vmm/qemu.c src/vmm/host.c src/vmm/mem.c src/vmm/bus.c \
+	src/vmm/serial8250.c src/vmm/rtc.c src/vmm/boot.c src/vmm/mptable.c \
+	src/vmm/cpuid.c src/vmm/kvm.c src/vmm/launcher.c src/vmm/smoke.c \
+	src/vmm/doctor.c
+ASM_OBJS = src/build/initbin.o src/vmm/microguest.o
+LIB_OBJS = $(LIB_SRCS:.c=.o) $(ASM_OBJS)
+SAN_OBJS = $(LIB_SRCS:.c=.san.o) $(ASM_OBJS)
 
 # tinyrd-init: static, libc only, as small as the libc allows.
 INIT_SRCS = init/init.c init/mount.c init/module.c init/util.c
@@ -79,7 +83,8 @@ UNIT_SRCS = $(sort $(wildcard tests/unit/test-*.c))
 UNIT_TESTS = $(UNIT_SRCS:.c=)
 UNIT_HELPERS = tests/unit/elfcraft.san.o tests/unit/helpers.san.o
 
-MANS = man/tinyrd.1 man/tinyrd-run.1 man/tinyrd-recipe.5 man/tinyrd-init.8
+MANS = man/tinyrd.1 man/tinyrd-run.1 man/tinyrd-boot.1 man/tinyrd-doctor.1 \
+	man/tinyrd-recipe.5 man/tinyrd-init.8
 TEMPLATES = $(wildcard templates/*.recipe)
 
 SAN_FLAGS = $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
@@ -94,6 +99,9 @@ init/tinyrd-init: $(INIT_SRCS) init/init.h src/common/abi.h
 	$(QUIET_LINK)$(INIT_CC) $(INIT_CFLAGS) -o $@ $(INIT_SRCS)
 
 src/build/initbin.o: src/build/initbin.S init/tinyrd-init
+	$(QUIET_CC)$(CC) -c -o $@ $<
+
+src/vmm/microguest.o: src/vmm/microguest.S src/vmm/layout.h
 	$(QUIET_CC)$(CC) -c -o $@ $<
 
 %.o: %.c
@@ -138,7 +146,8 @@ install: tinyrd
 	$(INSTALL) -m 755 tinyrd $(DESTDIR)$(bindir)/tinyrd
 	$(INSTALL) -m 755 init/tinyrd-init $(DESTDIR)$(libexecdir)/tinyrd/tinyrd-init
 	$(INSTALL) -m 644 $(TEMPLATES) $(DESTDIR)$(datadir)/tinyrd/templates
-	$(INSTALL) -m 644 man/tinyrd.1 man/tinyrd-run.1 $(DESTDIR)$(mandir)/man1
+	$(INSTALL) -m 644 man/tinyrd.1 man/tinyrd-run.1 man/tinyrd-boot.1 \
+		man/tinyrd-doctor.1 $(DESTDIR)$(mandir)/man1
 	$(INSTALL) -m 644 man/tinyrd-recipe.5 $(DESTDIR)$(mandir)/man5
 	$(INSTALL) -m 644 man/tinyrd-init.8 $(DESTDIR)$(mandir)/man8
 
@@ -146,6 +155,7 @@ uninstall:
 	rm -f $(DESTDIR)$(bindir)/tinyrd
 	rm -rf $(DESTDIR)$(datadir)/tinyrd $(DESTDIR)$(libexecdir)/tinyrd
 	rm -f $(DESTDIR)$(mandir)/man1/tinyrd.1 $(DESTDIR)$(mandir)/man1/tinyrd-run.1 \
+		$(DESTDIR)$(mandir)/man1/tinyrd-boot.1 $(DESTDIR)$(mandir)/man1/tinyrd-doctor.1 \
 		$(DESTDIR)$(mandir)/man5/tinyrd-recipe.5 $(DESTDIR)$(mandir)/man8/tinyrd-init.8
 
 clean:

@@ -22,6 +22,8 @@ static const struct cmd cmds[] = {
 	{ "build", cmd_build, "build an initrd from programs, modules and recipes" },
 	{ "inspect", cmd_inspect, "list an initrd and show its init configuration" },
 	{ "run", cmd_run, "boot a kernel with an image and run a command in it" },
+	{ "boot", cmd_boot, "boot a kernel with an image in tinyrd's KVM launcher" },
+	{ "doctor", cmd_doctor, "what works on this host: KVM, the launcher, QEMU" },
 };
 
 static void usage(FILE *f)

@@ -94,5 +94,7 @@ char *build_templates_dir(void);
 int cmd_build(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_boot(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
 
 #endif

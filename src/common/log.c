@@ -5,9 +5,19 @@
 #include <string.h>
 
 #include "log.h"
+#include "util.h"
 
 int log_level = LOG_NORMAL;
 static const char *context;
+static struct buf *captured;
+
+struct buf *log_capture(struct buf *b)
+{
+	struct buf *old = captured;
+
+	captured = b;
+	return old;
+}
 
 const char *log_set_context(const char *ctx)
 {
@@ -22,6 +32,12 @@ static void vsay(const char *kind, const char *fmt, va_list ap, int err)
 	char msg[4096];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (captured) {
+		buf_printf(captured, "%s%s%s%s%s\n", context ? context : "",
+			   context ? ": " : "", msg, err ? ": " : "",
+			   err ? strerror(err) : "");
+		return;
+	}
 	fprintf(stderr, "tinyrd: %s%s%s%s", kind, context ? context : "",
 		context ? ": " : "", msg);
 	if (err)

@@ -16,6 +16,11 @@ enum log_level {
 
 extern int log_level;
 
+struct buf;
+/* Send messages to b instead of stderr (NULL: back to stderr); returns
+ * the previous target. For probes whose failures are answers. */
+struct buf *log_capture(struct buf *b);
+
 /* A prefix for every message ("recipe:12"), or NULL; returns the old one.
  * Lets a recipe line name itself in errors raised far below it. */
 const char *log_set_context(const char *ctx);

@@ -29,17 +29,19 @@
 enum {
 	OPT_IMAGE = 'i', OPT_MEM = 'm', OPT_CPUS = 'c',
 	OPT_VMM = 512, OPT_ACCEL, OPT_APPEND, OPT_TIMEOUT, OPT_BISECT,
-	OPT_CONSOLE_LOG, OPT_REBUILD,
+	OPT_CONSOLE_LOG, OPT_REBUILD, OPT_SILENCE, OPT_FORCE, OPT_HUGEPAGES,
 };
+
+enum vmm_choice { VMM_AUTO, VMM_BUILTIN, VMM_QEMU };
 
 struct run_opts {
 	const char *image;
-	const char *vmm;
+	enum vmm_choice vmm;
 	enum accel accel;
-	unsigned mem_mb, cpus, timeout;
+	unsigned mem_mb, cpus, timeout, silence;
 	const char *append;
 	const char *console_log;
-	bool bisect, rebuild;
+	bool bisect, rebuild, force, hugepages;
 };
 
 static const struct option run_longopts[] = {
@@ -53,6 +55,9 @@ static const struct option run_longopts[] = {
 	{ "bisect", no_argument, NULL, OPT_BISECT },
 	{ "console-log", required_argument, NULL, OPT_CONSOLE_LOG },
 	{ "rebuild", no_argument, NULL, OPT_REBUILD },
+	{ "silence-timeout", required_argument, NULL, OPT_SILENCE },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "hugepages", no_argument, NULL, OPT_HUGEPAGES },
 };
 
 /* The devices of the QEMU machine whose drivers a kernel may have as
@@ -68,12 +73,19 @@ static void usage(FILE *f)
 		"  -k, --kernel FILE      the kernel (default /boot/vmlinuz-$(uname -r),\n"
 		"                         else the newest /boot/vmlinuz-*)\n"
 		"  -i, --image IMAGE      boot this image instead of building one\n"
-		"      --vmm qemu|auto    the VMM (QEMU for now)\n"
-		"      --accel kvm|tcg|auto  KVM when it can boot a stock kernel, else TCG\n"
+		"      --vmm builtin|qemu|auto  tinyrd's own KVM launcher, QEMU, or the\n"
+		"                         launcher when KVM works, else QEMU (default)\n"
+		"      --accel kvm|tcg|auto  QEMU's accelerator (default: KVM when it\n"
+		"                         can boot a stock kernel, else TCG)\n"
 		"  -m, --memory MB        guest memory (default 512)\n"
 		"  -c, --cpus N           guest CPUs (default 1)\n"
 		"      --append ARGS      more kernel command line\n"
 		"      --timeout S        stop the guest after S seconds (status 124)\n"
+		"      --silence-timeout S  stop it after S seconds without console\n"
+		"                         output (status 124; built-in launcher)\n"
+		"      --force            use the built-in launcher even on a KVM that\n"
+		"                         fails the smoke boot\n"
+		"      --hugepages        back guest memory with 2 MiB huge pages\n"
 		"      --bisect           statuses for git bisect run: >= 128 and a\n"
 		"                         guest that ended without a status become 1\n"
 		"      --console-log FILE write the guest's console to FILE\n"
@@ -102,10 +114,14 @@ static int parse_run_option(struct run_opts *r, int opt, const char *arg)
 	switch (opt) {
 	case OPT_IMAGE: r->image = arg; return 0;
 	case OPT_VMM:
-		if (strcmp(arg, "qemu") && strcmp(arg, "auto"))
-			return error("--vmm %s: expected qemu or auto (the built-in "
-				     "launcher is not part of this version)", arg);
-		r->vmm = arg;
+		if (!strcmp(arg, "builtin"))
+			r->vmm = VMM_BUILTIN;
+		else if (!strcmp(arg, "qemu"))
+			r->vmm = VMM_QEMU;
+		else if (!strcmp(arg, "auto"))
+			r->vmm = VMM_AUTO;
+		else
+			return error("--vmm %s: expected builtin, qemu or auto", arg);
 		return 0;
 	case OPT_ACCEL:
 		if (!strcmp(arg, "kvm"))
@@ -124,6 +140,9 @@ static int parse_run_option(struct run_opts *r, int opt, const char *arg)
 	case OPT_BISECT: r->bisect = true; return 0;
 	case OPT_CONSOLE_LOG: r->console_log = arg; return 0;
 	case OPT_REBUILD: r->rebuild = true; return 0;
+	case OPT_SILENCE: return parse_unsigned("--silence-timeout", arg, 1, 1u << 30, &r->silence);
+	case OPT_FORCE: r->force = true; return 0;
+	case OPT_HUGEPAGES: r->hugepages = true; return 0;
 	}
 	return -EINVAL;
 }
@@ -334,16 +353,55 @@ static bool has_word(const char *s, const char *w)
 	return false;
 }
 
-static enum accel choose_accel(enum accel want)
+static bool have_qemu(void)
+{
+	const char *path = getenv("PATH");
+	char *copy, *save = NULL;
+	bool found = false;
+
+	copy = xstrdup(path && *path ? path : "/usr/bin:/bin");
+	for (char *d = strtok_r(copy, ":", &save); d && !found;
+	     d = strtok_r(NULL, ":", &save)) {
+		char *p = path_join(d, "qemu-system-x86_64");
+
+		found = !access(p, X_OK);
+		free(p);
+	}
+	free(copy);
+	return found;
+}
+
+/* Which VMM, which accelerator. The built-in launcher needs a KVM that
+ * boots stock kernels; auto falls back to QEMU with TCG, saying why. */
+static int choose_vmm(struct run_opts *ro, struct vm_config *vc)
 {
 	char why[256];
+	bool kvm = kvm_usable(why, sizeof(why));
 
-	if (want != ACCEL_AUTO)
-		return want;
-	if (kvm_usable(why, sizeof(why)))
-		return ACCEL_KVM;
-	note("%s; using TCG", why);
-	return ACCEL_TCG;
+	if (ro->vmm == VMM_BUILTIN) {
+		if (!kvm && !ro->force)
+			return error("%s; use --vmm qemu (TCG), or --force", why);
+		return 0;
+	}
+	if (ro->vmm == VMM_AUTO) {
+		if (kvm)
+			return 0;
+		if (!have_qemu())
+			return error("%s, and qemu-system-x86_64 is not installed "
+				     "for the fallback", why);
+		note("%s; using QEMU with TCG", why);
+		ro->vmm = VMM_QEMU;
+		vc->accel = ACCEL_TCG;
+		return 0;
+	}
+	if (ro->accel == ACCEL_AUTO) {
+		vc->accel = kvm ? ACCEL_KVM : ACCEL_TCG;
+		if (!kvm)
+			note("%s; using TCG", why);
+	} else {
+		vc->accel = ro->accel;
+	}
+	return 0;
 }
 
 static int report(const struct vm_result *res, const struct run_opts *ro,
@@ -359,13 +417,17 @@ static int report(const struct vm_result *res, const struct run_opts *ro,
 	case VM_NO_REPORT:
 		st = STATUS_NO_REPORT;
 		fprintf(stderr, "tinyrd: the guest ended without reporting a "
-			"status%s%s\n", res->console.panic ? ": " : "",
-			res->console.panic ? res->console.panic : "");
+			"status%s%s\n", res->console.panic || res->why[0] ? ": " : "",
+			res->console.panic ? res->console.panic : res->why);
 		break;
 	case VM_TIMEOUT:
 		st = STATUS_TIMEOUT;
-		fprintf(stderr, "tinyrd: timed out after %u s; the guest was "
-			"stopped\n", ro->timeout);
+		if (res->why[0])
+			fprintf(stderr, "tinyrd: %s; the guest was stopped\n",
+				res->why);
+		else
+			fprintf(stderr, "tinyrd: timed out after %u s; the guest "
+				"was stopped\n", ro->timeout);
 		break;
 	case VM_INTERRUPTED:
 		fprintf(stderr, "tinyrd: %s; the guest was stopped\n",
@@ -386,15 +448,52 @@ static int report(const struct vm_result *res, const struct run_opts *ro,
 	return st;
 }
 
+/* Boot: the VMM chosen, the statuses mapped. */
+static int launch(struct run_opts *ro, const char *kernel, int initrd,
+		  int log_fd, bool interactive)
+{
+	struct vm_config vc = { 0 };
+	struct vm_result res;
+	struct buf append = { 0 };
+	int r, st;
+
+	if (choose_vmm(ro, &vc))
+		return STATUS_FAILED;
+	/* reboot=t: a panic's reboot is a triple fault, no keyboard
+	 * controller to wait for. */
+	buf_printf(&append, "console=ttyS0 panic=-1%s%s%s%s",
+		   ro->vmm == VMM_QEMU ? "" : " reboot=t",
+		   log_level >= LOG_VERBOSE ? "" : " quiet",
+		   ro->append ? " " : "", ro->append ? ro->append : "");
+	vc.kernel = kernel;
+	vc.initrd_fd = initrd;
+	vc.append = append.p;
+	vc.mem_mb = ro->mem_mb;
+	vc.cpus = ro->cpus;
+	vc.timeout = ro->timeout;
+	vc.silence_timeout = ro->silence;
+	vc.hugepages = ro->hugepages;
+	/* A shell on the console, for no command or tinyrd.shell: the
+	 * console is the user's terminal then. */
+	vc.interactive = interactive || has_word(ro->append, "tinyrd.shell");
+	vc.out_fd = STDOUT_FILENO;
+	vc.echo_fd = log_level >= LOG_VERBOSE && !vc.interactive ? STDERR_FILENO : -1;
+	vc.log_fd = log_fd;
+	vc.verbose = log_level >= LOG_VERBOSE;
+	r = ro->vmm == VMM_QEMU ? qemu_run(&vc, &res) : builtin_run(&vc, &res);
+	st = r ? STATUS_FAILED : report(&res, ro, vc.verbose);
+	console_free(&res.console);
+	buf_free(&append);
+	return st;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct option lo[ARRAY_SIZE(run_longopts) + 32];
 	struct run_opts ro = { .mem_mb = 512, .cpus = 1, .accel = ACCEL_AUTO };
 	struct strv cmd = { 0 }, env = { 0 };
 	struct build_opts o;
-	struct buf image = { 0 }, append = { 0 };
-	struct vm_config vc = { 0 };
-	struct vm_result res;
+	struct buf image = { 0 };
 	char *kernel = NULL, shortopts[64];
 	int dd, opt, r, st = STATUS_FAILED, log_fd = -1, initrd = -1;
 	size_t n = 0;
@@ -484,36 +583,126 @@ int cmd_run(int argc, char **argv)
 			goto out;
 		}
 	}
-	buf_printf(&append, "console=ttyS0 panic=-1%s%s%s",
-		   log_level >= LOG_VERBOSE ? "" : " quiet",
-		   ro.append ? " " : "", ro.append ? ro.append : "");
-	vc.kernel = kernel;
-	vc.initrd_fd = initrd;
-	vc.append = append.p;
-	vc.mem_mb = ro.mem_mb;
-	vc.cpus = ro.cpus;
-	vc.accel = choose_accel(ro.accel);
-	vc.timeout = ro.timeout;
-	/* A shell on the console, for no command or tinyrd.shell: the
-	 * console is the user's terminal then. */
-	vc.interactive = !cmd.n || has_word(ro.append, "tinyrd.shell");
-	vc.out_fd = STDOUT_FILENO;
-	vc.echo_fd = log_level >= LOG_VERBOSE && !vc.interactive ? STDERR_FILENO : -1;
-	vc.log_fd = log_fd;
-	vc.verbose = log_level >= LOG_VERBOSE;
-	r = qemu_run(&vc, &res);
-	st = r ? STATUS_FAILED : report(&res, &ro, vc.verbose);
-	console_free(&res.console);
+	st = launch(&ro, kernel, initrd, log_fd, !cmd.n);
 out:
 	if (log_fd >= 0)
 		close(log_fd);
 	if (initrd >= 0)
 		close(initrd);
 	buf_free(&image);
-	buf_free(&append);
 	strv_free(&cmd);
 	strv_free(&env);
 	build_opts_free(&o);
 	free(kernel);
+	return st;
+}
+
+static void boot_usage(FILE *f)
+{
+	fprintf(f, "usage: tinyrd boot -k KERNEL -i IMAGE [options]\n"
+		"\nBoot KERNEL with IMAGE in tinyrd's own KVM launcher: the console\n"
+		"on the terminal (typed input goes to it), the command the image\n"
+		"holds run by its init, the status it reports as the exit status.\n\n"
+		"  -k, --kernel FILE      a bzImage, or an ELF vmlinux (PVH entry)\n"
+		"  -i, --image IMAGE      the initrd\n"
+		"      --append ARGS      more kernel command line\n"
+		"  -m, --memory MB        guest memory (default 512)\n"
+		"  -c, --cpus N           guest CPUs (default 1)\n"
+		"      --timeout S        stop the guest after S seconds (status 124)\n"
+		"      --silence-timeout S  stop it after S seconds without console\n"
+		"                         output (status 124)\n"
+		"      --bisect           statuses for git bisect run (see tinyrd-run(1))\n"
+		"      --console-log FILE write the console to FILE too\n"
+		"      --force            boot even where KVM fails the smoke boot\n"
+		"      --hugepages        back guest memory with 2 MiB huge pages\n"
+		"  -v, --verbose          the launcher's decisions on stderr\n"
+		"  -q, --quiet            errors only\n"
+		"\nExit status as tinyrd run: the guest's; 123 it ended without\n"
+		"reporting; 124 timeout; 125 tinyrd failed. See tinyrd-boot(1).\n");
+}
+
+int cmd_boot(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "image", required_argument, NULL, OPT_IMAGE },
+		{ "append", required_argument, NULL, OPT_APPEND },
+		{ "memory", required_argument, NULL, OPT_MEM },
+		{ "cpus", required_argument, NULL, OPT_CPUS },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "silence-timeout", required_argument, NULL, OPT_SILENCE },
+		{ "bisect", no_argument, NULL, OPT_BISECT },
+		{ "console-log", required_argument, NULL, OPT_CONSOLE_LOG },
+		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "hugepages", no_argument, NULL, OPT_HUGEPAGES },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct run_opts ro = { .mem_mb = 512, .cpus = 1, .vmm = VMM_BUILTIN };
+	const char *kernel = NULL;
+	int opt, st = STATUS_FAILED, image = -1, log_fd = -1;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "k:i:m:c:vqh", lo, NULL)) != -1) {
+		int r = 0;
+
+		switch (opt) {
+		case 'h':
+			boot_usage(stdout);
+			return 0;
+		case 'k':
+			kernel = optarg;
+			break;
+		case 'v':
+			log_level = log_level < LOG_VERBOSE ? LOG_VERBOSE : LOG_DEBUG;
+			break;
+		case 'q':
+			log_level = LOG_QUIET;
+			break;
+		case '?':
+			r = -EINVAL;
+			break;
+		default:
+			r = parse_run_option(&ro, opt, optarg);
+		}
+		if (r) {
+			fprintf(stderr, "Try 'tinyrd boot --help'.\n");
+			return STATUS_FAILED;
+		}
+	}
+	if (optind < argc) {
+		error("boot takes no arguments (%s); a command goes in the image, "
+		      "or use tinyrd run -i", argv[optind]);
+		return STATUS_FAILED;
+	}
+	if (!kernel || !ro.image) {
+		error("boot needs -k KERNEL and -i IMAGE");
+		return STATUS_FAILED;
+	}
+	image = open(ro.image, O_RDONLY | O_CLOEXEC);
+	if (image < 0) {
+		error_errno(errno, "%s", ro.image);
+		goto out;
+	}
+	if (access(kernel, R_OK)) {
+		error_errno(errno, "%s", kernel);
+		goto out;
+	}
+	if (ro.console_log) {
+		log_fd = open(ro.console_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+			      0644);
+		if (log_fd < 0) {
+			error_errno(errno, "%s", ro.console_log);
+			goto out;
+		}
+	}
+	st = launch(&ro, kernel, image, log_fd, true);
+out:
+	if (image >= 0)
+		close(image);
+	if (log_fd >= 0)
+		close(log_fd);
 	return st;
 }

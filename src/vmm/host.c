@@ -12,6 +12,7 @@
 
 bool kvm_usable(char *why, size_t n)
 {
+	char reason[200];
 	int fd, v;
 
 	/* PVM (kvm_pvm) runs PVM-patched guests only; a stock kernel hangs
@@ -34,6 +35,11 @@ bool kvm_usable(char *why, size_t n)
 	if (v != KVM_API_VERSION) {
 		snprintf(why, n, "/dev/kvm: API version %d, not %d", v,
 			 KVM_API_VERSION);
+		return false;
+	}
+	/* Present is not working: boot the micro-guest. */
+	if (kvm_smoke(reason, sizeof(reason), NULL)) {
+		snprintf(why, n, "/dev/kvm fails the smoke boot: %s", reason);
 		return false;
 	}
 	return true;

@@ -17,6 +17,8 @@ struct vm_config {
 	unsigned cpus;
 	enum accel accel;	/* KVM or TCG, resolved */
 	unsigned timeout;	/* seconds; 0: none */
+	unsigned silence_timeout; /* seconds without console output; 0: none */
+	bool hugepages;
 	bool interactive;	/* the console is the user's terminal */
 	int out_fd;		/* the command's output (ttyS1) goes here */
 	int echo_fd;		/* -1, or a copy of the console (-v) */
@@ -36,6 +38,7 @@ struct vm_result {
 	enum vm_ending ending;
 	int status;		/* VM_REPORTED */
 	int signal;		/* VM_INTERRUPTED */
+	char why[256];		/* VM_NO_REPORT, VM_TIMEOUT: what happened */
 	struct console console;
 };
 
@@ -43,8 +46,19 @@ struct vm_result {
  * could not be started at all (logged). */
 int qemu_run(const struct vm_config *c, struct vm_result *r);
 
+/* The built-in KVM launcher (launcher.c), same contract. */
+int builtin_run(const struct vm_config *c, struct vm_result *r);
+
 /* Can KVM boot a stock kernel here? false with the reason in why (no
- * /dev/kvm, no permission, PVM). */
+ * /dev/kvm, no permission, PVM, a failed smoke boot). */
 bool kvm_usable(char *why, size_t n);
+
+/*
+ * Boot doctor's micro-guest (microguest.S): long mode, paging, the
+ * instructions stock kernels need, a report on the exit port. 0 when it
+ * reported success, with the time it took in *ms; else -1 with what went
+ * wrong in why. Nothing is logged.
+ */
+int kvm_smoke(char *why, size_t n, double *ms);
 
 #endif

@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tinyrd doctor: what is wrong with this host, as a table of checks, each
+ * with its fix. The verdict is the exit status: 0 the built-in launcher
+ * works, 1 only the QEMU fallback does, 2 nothing boots.
+ */
+#include <cpuid.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "vmm.h"
+#include "../build/build.h"
+#include "../common/kernel.h"
+#include "../common/util.h"
+
+#define DEFAULT_GUEST_MB 512
+
+enum verdict { OK, INFO, WARN, FAIL };
+static const char *const verdict_name[] = { "ok", "info", "warn", "fail" };
+
+struct check {
+	const char *name;
+	enum verdict v;
+	char detail[256];
+	char fix[256];
+};
+
+struct doctor {
+	struct check c[24];
+	unsigned n;
+	bool kvm_ok, qemu_ok;
+};
+
+static struct check *add(struct doctor *d, const char *name, enum verdict v)
+{
+	struct check *c = &d->c[d->n++];
+
+	c->name = name;
+	c->v = v;
+	c->detail[0] = c->fix[0] = '\0';
+	return c;
+}
+
+#define DETAIL(c, ...) snprintf((c)->detail, sizeof((c)->detail), __VA_ARGS__)
+#define FIX(c, ...) snprintf((c)->fix, sizeof((c)->fix), __VA_ARGS__)
+
+static bool in_path(const char *name, char *out, size_t n)
+{
+	const char *path = getenv("PATH");
+	char *copy = xstrdup(path && *path ? path : "/usr/bin:/bin"), *save = NULL;
+	bool found = false;
+
+	for (char *d = strtok_r(copy, ":", &save); d && !found;
+	     d = strtok_r(NULL, ":", &save)) {
+		char *p = path_join(d, name);
+
+		if (!access(p, X_OK)) {
+			snprintf(out, n, "%s", p);
+			found = true;
+		}
+		free(p);
+	}
+	free(copy);
+	return found;
+}
+
+static void check_kvm(struct doctor *d)
+{
+	static const struct { int cap; const char *name; } caps[] = {
+		{ KVM_CAP_USER_MEMORY, "USER_MEMORY" }, { KVM_CAP_SET_TSS_ADDR, "SET_TSS_ADDR" },
+		{ KVM_CAP_SET_IDENTITY_MAP_ADDR, "SET_IDENTITY_MAP_ADDR" },
+		{ KVM_CAP_IRQCHIP, "IRQCHIP" }, { KVM_CAP_PIT2, "PIT2" },
+		{ KVM_CAP_EXT_CPUID, "EXT_CPUID" }, { KVM_CAP_MP_STATE, "MP_STATE" },
+		{ KVM_CAP_IMMEDIATE_EXIT, "IMMEDIATE_EXIT" },
+	};
+	struct check *c;
+	char why[256], missing[200] = "";
+	double ms = 0;
+	bool pvm = !access("/sys/module/kvm_pvm", F_OK);
+	int fd, v;
+
+	c = add(d, "/dev/kvm", access("/dev/kvm", F_OK) ? FAIL : OK);
+	if (c->v == FAIL) {
+		DETAIL(c, "absent");
+		FIX(c, "load kvm-amd or kvm-intel (modprobe), and enable virtualization "
+		    "in the firmware");
+		return;
+	}
+	DETAIL(c, "present");
+	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	c = add(d, "permissions", fd < 0 ? FAIL : OK);
+	if (fd < 0) {
+		DETAIL(c, "/dev/kvm: %s", strerror(errno));
+		FIX(c, "add yourself to the group kvm (sudo usermod -aG kvm $USER) "
+		    "and log in again");
+		return;
+	}
+	DETAIL(c, "read-write");
+	v = ioctl(fd, KVM_GET_API_VERSION, 0);
+	c = add(d, "API version", v == KVM_API_VERSION ? OK : FAIL);
+	DETAIL(c, "%d", v);
+	if (v != KVM_API_VERSION)
+		FIX(c, "a KVM with API version %d", KVM_API_VERSION);
+	for (size_t i = 0; i < ARRAY_SIZE(caps); i++)
+		if (ioctl(fd, KVM_CHECK_EXTENSION, caps[i].cap) <= 0)
+			snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing),
+				 " %s", caps[i].name);
+	close(fd);
+	c = add(d, "capabilities", missing[0] ? FAIL : OK);
+	if (missing[0]) {
+		DETAIL(c, "missing:%s", missing);
+		FIX(c, "a newer kernel");
+	} else {
+		DETAIL(c, "all %zu the launcher uses", ARRAY_SIZE(caps));
+	}
+	{
+		unsigned a, b, cc, dd;
+		char sig[13] = "";
+
+		__cpuid(1, a, b, cc, dd);
+		if (cc & (1u << 31)) {
+			__cpuid(0x40000000, a, b, cc, dd);
+			memcpy(sig, &b, 4);
+			memcpy(sig + 4, &cc, 4);
+			memcpy(sig + 8, &dd, 4);
+		}
+		c = add(d, "hypervisor", pvm ? FAIL : INFO);
+		if (pvm) {
+			DETAIL(c, "PVM (module kvm_pvm): runs PVM-patched guests only; a "
+			       "stock kernel hangs or dies in emulation");
+			FIX(c, "use a host with regular KVM (kvm-amd, kvm-intel), or "
+			    "tinyrd run --vmm qemu (TCG)");
+		} else if (sig[0]) {
+			DETAIL(c, "nested: this host is itself a guest of \"%s\"", sig);
+		} else {
+			DETAIL(c, "bare metal");
+		}
+	}
+	c = add(d, "smoke boot", OK);
+	if (kvm_smoke(why, sizeof(why), &ms)) {
+		c->v = FAIL;
+		DETAIL(c, "%s", why);
+		FIX(c, pvm ? "see hypervisor" : "check dmesg for KVM errors; try another "
+		    "kernel or firmware setting");
+	} else {
+		DETAIL(c, "long mode, paging, cmpxchg16b, xsave: %.1f ms", ms);
+	}
+	d->kvm_ok = !pvm && c->v == OK && !missing[0] && v == KVM_API_VERSION;
+}
+
+static void check_host(struct doctor *d)
+{
+	struct check *c;
+	struct rlimit rl;
+	unsigned a, b, cc, dd;
+
+	getrlimit(RLIMIT_MEMLOCK, &rl);
+	c = add(d, "RLIMIT_MEMLOCK", INFO);
+	if (rl.rlim_cur == RLIM_INFINITY)
+		DETAIL(c, "unlimited");
+	else
+		DETAIL(c, "%llu KiB%s: tinyrd does not lock guest memory, so this "
+		       "matters only for device passthrough (vfio)",
+		       (unsigned long long)rl.rlim_cur >> 10,
+		       rl.rlim_cur < (rlim_t)DEFAULT_GUEST_MB << 20
+		       ? ", below the default guest size" : "");
+	__cpuid(0x80000000, a, b, cc, dd);
+	if (a >= 0x80000008) {
+		__cpuid(0x80000008, a, b, cc, dd);
+		c = add(d, "physical address bits", (a & 0xff) < 36 ? WARN : OK);
+		DETAIL(c, "%u (guests up to %llu GiB)", a & 0xff,
+		       1ULL << ((a & 0xff) - 30));
+		__cpuid(0x80000001, a, b, cc, dd);
+		c = add(d, "1 GiB pages", dd & (1u << 26) ? OK : INFO);
+		DETAIL(c, dd & (1u << 26) ? "pdpe1gb" : "no pdpe1gb: guests use 2 MiB pages");
+	}
+}
+
+static void check_kernel(struct doctor *d, const char *kernel)
+{
+	char *path = NULL, *rel = NULL, *dir;
+	struct check *c;
+	int fd;
+
+	if (kernel) {
+		path = xstrdup(kernel);
+	} else {
+		rel = kernel_host_release();
+		path = xasprintf("/boot/vmlinuz-%s", rel);
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	c = add(d, "kernel", fd < 0 ? WARN : OK);
+	if (fd < 0) {
+		DETAIL(c, "%s: %s", path, strerror(errno));
+		FIX(c, errno == EACCES ? "Debian installs kernels readable by root "
+		    "only: sudo chmod 0644 %s, or pass -k" : "pass a kernel with -k",
+		    path);
+	} else {
+		close(fd);
+		free(rel);
+		rel = NULL;
+		log_level = LOG_QUIET;
+		if (kernel_release(path, &rel))
+			rel = NULL;
+		log_level = LOG_NORMAL;
+		DETAIL(c, "%s (%s)", path, rel ? rel : "release unknown");
+	}
+	if (rel) {
+		dir = xasprintf("/lib/modules/%s", rel);
+		c = add(d, "modules", access(dir, F_OK) ? WARN : OK);
+		DETAIL(c, "%s%s", dir, c->v == OK ? "" : ": absent");
+		if (c->v != OK)
+			FIX(c, "install the kernel's modules, or pass --moddir");
+		free(dir);
+	}
+	free(path);
+	free(rel);
+}
+
+static void check_tools(struct doctor *d)
+{
+	struct check *c;
+	char where[256];
+
+	c = add(d, "busybox", in_path("busybox", where, sizeof(where)) ? OK : WARN);
+	DETAIL(c, "%s", c->v == OK ? where : "not in PATH: images need --bare");
+	if (c->v != OK)
+		FIX(c, "apt-get install busybox-static");
+	d->qemu_ok = in_path("qemu-system-x86_64", where, sizeof(where));
+	c = add(d, "QEMU", d->qemu_ok ? OK : WARN);
+	DETAIL(c, "%s", d->qemu_ok ? where : "absent: no fallback when KVM fails");
+	if (!d->qemu_ok)
+		FIX(c, "apt-get install qemu-system-x86");
+}
+
+static void json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", (unsigned char)*s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static void show(const struct doctor *d, int verdict, bool json)
+{
+	static const char *const verdicts[] = {
+		"the built-in launcher works",
+		"only the QEMU fallback works (tinyrd run --vmm qemu)",
+		"nothing can boot a guest here",
+	};
+
+	if (json) {
+		printf("{\"checks\":[");
+		for (unsigned i = 0; i < d->n; i++) {
+			printf("%s{\"name\":", i ? "," : "");
+			json_string(d->c[i].name);
+			printf(",\"status\":\"%s\",\"detail\":", verdict_name[d->c[i].v]);
+			json_string(d->c[i].detail);
+			printf(",\"fix\":");
+			json_string(d->c[i].fix);
+			putchar('}');
+		}
+		printf("],\"verdict\":%d,\"summary\":", verdict);
+		json_string(verdicts[verdict]);
+		printf("}\n");
+		return;
+	}
+	for (unsigned i = 0; i < d->n; i++) {
+		printf("%-22s %-4s  %s\n", d->c[i].name, verdict_name[d->c[i].v],
+		       d->c[i].detail);
+		if (d->c[i].fix[0])
+			printf("%-22s       fix: %s\n", "", d->c[i].fix);
+	}
+	printf("verdict: %s\n", verdicts[verdict]);
+}
+
+int cmd_doctor(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct doctor *d = xcalloc(1, sizeof(*d));
+	const char *kernel = NULL;
+	bool json = false;
+	int opt, verdict;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "k:h", lo, NULL)) != -1) {
+		if (opt == 'k') {
+			kernel = optarg;
+		} else if (opt == 'j') {
+			json = true;
+		} else if (opt == 'h') {
+			printf("usage: tinyrd doctor [-k KERNEL] [--json]\n"
+			       "\nCheck what this host can boot guests with: KVM (with a "
+			       "smoke boot of a\nmicro-guest), the kernel and its "
+			       "modules, busybox, QEMU. Exit status:\n0 the built-in "
+			       "launcher works, 1 only the QEMU fallback, 2 nothing.\n"
+			       "\n  -k, --kernel FILE  the kernel to check (default "
+			       "/boot/vmlinuz-$(uname -r))\n      --json         "
+			       "the checks as JSON, for scripts\n");
+			free(d);
+			return 0;
+		} else {
+			fprintf(stderr, "Try 'tinyrd doctor --help'.\n");
+			free(d);
+			return 2;
+		}
+	}
+	check_kvm(d);
+	check_host(d);
+	check_kernel(d, kernel);
+	check_tools(d);
+	verdict = d->kvm_ok ? 0 : d->qemu_ok ? 1 : 2;
+	show(d, verdict, json);
+	free(d);
+	return verdict;
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TINYRD_KVM_H
+#define TINYRD_KVM_H
+
+#include <linux/kvm.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cpuid.h"
+#include "mem.h"
+
+/*
+ * The KVM plumbing: the only place that issues KVM ioctls. Devices never
+ * see it; they get guest memory through gmem_ptr() and raise interrupts
+ * through a callback.
+ */
+struct kvm_vm {
+	int kvm;		/* /dev/kvm */
+	int fd;			/* the VM */
+	int run_size;		/* mmap size of struct kvm_run */
+	struct gmem mem;
+	struct cpuid_table cpuid;
+};
+
+struct kvm_vcpu {
+	struct kvm_vm *vm;
+	unsigned id;
+	int fd;
+	struct kvm_run *run;
+};
+
+/* Open /dev/kvm, check the API version and every capability the launcher
+ * uses; errors say which is missing. */
+int kvm_open(struct kvm_vm *vm);
+/* The VM: TSS and identity-map pages, in-kernel IRQ chip and PIT (irqchip
+ * false: neither, for the micro-guest), RAM in one or two slots. */
+int kvm_create(struct kvm_vm *vm, uint64_t mem_bytes, bool hugepages,
+	       bool irqchip);
+void kvm_destroy(struct kvm_vm *vm);
+
+/* A vCPU with CPUID fixed up for id of ncpu, MSRs, FPU and (with an IRQ
+ * chip) LINT0 ExtINT / LINT1 NMI. */
+int kvm_vcpu_create(struct kvm_vm *vm, unsigned id, unsigned ncpu,
+		    bool irqchip, struct kvm_vcpu *v);
+void kvm_vcpu_destroy(struct kvm_vcpu *v);
+
+/* Registers for an entry point: long mode with the identity map (the
+ * bzImage 64-bit entry, RSI = zero page), or 32-bit protected mode without
+ * paging (PVH and the micro-guest, RBX = start info). */
+int kvm_vcpu_enter64(struct kvm_vcpu *v, uint64_t rip, uint64_t rsi);
+int kvm_vcpu_enter32(struct kvm_vcpu *v, uint64_t rip, uint64_t rbx);
+
+/* Raise or lower an ISA interrupt line. */
+int kvm_irq_line(struct kvm_vm *vm, unsigned irq, int level);
+
+/* Registers and why, on stderr, for an internal error. */
+void kvm_vcpu_dump(struct kvm_vcpu *v);
+
+#endif

@@ -1,0 +1,474 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The built-in launcher: a KVM VM with the in-kernel IRQ chip and PIT, two
+ * 8250 UARTs (ttyS0 console, ttyS1 the command's output), the exit port,
+ * a CMOS clock, the keyboard controller's reset line; one thread per vCPU,
+ * the main thread for the terminal, signals and time limits.
+ *
+ * Endings: the exit port gives the status (all eight bits); a triple
+ * fault, a reset, a power-off without a report, or every vCPU halted with
+ * interrupts off give VM_NO_REPORT with the reason; a KVM internal error
+ * the same, with the registers on stderr; --timeout and --silence-timeout
+ * VM_TIMEOUT; a signal VM_INTERRUPTED. Nothing a guest does ends the
+ * launcher any other way.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "boot.h"
+#include "bus.h"
+#include "kvm.h"
+#include "layout.h"
+#include "mptable.h"
+#include "rtc.h"
+#include "serial8250.h"
+#include "vmm.h"
+#include "../common/abi.h"
+
+#define TICK_MS 100
+#define PROBE_EVERY_MS 1000
+
+struct launcher {
+	struct kvm_vm vm;
+	struct kvm_vcpu *cpu;
+	pthread_t *thread;
+	unsigned ncpu, started;
+	struct bus pio, mmio;
+	struct uart com1, com2;
+	struct rtc rtc;
+	const struct vm_config *cfg;
+	struct vm_result *res;
+
+	pthread_mutex_t lock;
+	int stop;			/* atomic: vCPUs leave their loop */
+	bool ended;
+	long long last_output;		/* atomic: ms of the last console byte */
+	int *probe;			/* per vCPU: 1 asked, 2 halted IF=0, 3 busy */
+	unsigned long exits;		/* atomic: VM exits, for -v */
+};
+
+static int sigpipe_fd[2] = { -1, -1 };
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static void on_signal(int sig)
+{
+	unsigned char s = (unsigned char)sig;
+
+	if (write(sigpipe_fd[1], &s, 1) < 0)
+		return;
+}
+
+static void on_kick(int sig)
+{
+	(void)sig;	/* only to interrupt KVM_RUN */
+}
+
+static void kick(struct launcher *l, unsigned i)
+{
+	__atomic_store_n(&l->cpu[i].run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	pthread_kill(l->thread[i], SIGUSR1);
+}
+
+/* The first ending wins; every vCPU is stopped. */
+static void end(struct launcher *l, enum vm_ending how, int status,
+		const char *why)
+{
+	pthread_mutex_lock(&l->lock);
+	if (!l->ended) {
+		l->ended = true;
+		l->res->ending = how;
+		l->res->status = status;
+		snprintf(l->res->why, sizeof(l->res->why), "%s", why ? why : "");
+	}
+	pthread_mutex_unlock(&l->lock);
+	__atomic_store_n(&l->stop, 1, __ATOMIC_SEQ_CST);
+	for (unsigned i = 0; i < l->started; i++)
+		kick(l, i);
+}
+
+static void raise_irq(void *ctx, unsigned irq, int level)
+{
+	struct launcher *l = ctx;
+
+	kvm_irq_line(&l->vm, irq, level);
+}
+
+static void console_sink(void *ctx, const uint8_t *data, unsigned len)
+{
+	struct launcher *l = ctx;
+	const struct vm_config *c = l->cfg;
+
+	console_feed(&l->res->console, (const char *)data, len);
+	if (c->interactive)
+		write_all(STDOUT_FILENO, data, len);
+	else if (c->echo_fd >= 0)
+		write_all(c->echo_fd, data, len);
+	if (c->log_fd >= 0)
+		write_all(c->log_fd, data, len);
+	__atomic_store_n(&l->last_output, now_ms(), __ATOMIC_RELAXED);
+}
+
+static void output_sink(void *ctx, const uint8_t *data, unsigned len)
+{
+	struct launcher *l = ctx;
+
+	/* Blocking: a slow reader holds the guest back, nothing is lost. */
+	write_all(l->cfg->out_fd, data, len);
+	__atomic_store_n(&l->last_output, now_ms(), __ATOMIC_RELAXED);
+}
+
+/* Answer the main thread's question: halted with interrupts off? */
+static void probe(struct launcher *l, struct kvm_vcpu *v)
+{
+	struct kvm_mp_state mp;
+	struct kvm_regs r;
+	int answer = 3;
+
+	if (!ioctl(v->fd, KVM_GET_MP_STATE, &mp)) {
+		if (mp.mp_state == KVM_MP_STATE_UNINITIALIZED ||
+		    mp.mp_state == KVM_MP_STATE_INIT_RECEIVED)
+			answer = 2;	/* an AP never started */
+		else if (mp.mp_state == KVM_MP_STATE_HALTED &&
+			 !ioctl(v->fd, KVM_GET_REGS, &r) && !(r.rflags & 0x200))
+			answer = 2;
+	}
+	__atomic_store_n(&l->probe[v->id], answer, __ATOMIC_SEQ_CST);
+}
+
+static void port_io(struct launcher *l, struct kvm_run *run)
+{
+	uint8_t *p = (uint8_t *)run + run->io.data_offset;
+	bool out = run->io.direction == KVM_EXIT_IO_OUT;
+
+	for (uint32_t i = 0; i < run->io.count; i++, p += run->io.size) {
+		if (out && run->io.port == TINYRD_EXIT_PORT) {
+			end(l, VM_REPORTED, p[0], NULL);
+			return;
+		}
+		if (out && run->io.port == I8042_COMMAND_PORT && p[0] == 0xfe) {
+			end(l, VM_NO_REPORT, 0,
+			    "the guest reset itself (keyboard controller)");
+			return;
+		}
+		bus_access(&l->pio, run->io.port, p, run->io.size, out);
+	}
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct kvm_vcpu *v = arg;
+	struct launcher *l = (struct launcher *)v->vm;	/* vm is first */
+	struct kvm_run *run = v->run;
+	char why[160];
+
+	while (!__atomic_load_n(&l->stop, __ATOMIC_SEQ_CST)) {
+		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN) {
+				__atomic_store_n(&run->immediate_exit, 0,
+						 __ATOMIC_SEQ_CST);
+				if (__atomic_load_n(&l->probe[v->id],
+						    __ATOMIC_SEQ_CST) == 1)
+					probe(l, v);
+				continue;
+			}
+			snprintf(why, sizeof(why), "KVM_RUN on vcpu %u: %s",
+				 v->id, strerror(errno));
+			end(l, VM_FAILED, 0, why);
+			break;
+		}
+		__atomic_fetch_add(&l->exits, 1, __ATOMIC_RELAXED);
+		switch (run->exit_reason) {
+		case KVM_EXIT_IO:
+			port_io(l, run);
+			break;
+		case KVM_EXIT_MMIO:
+			bus_access(&l->mmio, run->mmio.phys_addr, run->mmio.data,
+				   run->mmio.len > 8 ? 8 : run->mmio.len,
+				   run->mmio.is_write);
+			break;
+		case KVM_EXIT_SHUTDOWN:
+			end(l, VM_NO_REPORT, 0, "triple fault (KVM_EXIT_SHUTDOWN)");
+			break;
+		case KVM_EXIT_SYSTEM_EVENT:
+			snprintf(why, sizeof(why), "the guest %s",
+				 run->system_event.type == KVM_SYSTEM_EVENT_RESET
+				 ? "reset itself" : run->system_event.type ==
+				 KVM_SYSTEM_EVENT_CRASH ? "crashed" : "powered off");
+			end(l, VM_NO_REPORT, 0, why);
+			break;
+		case KVM_EXIT_HLT:
+			end(l, VM_NO_REPORT, 0, "the guest halted");
+			break;
+		case KVM_EXIT_INTERNAL_ERROR:
+			kvm_vcpu_dump(v);
+			snprintf(why, sizeof(why), "KVM internal error on vcpu %u, "
+				 "suberror %u", v->id, run->internal.suberror);
+			end(l, VM_NO_REPORT, 0, why);
+			break;
+		case KVM_EXIT_FAIL_ENTRY:
+			kvm_vcpu_dump(v);
+			snprintf(why, sizeof(why), "vcpu %u could not enter the guest "
+				 "(hardware reason %#llx)", v->id,
+				 (unsigned long long)run->fail_entry
+				 .hardware_entry_failure_reason);
+			end(l, VM_NO_REPORT, 0, why);
+			break;
+		default:
+			kvm_vcpu_dump(v);
+			snprintf(why, sizeof(why), "unexpected exit %u on vcpu %u",
+				 run->exit_reason, v->id);
+			end(l, VM_NO_REPORT, 0, why);
+			break;
+		}
+	}
+	return NULL;
+}
+
+static int setup_devices(struct launcher *l)
+{
+	int r;
+
+	uart_init(&l->com1, COM1_IRQ, console_sink, raise_irq, l);
+	uart_init(&l->com2, COM2_IRQ, output_sink, raise_irq, l);
+	pthread_mutex_init(&l->rtc.lock, NULL);
+	r = bus_register(&l->pio, COM1_PORT, 8, &uart_ops, &l->com1);
+	if (!r)
+		r = bus_register(&l->pio, COM2_PORT, 8, &uart_ops, &l->com2);
+	if (!r)
+		r = bus_register(&l->pio, RTC_PORT, 2, &rtc_ops, &l->rtc);
+	return r;
+}
+
+static int setup_vm(struct launcher *l, struct boot_info *bi)
+{
+	const struct vm_config *c = l->cfg;
+	struct kvm_cpuid_entry2 *leaf1;
+	struct buf initrd = { 0 };
+	int r = kvm_open(&l->vm);
+
+	if (!r)
+		r = kvm_create(&l->vm, (uint64_t)c->mem_mb << 20, c->hugepages, true);
+	if (!r && lseek(c->initrd_fd, 0, SEEK_SET) < 0)
+		r = error_errno(errno, "initrd");
+	if (!r && (r = read_fd(c->initrd_fd, &initrd)))
+		error_errno(r, "initrd");
+	if (!r)
+		r = boot_load(&l->vm.mem, c->kernel, initrd.p, initrd.len,
+			      c->append, bi);
+	buf_free(&initrd);
+	if (r)
+		return r;
+	leaf1 = cpuid_find(&l->vm.cpuid, 1, 0);
+	mptable_write(&l->vm.mem, l->ncpu, leaf1 ? leaf1->eax : 0,
+		      leaf1 ? leaf1->edx : 0);
+	if (c->verbose)
+		verbose("%s: %s entry at %#llx, initrd %#llx+%llu, %u MiB, %u "
+			"CPU%s", c->kernel, bi->pvh ? "PVH" : "64-bit",
+			(unsigned long long)bi->entry,
+			(unsigned long long)bi->initrd_start,
+			(unsigned long long)bi->initrd_size, c->mem_mb, l->ncpu,
+			l->ncpu > 1 ? "s" : "");
+	return setup_devices(l);
+}
+
+static int start_cpus(struct launcher *l, const struct boot_info *bi)
+{
+	sigset_t all, old;
+	int r = 0;
+
+	/* vCPU threads take no signal but the kick. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (unsigned i = 0; i < l->ncpu && !r; i++) {
+		r = kvm_vcpu_create(&l->vm, i, l->ncpu, true, &l->cpu[i]);
+		if (!r && i == 0)
+			r = bi->pvh ? kvm_vcpu_enter32(&l->cpu[0], bi->entry,
+						       bi->start_info)
+				    : kvm_vcpu_enter64(&l->cpu[0], bi->entry,
+						       bi->zero_page);
+	}
+	for (unsigned i = 0; i < l->ncpu && !r; i++) {
+		sigset_t only = all;
+
+		sigdelset(&only, SIGUSR1);
+		pthread_sigmask(SIG_SETMASK, &only, NULL);
+		r = pthread_create(&l->thread[i], NULL, vcpu_thread, &l->cpu[i]);
+		pthread_sigmask(SIG_SETMASK, &all, NULL);
+		if (r)
+			r = error_errno(r, "vcpu thread");
+		else
+			l->started++;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return r;
+}
+
+/* Every vCPU halted with interrupts off, twice in a row: dead. */
+static bool all_halted(struct launcher *l)
+{
+	bool all = true;
+
+	for (unsigned i = 0; i < l->started; i++) {
+		__atomic_store_n(&l->probe[i], 1, __ATOMIC_SEQ_CST);
+		kick(l, i);
+	}
+	usleep(20000);
+	for (unsigned i = 0; i < l->started; i++)
+		if (__atomic_load_n(&l->probe[i], __ATOMIC_SEQ_CST) != 2)
+			all = false;
+	return all;
+}
+
+static void main_loop(struct launcher *l)
+{
+	const struct vm_config *c = l->cfg;
+	long long start = now_ms(), next_probe = start + PROBE_EVERY_MS;
+	bool input = c->interactive;
+	int halted = 0;
+
+	__atomic_store_n(&l->last_output, start, __ATOMIC_RELAXED);
+	while (!__atomic_load_n(&l->stop, __ATOMIC_SEQ_CST)) {
+		struct pollfd fds[2] = {
+			{ .fd = sigpipe_fd[0], .events = POLLIN },
+			{ .fd = input ? STDIN_FILENO : -1, .events = POLLIN },
+		};
+		long long now;
+
+		if (poll(fds, 2, TICK_MS) > 0) {
+			unsigned char s, in[256];
+			ssize_t n;
+
+			if (fds[0].revents && read(sigpipe_fd[0], &s, 1) == 1) {
+				end(l, VM_INTERRUPTED, 0, NULL);
+				l->res->signal = s;
+				break;
+			}
+			if (fds[1].revents) {
+				n = read(STDIN_FILENO, in, sizeof(in));
+				if (n > 0)
+					uart_input(&l->com1, in, (unsigned)n);
+				else if (n == 0 || errno != EINTR)
+					input = false;	/* end of input */
+			}
+		}
+		now = now_ms();
+		if (c->timeout && now - start >= c->timeout * 1000LL) {
+			end(l, VM_TIMEOUT, 0, NULL);
+			break;
+		}
+		if (c->silence_timeout &&
+		    now - __atomic_load_n(&l->last_output, __ATOMIC_RELAXED) >=
+		    c->silence_timeout * 1000LL) {
+			char why[80];
+
+			snprintf(why, sizeof(why), "no console output for %u s",
+				 c->silence_timeout);
+			end(l, VM_TIMEOUT, 0, why);
+			break;
+		}
+		if (now >= next_probe) {
+			next_probe = now + PROBE_EVERY_MS;
+			halted = all_halted(l) ? halted + 1 : 0;
+			if (halted >= 2) {
+				end(l, VM_NO_REPORT, 0,
+				    "every CPU halted with interrupts off");
+				break;
+			}
+		}
+	}
+}
+
+int builtin_run(const struct vm_config *c, struct vm_result *r)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa = { .sa_handler = on_signal }, kick_sa = { .sa_handler = on_kick };
+	struct sigaction old[3], old_kick;
+	struct launcher *l = xcalloc(1, sizeof(*l));
+	struct termios tty, raw;
+	bool have_tty = false;
+	struct boot_info bi;
+	int rv;
+
+	memset(r, 0, sizeof(*r));
+	console_init(&r->console);
+	r->ending = VM_FAILED;
+	l->cfg = c;
+	l->res = r;
+	l->ncpu = c->cpus;
+	l->vm.kvm = l->vm.fd = -1;
+	pthread_mutex_init(&l->lock, NULL);
+	l->cpu = xcalloc(l->ncpu, sizeof(*l->cpu));
+	l->thread = xcalloc(l->ncpu, sizeof(*l->thread));
+	l->probe = xcalloc(l->ncpu, sizeof(*l->probe));
+	if (pipe2(sigpipe_fd, O_CLOEXEC | O_NONBLOCK)) {
+		rv = error_errno(errno, "pipe");
+		goto out;
+	}
+	rv = setup_vm(l, &bi);
+	if (rv)
+		goto out;
+	signal(SIGPIPE, SIG_IGN);
+	sigaction(SIGUSR1, &kick_sa, &old_kick);
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &sa, &old[i]);
+	if (c->interactive && !tcgetattr(STDIN_FILENO, &tty)) {
+		/* Bytes to the guest as typed; Ctrl-C still stops it. */
+		have_tty = true;
+		raw = tty;
+		cfmakeraw(&raw);
+		raw.c_lflag |= ISIG;
+		tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+	}
+	rv = start_cpus(l, &bi);
+	if (rv)
+		end(l, VM_FAILED, 0, NULL);
+	else
+		main_loop(l);
+	for (unsigned i = 0; i < l->started; i++)
+		pthread_join(l->thread[i], NULL);
+	if (have_tty)
+		tcsetattr(STDIN_FILENO, TCSANOW, &tty);
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &old[i], NULL);
+	sigaction(SIGUSR1, &old_kick, NULL);
+	console_end(&r->console);
+	if (c->verbose)
+		verbose("%lu VM exits, %lu unclaimed port and %lu MMIO accesses",
+			l->exits, l->pio.unclaimed, l->mmio.unclaimed);
+	for (unsigned i = 0; i < BUS_TRACK && l->pio.top[i].count; i++)
+		debug("unclaimed port %#llx: %lu accesses",
+		      (unsigned long long)l->pio.top[i].addr, l->pio.top[i].count);
+	if (r->ending == VM_FAILED && !rv)
+		rv = error("%s", r->why);
+out:
+	for (unsigned i = 0; i < l->ncpu; i++)
+		if (l->cpu[i].vm)
+			kvm_vcpu_destroy(&l->cpu[i]);
+	kvm_destroy(&l->vm);
+	for (int i = 0; i < 2; i++) {
+		if (sigpipe_fd[i] >= 0)
+			close(sigpipe_fd[i]);
+		sigpipe_fd[i] = -1;
+	}
+	free(l->cpu);
+	free(l->thread);
+	free(l->probe);
+	free(l);
+	return rv;
+}

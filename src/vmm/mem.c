@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "layout.h"
+#include "mem.h"
+#include "../common/log.h"
+
+static void split(struct gmem *g)
+{
+	g->low = g->size > MMIO_HOLE_START ? MMIO_HOLE_START : g->size;
+	g->high = g->size - g->low;
+}
+
+int gmem_init(struct gmem *g, uint64_t size, bool hugepages)
+{
+	int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
+	void *p;
+
+	memset(g, 0, sizeof(*g));
+	if (hugepages)
+		flags |= MAP_HUGETLB;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, flags, -1, 0);
+	if (p == MAP_FAILED)
+		return error_errno(errno, "guest memory: %llu MiB%s",
+				   (unsigned long long)(size >> 20),
+				   hugepages ? " in huge pages" : "");
+	/* The guest's pages fault in as it uses them; THP where it can. */
+	if (!hugepages)
+		madvise(p, size, MADV_HUGEPAGE);
+	g->host = p;
+	g->size = size;
+	g->mapped = true;
+	split(g);
+	return 0;
+}
+
+void gmem_wrap(struct gmem *g, void *buf, uint64_t size)
+{
+	memset(g, 0, sizeof(*g));
+	g->host = buf;
+	g->size = size;
+	split(g);
+}
+
+void gmem_free(struct gmem *g)
+{
+	if (g->mapped && g->host)
+		munmap(g->host, g->size);
+	memset(g, 0, sizeof(*g));
+}
+
+void *gmem_ptr(const struct gmem *g, uint64_t gpa, uint64_t len)
+{
+	if (gpa < g->low) {
+		if (len > g->low - gpa)
+			return NULL;
+		return g->host + gpa;
+	}
+	if (gpa >= HIGH_RAM_START && gpa - HIGH_RAM_START < g->high) {
+		uint64_t off = gpa - HIGH_RAM_START;
+
+		if (len > g->high - off)
+			return NULL;
+		return g->host + g->low + off;
+	}
+	return NULL;
+}
+
+unsigned gmem_e820(const struct gmem *g, struct e820_range *out, unsigned max)
+{
+	struct e820_range r[4] = {
+		{ 0, EBDA_START, 1 },
+		{ EBDA_START, HIGH_MEMORY - EBDA_START, 2 },
+		{ HIGH_MEMORY, g->low - HIGH_MEMORY, 1 },
+		{ HIGH_RAM_START, g->high, 1 },
+	};
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < 4 && n < max; i++)
+		if (r[i].size)
+			out[n++] = r[i];
+	return n;
+}

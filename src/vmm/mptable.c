@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: MIT
+#include <string.h>
+
+#include "layout.h"
+#include "mptable.h"
+
+struct mpf {
+	char signature[4];
+	uint32_t physptr;
+	uint8_t length, spec, checksum;
+	uint8_t feature[5];
+} __attribute__((packed));
+
+struct mpc {
+	char signature[4];
+	uint16_t length;
+	uint8_t spec, checksum;
+	char oem[8], product[12];
+	uint32_t oemptr;
+	uint16_t oemsize, count;
+	uint32_t lapic;
+	uint16_t ext_length;
+	uint8_t ext_checksum, reserved;
+} __attribute__((packed));
+
+struct mpc_cpu {
+	uint8_t type, apicid, apicver, flags;
+	uint32_t signature, features, reserved[2];
+} __attribute__((packed));
+
+struct mpc_bus {
+	uint8_t type, id;
+	char name[6];
+} __attribute__((packed));
+
+struct mpc_ioapic {
+	uint8_t type, apicid, apicver, flags;
+	uint32_t addr;
+} __attribute__((packed));
+
+struct mpc_int {
+	uint8_t type, irqtype;
+	uint16_t irqflag;
+	uint8_t srcbus, srcbusirq, dstapic, dstpin;
+} __attribute__((packed));
+
+enum { MP_CPU, MP_BUS, MP_IOAPIC, MP_INTSRC, MP_LINTSRC };
+enum { MP_INT, MP_NMI, MP_SMI, MP_EXTINT };
+
+static uint8_t checksum(const void *p, unsigned n)
+{
+	const uint8_t *b = p;
+	uint8_t sum = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		sum += b[i];
+	return (uint8_t)-sum;
+}
+
+unsigned mptable_write(struct gmem *g, unsigned ncpu, uint32_t signature,
+		       uint32_t features)
+{
+	unsigned size = sizeof(struct mpf) + sizeof(struct mpc) +
+			ncpu * sizeof(struct mpc_cpu) + sizeof(struct mpc_bus) +
+			sizeof(struct mpc_ioapic) + 17 * sizeof(struct mpc_int);
+	uint8_t *base = gmem_ptr(g, MPTABLE_ADDR, size), *p;
+	struct mpf *f = (struct mpf *)base;
+	struct mpc *c = (struct mpc *)(f + 1);
+	unsigned ioapic = ncpu, count = 0;
+
+	memset(base, 0, size);
+	p = (uint8_t *)(c + 1);
+	for (unsigned i = 0; i < ncpu; i++, count++) {
+		struct mpc_cpu *e = (struct mpc_cpu *)p;
+
+		e->type = MP_CPU;
+		e->apicid = (uint8_t)i;
+		e->apicver = MPTABLE_APIC_VERSION;
+		e->flags = 1 | (i == 0 ? 2 : 0);	/* enabled, bootstrap */
+		e->signature = signature;
+		e->features = features;
+		p += sizeof(*e);
+	}
+	{
+		struct mpc_bus *e = (struct mpc_bus *)p;
+
+		e->type = MP_BUS;
+		memcpy(e->name, "ISA   ", 6);
+		p += sizeof(*e);
+		count++;
+	}
+	{
+		struct mpc_ioapic *e = (struct mpc_ioapic *)p;
+
+		e->type = MP_IOAPIC;
+		e->apicid = (uint8_t)ioapic;
+		e->apicver = MPTABLE_IOAPIC_VERSION;
+		e->flags = 1;
+		e->addr = IOAPIC_ADDR;
+		p += sizeof(*e);
+		count++;
+	}
+	for (unsigned irq = 0; irq < 16; irq++) {
+		struct mpc_int *e = (struct mpc_int *)p;
+
+		if (irq == 2)
+			continue;
+		e->type = MP_INTSRC;
+		e->irqtype = MP_INT;
+		e->srcbusirq = (uint8_t)irq;
+		e->dstapic = (uint8_t)ioapic;
+		e->dstpin = (uint8_t)(irq ? irq : 2);
+		p += sizeof(*e);
+		count++;
+	}
+	for (unsigned lint = 0; lint < 2; lint++) {
+		struct mpc_int *e = (struct mpc_int *)p;
+
+		e->type = MP_LINTSRC;
+		e->irqtype = lint ? MP_NMI : MP_EXTINT;
+		e->dstapic = 0xff;		/* every LAPIC */
+		e->dstpin = (uint8_t)lint;
+		p += sizeof(*e);
+		count++;
+	}
+	memcpy(c->signature, "PCMP", 4);
+	c->length = (uint16_t)(p - (uint8_t *)c);
+	c->spec = 4;
+	memcpy(c->oem, "TINYRD  ", 8);
+	memcpy(c->product, "TINYRD VM   ", 12);
+	c->count = (uint16_t)count;
+	c->lapic = LAPIC_ADDR;
+	c->checksum = checksum(c, c->length);
+
+	memcpy(f->signature, "_MP_", 4);
+	f->physptr = MPTABLE_ADDR + sizeof(*f);
+	f->length = 1;
+	f->spec = 4;
+	f->checksum = checksum(f, sizeof(*f));
+	return (unsigned)(p - base);
+}
