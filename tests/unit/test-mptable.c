@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: MIT
+/* The MP table: checksums, entries, and the IRQ routing KVM implements. */
+#include <stdlib.h>
+
+#include "helpers.h"
+#include "../../src/vmm/layout.h"
+#include "../../src/vmm/mptable.h"
+
+static uint8_t sum(const uint8_t *p, unsigned n)
+{
+	uint8_t s = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		s += p[i];
+	return s;
+}
+
+static void check(unsigned ncpu)
+{
+	static uint8_t ram[2 << 20];
+	struct gmem g;
+	uint8_t *f, *c, *e;
+	unsigned len, count, cpus = 0, ints = 0, lints = 0, ioapics = 0;
+	bool irq0_to_pin2 = false, irq2 = false;
+
+	memset(ram, 0, sizeof(ram));
+	gmem_wrap(&g, ram, sizeof(ram));
+	mptable_write(&g, ncpu, 0x00a50f00, 0x178bfbff);
+	f = ram + MPTABLE_ADDR;
+	/* The floating pointer: "_MP_", 16 bytes, checksum, the table. */
+	assert_memory_equal(f, "_MP_", 4);
+	assert_int_equal(sum(f, 16), 0);
+	assert_int_equal(f[8], 1);
+	assert_int_equal(f[9], 4);
+	assert_int_equal(*(uint32_t *)(f + 4), MPTABLE_ADDR + 16);
+	c = ram + MPTABLE_ADDR + 16;
+	assert_memory_equal(c, "PCMP", 4);
+	len = *(uint16_t *)(c + 4);
+	count = *(uint16_t *)(c + 34);
+	assert_int_equal(sum(c, len), 0);
+	assert_int_equal(*(uint32_t *)(c + 36), LAPIC_ADDR);
+	e = c + 44;
+	for (unsigned i = 0; i < count; i++) {
+		switch (e[0]) {
+		case 0:	/* processor: 20 bytes */
+			assert_int_equal(e[1], cpus);
+			assert_int_equal(e[3] & 1, 1);
+			assert_int_equal(!!(e[3] & 2), cpus == 0);
+			assert_int_equal(*(uint32_t *)(e + 4), 0x00a50f00);
+			cpus++;
+			e += 20;
+			continue;
+		case 1:	/* bus */
+			assert_memory_equal(e + 2, "ISA   ", 6);
+			break;
+		case 2:	/* IOAPIC */
+			assert_int_equal(e[1], ncpu);
+			assert_int_equal(*(uint32_t *)(e + 4), IOAPIC_ADDR);
+			ioapics++;
+			break;
+		case 3:	/* I/O interrupt */
+			if (e[5] == 0 && e[7] == 2)
+				irq0_to_pin2 = true;
+			if (e[5] == 2)
+				irq2 = true;
+			if (e[5] > 2)
+				assert_int_equal(e[7], e[5]);
+			assert_int_equal(e[6], ncpu);
+			ints++;
+			break;
+		case 4:	/* local interrupt: ExtINT on LINT0, NMI on LINT1 */
+			assert_int_equal(e[1], e[7] ? 1 : 3);
+			assert_int_equal(e[6], 0xff);
+			lints++;
+			break;
+		default:
+			fail_msg("entry type %u", e[0]);
+		}
+		e += 8;
+	}
+	assert_int_equal(e - c, len);
+	assert_int_equal(cpus, ncpu);
+	assert_int_equal(ioapics, 1);
+	assert_int_equal(ints, 15);
+	assert_int_equal(lints, 2);
+	assert_true(irq0_to_pin2);
+	assert_false(irq2);
+	/* Inside the BIOS area the e820 map reserves. */
+	assert_true(MPTABLE_ADDR + 16 + len <= HIGH_MEMORY);
+}
+
+static void test_mptable(void **state)
+{
+	(void)state;
+	check(1);
+	check(2);
+	check(8);
+	check(64);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_mptable),
+	};
+
+	return cmocka_run_group_tests_name("mptable", tests, NULL, NULL);
+}

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: MIT
+/* The 8250: what Linux's driver probes, interrupts, data both ways. */
+#include <linux/serial_reg.h>
+
+#include "helpers.h"
+#include "../../src/vmm/serial8250.h"
+
+static struct buf sent;
+static int level[16];
+static int raised;
+
+static void sink(void *ctx, const uint8_t *d, unsigned n)
+{
+	(void)ctx;
+	buf_add(&sent, d, n);
+}
+
+static void irq(void *ctx, unsigned line, int l)
+{
+	(void)ctx;
+	level[line] = l;
+	raised++;
+}
+
+static uint8_t in(struct uart *u, unsigned reg)
+{
+	uint8_t v;
+
+	uart_ops.io(u, reg, &v, 1, false);
+	return v;
+}
+
+static void out(struct uart *u, unsigned reg, uint8_t v)
+{
+	uart_ops.io(u, reg, &v, 1, true);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	buf_reset(&sent);
+	memset(level, 0, sizeof(level));
+	raised = 0;
+	return 0;
+}
+
+/* autoconfig() in drivers/tty/serial/8250/8250_port.c, in short. */
+static void test_probe(void **state)
+{
+	struct uart u;
+
+	(void)state;
+	uart_init(&u, 4, sink, irq, NULL);
+	out(&u, UART_SCR, 0xa5);
+	assert_int_equal(in(&u, UART_SCR), 0xa5);
+	out(&u, UART_IER, 0);
+	assert_int_equal(in(&u, UART_IER), 0);
+	out(&u, UART_IER, 0xff);
+	assert_int_equal(in(&u, UART_IER), 0x0f);
+	out(&u, UART_IER, 0);
+	/* Loopback: modem outputs come back as inputs. */
+	out(&u, UART_MCR, UART_MCR_LOOP | UART_MCR_OUT2 | UART_MCR_RTS);
+	assert_int_equal(in(&u, UART_MSR) & 0xf0, UART_MSR_DCD | UART_MSR_CTS);
+	out(&u, UART_TX, 'L');
+	assert_int_equal(sent.len, 0);		/* nothing leaves in loopback */
+	assert_int_equal(in(&u, UART_LSR) & UART_LSR_DR, UART_LSR_DR);
+	assert_int_equal(in(&u, UART_RX), 'L');
+	out(&u, UART_MCR, UART_MCR_OUT2);
+	/* FIFO: IIR's top bits say 16550A. */
+	out(&u, UART_FCR, UART_FCR_ENABLE_FIFO);
+	assert_int_equal(in(&u, UART_IIR) >> 6, 3);
+	/* The divisor latch behind DLAB. */
+	out(&u, UART_LCR, UART_LCR_DLAB);
+	out(&u, UART_DLL, 1);
+	out(&u, UART_DLM, 0);
+	assert_int_equal(in(&u, UART_DLL), 1);
+	out(&u, UART_LCR, UART_LCR_WLEN8);
+	assert_int_equal(in(&u, UART_LSR) & (UART_LSR_TEMT | UART_LSR_THRE),
+			 UART_LSR_TEMT | UART_LSR_THRE);
+}
+
+static void test_transmit_interrupts(void **state)
+{
+	struct uart u;
+
+	(void)state;
+	uart_init(&u, 4, sink, irq, NULL);
+	out(&u, UART_TX, 'h');
+	out(&u, UART_TX, 'i');
+	assert_int_equal(sent.len, 2);
+	assert_memory_equal(sent.p, "hi", 2);
+	assert_int_equal(level[4], 0);
+	/* Enabling THRI with the transmitter empty interrupts at once... */
+	out(&u, UART_IER, UART_IER_THRI);
+	assert_int_equal(level[4], 1);
+	/* ...reading IIR acknowledges it... */
+	assert_int_equal(in(&u, UART_IIR) & 0x0f, UART_IIR_THRI);
+	assert_int_equal(level[4], 0);
+	assert_int_equal(in(&u, UART_IIR) & 0x0f, UART_IIR_NO_INT);
+	/* ...and the next byte sent raises it again. */
+	out(&u, UART_TX, '!');
+	assert_int_equal(level[4], 1);
+	/* OUT2 gates the line on a PC. */
+	out(&u, UART_MCR, 0);
+	assert_int_equal(level[4], 0);
+	out(&u, UART_MCR, UART_MCR_OUT2);
+	assert_int_equal(level[4], 1);
+	out(&u, UART_IER, 0);
+	assert_int_equal(level[4], 0);
+}
+
+static void test_receive(void **state)
+{
+	struct uart u;
+	uint8_t big[UART_RX_SIZE + 10];
+
+	(void)state;
+	uart_init(&u, 3, sink, irq, NULL);
+	out(&u, UART_IER, UART_IER_RDI);
+	assert_int_equal(level[3], 0);
+	assert_int_equal(uart_input(&u, (const uint8_t *)"ab", 2), 2);
+	assert_int_equal(level[3], 1);
+	assert_int_equal(in(&u, UART_IIR) & 0x0f, UART_IIR_RDI);
+	assert_int_equal(in(&u, UART_RX), 'a');
+	assert_int_equal(level[3], 1);
+	assert_int_equal(in(&u, UART_RX), 'b');
+	assert_int_equal(level[3], 0);
+	assert_int_equal(in(&u, UART_LSR) & UART_LSR_DR, 0);
+	/* A full FIFO takes no more; a FIFO reset empties it. */
+	memset(big, 'x', sizeof(big));
+	assert_int_equal(uart_input(&u, big, sizeof(big)), UART_RX_SIZE);
+	out(&u, UART_FCR, UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR);
+	assert_int_equal(in(&u, UART_LSR) & UART_LSR_DR, 0);
+	assert_int_equal(level[3], 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_probe, setup),
+		cmocka_unit_test_setup(test_transmit_interrupts, setup),
+		cmocka_unit_test_setup(test_receive, setup),
+	};
+	int r = cmocka_run_group_tests_name("serial8250", tests, NULL, NULL);
+
+	buf_free(&sent);
+	return r;
+}
