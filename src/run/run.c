@@ -76,7 +76,8 @@ static void usage(FILE *f)
 		"      --vmm builtin|qemu|auto  tinyrd's own KVM launcher, QEMU, or the\n"
 		"                         launcher when KVM works, else QEMU (default)\n"
 		"      --accel kvm|tcg|auto  QEMU's accelerator (default: KVM when it\n"
-		"                         can boot a stock kernel, else TCG)\n"
+		"                         can boot a stock kernel, else TCG); kvm or\n"
+		"                         tcg with --vmm auto means QEMU\n"
 		"  -m, --memory MB        guest memory (default 512)\n"
 		"  -c, --cpus N           guest CPUs (default 1)\n"
 		"      --append ARGS      more kernel command line\n"
@@ -372,11 +373,23 @@ static bool have_qemu(void)
 }
 
 /* Which VMM, which accelerator. The built-in launcher needs a KVM that
- * boots stock kernels; auto falls back to QEMU with TCG, saying why. */
+ * boots stock kernels; auto falls back to QEMU with TCG, saying why.
+ * An explicit --accel is QEMU's option, so it asks for QEMU. */
 static int choose_vmm(struct run_opts *ro, struct vm_config *vc)
 {
 	char why[256];
-	bool kvm = kvm_usable(why, sizeof(why));
+	bool kvm;
+
+	if (ro->vmm == VMM_BUILTIN && ro->accel != ACCEL_AUTO)
+		return error("--accel is QEMU's option; it does not go with "
+			     "--vmm builtin");
+	if (ro->vmm == VMM_AUTO && ro->accel != ACCEL_AUTO)
+		ro->vmm = VMM_QEMU;
+	if (ro->vmm == VMM_QEMU && ro->accel != ACCEL_AUTO) {
+		vc->accel = ro->accel;
+		return 0;
+	}
+	kvm = kvm_usable(why, sizeof(why));
 
 	if (ro->vmm == VMM_BUILTIN) {
 		if (!kvm && !ro->force)
@@ -394,13 +407,9 @@ static int choose_vmm(struct run_opts *ro, struct vm_config *vc)
 		vc->accel = ACCEL_TCG;
 		return 0;
 	}
-	if (ro->accel == ACCEL_AUTO) {
-		vc->accel = kvm ? ACCEL_KVM : ACCEL_TCG;
-		if (!kvm)
-			note("%s; using TCG", why);
-	} else {
-		vc->accel = ro->accel;
-	}
+	vc->accel = kvm ? ACCEL_KVM : ACCEL_TCG;
+	if (!kvm)
+		note("%s; using TCG", why);
 	return 0;
 }
 
