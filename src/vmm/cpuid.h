@@ -13,6 +13,8 @@
  */
 #define CPUID_MAX_ENTRIES 256
 
+#define CPUID_1_ECX_TSC_DEADLINE (1u << 24)
+
 struct cpuid_table {
 	struct kvm_cpuid2 head;
 	struct kvm_cpuid_entry2 e[CPUID_MAX_ENTRIES];

@@ -50,6 +50,7 @@ static const struct {
 
 int kvm_open(struct kvm_vm *vm)
 {
+	struct kvm_cpuid_entry2 *leaf1;
 	int v;
 
 	memset(vm, 0, sizeof(*vm));
@@ -77,7 +78,16 @@ int kvm_open(struct kvm_vm *vm)
 		vm->kvm = -1;
 		return error("/dev/kvm: KVM_GET_VCPU_MMAP_SIZE: %d", vm->run_size);
 	}
-	return cpuid_supported(vm->kvm, &vm->cpuid);
+	if (cpuid_supported(vm->kvm, &vm->cpuid))
+		return -EIO;
+	/* KVM_GET_SUPPORTED_CPUID leaves the TSC-deadline timer out: it is
+	 * the in-kernel LAPIC's feature. Without it the guest calibrates its
+	 * LAPIC timer against the PIT, which goes wrong when the host's
+	 * timing is uneven (nested, TCG below) and its clock stops. */
+	leaf1 = cpuid_find(&vm->cpuid, 1, 0);
+	if (leaf1 && ioctl(vm->kvm, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0)
+		leaf1->ecx |= CPUID_1_ECX_TSC_DEADLINE;
+	return 0;
 }
 
 static int slot(struct kvm_vm *vm, unsigned n, uint64_t gpa, uint64_t size,
