@@ -394,6 +394,35 @@ static void main_loop(struct launcher *l)
 	}
 }
 
+/* With -v, where a guest that was stopped stood: each vCPU's state and
+ * the UARTs' registers, for a hang that prints nothing. */
+static void dump_stopped(struct launcher *l)
+{
+	static const char *const mp[] = { "runnable", "uninitialized",
+		"init-received", "halted", "sipi-received", "stopped",
+		"check-stop", "operating", "load" };
+
+	for (unsigned i = 0; i < l->started; i++) {
+		struct kvm_mp_state st = { 0 };
+		struct kvm_regs r;
+
+		if (ioctl(l->cpu[i].fd, KVM_GET_MP_STATE, &st) ||
+		    ioctl(l->cpu[i].fd, KVM_GET_REGS, &r))
+			continue;
+		verbose("vcpu %u: %s, rip %#llx, rflags %#llx", i,
+			st.mp_state < ARRAY_SIZE(mp) ? mp[st.mp_state] : "?",
+			(unsigned long long)r.rip, (unsigned long long)r.rflags);
+	}
+	for (int i = 0; i < 2; i++) {
+		struct uart *u = i ? &l->com2 : &l->com1;
+
+		verbose("ttyS%d: ier %#x lcr %#x mcr %#x fcr %#x, %u bytes "
+			"unread, THRE %s, irq %u %s", i, u->ier, u->lcr, u->mcr,
+			u->fcr, u->rx_len, u->thri_pending ? "pending" : "idle",
+			u->irq, u->irq_level ? "high" : "low");
+	}
+}
+
 int builtin_run(const struct vm_config *c, struct vm_result *r)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
@@ -448,9 +477,12 @@ int builtin_run(const struct vm_config *c, struct vm_result *r)
 		sigaction(sigs[i], &old[i], NULL);
 	sigaction(SIGUSR1, &old_kick, NULL);
 	console_end(&r->console);
-	if (c->verbose)
+	if (c->verbose) {
 		verbose("%lu VM exits, %lu unclaimed port and %lu MMIO accesses",
 			l->exits, l->pio.unclaimed, l->mmio.unclaimed);
+		if (r->ending == VM_TIMEOUT || r->ending == VM_INTERRUPTED)
+			dump_stopped(l);
+	}
 	for (unsigned i = 0; i < BUS_TRACK && l->pio.top[i].count; i++)
 		debug("unclaimed port %#llx: %lu accesses",
 		      (unsigned long long)l->pio.top[i].addr, l->pio.top[i].count);
