@@ -46,6 +46,23 @@ test_doctor_on_pvm() {
 	assert_one_error "PVM"
 }
 
+# A guest KVM cannot run: a PVH "kernel" (tests/fixtures/badguest.S) that
+# jumps where no RAM is. KVM gives up with an internal error: 123, the
+# registers on stderr. Any KVM runs this far, PVM included (--force).
+test_internal_error() {
+	[ -w /dev/kvm ] || { skip "no writable /dev/kvm"; return; }
+	command -v ld >/dev/null || { skip "no ld"; return; }
+	cc -c "$FIX/badguest.S" -o badguest.o && ld -m elf_x86_64 -Ttext=0x1000000 \
+		-o badguest badguest.o || { fail "cannot assemble"; return; }
+	tinyrd build -q --bare --no-init -o img
+	run timeout 60 "$TINYRD" boot --force -k badguest -i img --timeout 30
+	assertEquals 123 "$rc"
+	assertContains "$(cat "$T/err")" "vcpu 0 registers:"
+	assertContains "$(cat "$T/err")" "rip 00000000d0000000"
+	assertContains "$(tail -n 1 "$T/err")" \
+		"the guest ended without reporting a status: KVM internal error on vcpu 0, suberror 1"
+}
+
 test_boot_usage() {
 	run tinyrd boot -k /nonexistent
 	assertEquals 125 "$rc"
