@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "kvm.h"
 #include "vmm.h"
 #include "../build/build.h"
 #include "../common/kernel.h"
@@ -73,15 +74,9 @@ static bool in_path(const char *name, char *out, size_t n)
 
 static void check_kvm(struct doctor *d)
 {
-	static const struct { int cap; const char *name; } caps[] = {
-		{ KVM_CAP_USER_MEMORY, "USER_MEMORY" }, { KVM_CAP_SET_TSS_ADDR, "SET_TSS_ADDR" },
-		{ KVM_CAP_SET_IDENTITY_MAP_ADDR, "SET_IDENTITY_MAP_ADDR" },
-		{ KVM_CAP_IRQCHIP, "IRQCHIP" }, { KVM_CAP_PIT2, "PIT2" },
-		{ KVM_CAP_EXT_CPUID, "EXT_CPUID" }, { KVM_CAP_MP_STATE, "MP_STATE" },
-		{ KVM_CAP_IMMEDIATE_EXIT, "IMMEDIATE_EXIT" },
-	};
 	struct check *c;
-	char why[256], missing[200] = "";
+	char why[256], missing[200];
+	unsigned nmissing, ncaps;
 	double ms = 0;
 	bool pvm = !access("/sys/module/kvm_pvm", F_OK);
 	int fd, v;
@@ -108,17 +103,14 @@ static void check_kvm(struct doctor *d)
 	DETAIL(c, "%d", v);
 	if (v != KVM_API_VERSION)
 		FIX(c, "a KVM with API version %d", KVM_API_VERSION);
-	for (size_t i = 0; i < ARRAY_SIZE(caps); i++)
-		if (ioctl(fd, KVM_CHECK_EXTENSION, caps[i].cap) <= 0)
-			snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing),
-				 " %s", caps[i].name);
+	nmissing = kvm_missing_caps(fd, missing, sizeof(missing), &ncaps);
 	close(fd);
-	c = add(d, "capabilities", missing[0] ? FAIL : OK);
-	if (missing[0]) {
-		DETAIL(c, "missing:%s", missing);
+	c = add(d, "capabilities", nmissing ? FAIL : OK);
+	if (nmissing) {
+		DETAIL(c, "missing: %s", missing);
 		FIX(c, "a newer kernel");
 	} else {
-		DETAIL(c, "all %zu the launcher uses", ARRAY_SIZE(caps));
+		DETAIL(c, "all %u the launcher uses", ncaps);
 	}
 	{
 		unsigned a, b, cc, dd;

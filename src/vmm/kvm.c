@@ -10,6 +10,7 @@
 #include "kvm.h"
 #include "layout.h"
 #include "../common/log.h"
+#include "../common/util.h"
 
 #define CR0_PE (1u << 0)
 #define CR0_ET (1u << 4)
@@ -38,19 +39,40 @@ static const struct {
 	int cap;
 	const char *name;
 } caps[] = {
-	{ KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY" },
-	{ KVM_CAP_SET_TSS_ADDR, "KVM_CAP_SET_TSS_ADDR" },
-	{ KVM_CAP_SET_IDENTITY_MAP_ADDR, "KVM_CAP_SET_IDENTITY_MAP_ADDR" },
-	{ KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP" },
-	{ KVM_CAP_PIT2, "KVM_CAP_PIT2" },
-	{ KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID" },
-	{ KVM_CAP_MP_STATE, "KVM_CAP_MP_STATE" },
-	{ KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT" },
+	{ KVM_CAP_USER_MEMORY, "USER_MEMORY" },
+	{ KVM_CAP_SET_TSS_ADDR, "SET_TSS_ADDR" },
+	{ KVM_CAP_SET_IDENTITY_MAP_ADDR, "SET_IDENTITY_MAP_ADDR" },
+	{ KVM_CAP_IRQCHIP, "IRQCHIP" },
+	{ KVM_CAP_PIT2, "PIT2" },
+	{ KVM_CAP_EXT_CPUID, "EXT_CPUID" },
+	{ KVM_CAP_MP_STATE, "MP_STATE" },
+	{ KVM_CAP_IMMEDIATE_EXIT, "IMMEDIATE_EXIT" },
 };
+
+unsigned kvm_missing_caps(int kvm, char *out, size_t n, unsigned *total)
+{
+	unsigned missing = 0;
+	size_t len = 0;
+
+	if (n)
+		out[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(caps); i++) {
+		if (ioctl(kvm, KVM_CHECK_EXTENSION, caps[i].cap) > 0)
+			continue;
+		missing++;
+		if (len < n)
+			len += (size_t)snprintf(out + len, n - len, "%sKVM_CAP_%s",
+						len ? " " : "", caps[i].name);
+	}
+	if (total)
+		*total = ARRAY_SIZE(caps);
+	return missing;
+}
 
 int kvm_open(struct kvm_vm *vm)
 {
 	struct kvm_cpuid_entry2 *leaf1;
+	char missing[200];
 	int v;
 
 	memset(vm, 0, sizeof(*vm));
@@ -65,12 +87,10 @@ int kvm_open(struct kvm_vm *vm)
 		vm->kvm = -1;
 		return error("/dev/kvm: API version %d, not %d", v, KVM_API_VERSION);
 	}
-	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
-		if (ioctl(vm->kvm, KVM_CHECK_EXTENSION, caps[i].cap) <= 0) {
-			close(vm->kvm);
-			vm->kvm = -1;
-			return error("/dev/kvm: %s is missing", caps[i].name);
-		}
+	if (kvm_missing_caps(vm->kvm, missing, sizeof(missing), NULL)) {
+		close(vm->kvm);
+		vm->kvm = -1;
+		return error("/dev/kvm: missing %s", missing);
 	}
 	vm->run_size = ioctl(vm->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (vm->run_size < (int)sizeof(struct kvm_run)) {

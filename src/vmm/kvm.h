@@ -32,6 +32,10 @@ struct kvm_vcpu {
 /* Open /dev/kvm, check the API version and every capability the launcher
  * uses; errors say which is missing. */
 int kvm_open(struct kvm_vm *vm);
+/* The capabilities the launcher needs that the KVM at fd kvm lacks: their
+ * names, space-separated, in out; the count returned, and in *total how
+ * many are checked. */
+unsigned kvm_missing_caps(int kvm, char *out, size_t n, unsigned *total);
 /* The VM: TSS and identity-map pages, in-kernel IRQ chip and PIT (irqchip
  * false: neither, for the micro-guest), RAM in one or two slots. */
 int kvm_create(struct kvm_vm *vm, uint64_t mem_bytes, bool hugepages,
