@@ -5,17 +5,24 @@
 # with -cpu max: L1 loads kvm-amd (or kvm-intel) from Debian's kernel and
 # has a working /dev/kvm.
 #
-#   tests/harness/nested.sh SCENARIO [ARG...]
+#   tests/harness/nested.sh [--qemu] SCENARIO [ARG...]
 #
-# builds the L1 image with `tinyrd build`: busybox, the KVM modules of the
-# Debian kernel (tests/fixtures/kernel.sh), tinyrd itself with its
-# libraries, the guest kernel (/l1/vmlinuz and, extracted from it, the ELF
-# vmlinux /l1/vmlinux for PVH), the L2 images built here beforehand
-# (/l1/img/*.img; L1 needs no modules tree) and the scenario (/l1/scenario,
-# a shell script from tests/harness/scenarios/). It boots L1 with
-# `tinyrd run --vmm qemu --accel tcg -m 3072 -c 2` and prints what the
-# scenario prints (TAP lines); the status is the scenario's. Many checks
-# run in one L1 boot: an L1 boot takes ~15 s, each L2 boot 20-40 s.
+# SCENARIO names a script in tests/harness/scenarios/, or is a path.
+# --qemu also puts QEMU and its firmware in L1 (for the benchmark).
+#
+# It builds the L1 image with `tinyrd build`: busybox, the KVM modules of
+# the Debian kernel (tests/fixtures/kernel.sh; kvm-amd or kvm-intel pulls
+# in kvm, ccp, irqbypass), tinyrd itself with its libraries, and under
+# /l1/: the guest kernel (vmlinuz and, extracted from it, the ELF vmlinux
+# for PVH), L2 images built here beforehand (img/default.img, img/cmd.img
+# with a command of status 5, img/true.img; L1 needs no modules tree), a
+# pty driver (ptyrun, ptyrun.c), a stopwatch with a memory sampler
+# (measure, measure.c), a guest KVM cannot run (badguest, from
+# tests/fixtures/badguest.S) and the scenario (/l1/scenario). It boots L1
+# with `tinyrd run --vmm qemu --accel tcg -m 3072 -c 2` (QEMU TCG, -cpu
+# max) and prints what the scenario prints (TAP lines, or figures); the
+# status is the scenario's. Many checks run in one L1 boot: L1 boots in
+# ~15 s, each L2 boot takes 10-15 s.
 #
 # Environment: TINYRD (the tinyrd to test, default ./tinyrd),
 # NESTED_TIMEOUT (seconds for the whole L1 run, default 1500),
@@ -23,8 +30,18 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-scenario=$1
+with_qemu=
+if [ "${1-}" = --qemu ]; then
+	with_qemu=1
+	shift
+fi
+scenario=${1:?usage: nested.sh [--qemu] SCENARIO [ARG...]}
 shift
+case $scenario in
+*/*) ;;
+*) scenario=$here/scenarios/$scenario ;;
+esac
+[ -r "$scenario" ] || { echo "nested.sh: $scenario: no such scenario" >&2; exit 125; }
 tinyrd=${TINYRD:-$top/tinyrd}
 # The tinyrd that runs inside L1 is the plain build: ASan's shadow memory
 # does not fit a small guest, and L1 is not where it is tested.
@@ -35,19 +52,40 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/tinyrd-nested.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 export XDG_CACHE_HOME=$work/cache TINYRD_TEMPLATES=$top/templates
 
-mkdir -p "$work/img"
+mkdir -p "$work/img" "$work/bin"
 "$tinyrd" build -q -o "$work/img/default.img" || exit 125
-"$tinyrd" build -q --moddir "$K" --kver "$kver" --kmod loop -o "$work/img/loop.img" || exit 125
+"$tinyrd" build -q -o "$work/img/cmd.img" -- sh -c 'echo from the image; exit 5' || exit 125
+"$tinyrd" build -q -o "$work/img/true.img" -- true || exit 125
+cc=$(command -v musl-gcc || echo cc)
+for t in ptyrun measure; do
+	$cc -static -Os -o "$work/bin/$t" "$here/$t.c" || exit 125
+done
+cc -c -o "$work/badguest.o" "$top/tests/fixtures/badguest.S" &&
+	ld -m elf_x86_64 -Ttext=0x1000000 -o "$work/bin/badguest" "$work/badguest.o" || exit 125
 [ -f "$K/vmlinux" ] || "$top/tests/fixtures/extract-vmlinux.sh" "$K/vmlinuz" >"$K/vmlinux.tmp" &&
 	mv "$K/vmlinux.tmp" "$K/vmlinux" 2>/dev/null
 modules="--kmod kvm_amd"
 grep -q GenuineIntel /proc/cpuinfo && modules="--kmod kvm_intel"
 
+extra=()
+if [ -n "$with_qemu" ]; then
+	# The binary with its libraries, and the firmware -M pc and
+	# -M microvm load (SeaBIOS, qboot, the option ROMs for -kernel).
+	mkdir -p "$work/qemu"
+	for f in qboot.rom bios-microvm.bin linuxboot_dma.bin kvmvapic.bin pvh.bin; do
+		cp -P /usr/share/qemu/$f "$work/qemu/" || exit 125
+	done
+	extra=(qemu-system-x86_64 --copy "$work/qemu:/usr/share/qemu"
+	       --copy /usr/share/seabios:/usr/share/seabios)
+fi
+
 v=-q
 [ "${NESTED_VERBOSE-}" = 1 ] && v=-v
 timeout "${NESTED_TIMEOUT:-1500}" "$tinyrd" run $v --vmm qemu --accel tcg -m 3072 -c 2 \
-	-k "$K/vmlinuz" --moddir "$K" $modules "$inner" \
+	-k "$K/vmlinuz" --moddir "$K" $modules "$inner" "${extra[@]}" \
 	--copy "$K/vmlinuz:/l1/vmlinuz" --copy "$K/vmlinux:/l1/vmlinux" \
-	--copy "$work/img:/l1/img" --copy "$here/scenarios/$scenario:/l1/scenario" \
+	--copy "$work/img:/l1/img" --copy "$scenario:/l1/scenario" \
+	--copy "$work/bin/ptyrun:/l1/ptyrun" --copy "$work/bin/badguest:/l1/badguest" \
+	--copy "$work/bin/measure:/l1/measure" \
 	-e "TINYRD=$inner" -e "KVER=$kver" \
 	-- sh /l1/scenario "$@"

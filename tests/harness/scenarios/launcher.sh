@@ -1,0 +1,77 @@
+#!/bin/sh
+# The built-in launcher, inside L1 (see ../nested.sh): every ending, SMP,
+# memory above the hole, PVH, the UART both ways, doctor. One TAP line per
+# check; what went wrong under it as "# " lines.
+K=/l1/vmlinuz
+IMG=/l1/img/default.img
+n=0
+export XDG_CACHE_HOME=/tmp
+
+# check NAME STATUS PATTERN COMMAND...: COMMAND exits with STATUS and its
+# output (stdout and stderr) contains PATTERN.
+check() {
+	name=$1 want=$2 pattern=$3
+	shift 3
+	echo "# $(date +%T) $name"
+	timeout 400 "$@" >/tmp/out 2>&1
+	got=$?
+	n=$((n + 1))
+	if [ "$got" = "$want" ] && { [ -z "$pattern" ] || grep -q -- "$pattern" /tmp/out; }; then
+		echo "ok $n - $name"
+	else
+		echo "not ok $n - $name (status $got, wanted $want and '$pattern')"
+		sed 's/^/# /' /tmp/out | tail -n 40
+	fi
+}
+
+R="$TINYRD run --vmm builtin -k $K -i $IMG --timeout 300"
+check "run -- uname -r" 0 "^$KVER" $R -- uname -r
+# The default VMM (auto) is the launcher here: L1 has no QEMU at all.
+check "run's default: the launcher, status 3 and output" 3 "^hi" \
+	$TINYRD run -k $K -i $IMG --timeout 300 -- sh -c 'echo hi; exit 3'
+command -v qemu-system-x86_64 >/dev/null && echo "# (L1 has a QEMU: $(command -v qemu-system-x86_64))"
+check "status 127" 127 "not-a-command: No such file" $R -- not-a-command
+check "status 128+9" 137 "" $R -- sh -c 'kill -9 $$'
+check "panic is 123, named" 123 "Kernel panic - not syncing: sysrq triggered crash" \
+	$R -- sh -c 'echo c >/proc/sysrq-trigger'
+check "reset is 123 (triple fault)" 123 "without reporting a status: triple fault" \
+	$R -- busybox reboot -f
+check "a keyboard-controller reset is 123" 123 "reset itself (keyboard controller)" \
+	$R --append reboot=k -- busybox reboot -f
+check "a KVM internal error is 123 with the registers" 123 "KVM internal error on vcpu 0" \
+	$TINYRD boot -k /l1/badguest -i $IMG --timeout 60
+grep -q "rip 00000000d0000000" /tmp/out && echo "ok $((n = n + 1)) - and the registers are dumped" ||
+	echo "not ok $((n = n + 1)) - no register dump"
+check "halted CPUs are 123" 123 "every CPU halted with interrupts off" \
+	$R -- busybox poweroff -f
+check "the guest's clock runs (TSC-deadline timer)" 0 "^slept [234]$" \
+	$R -- sh -c 'a=$(date +%s); sleep 2; echo "slept $(($(date +%s) - a))"'
+check "timeout is 124" 124 "timed out after 25 s" \
+	$TINYRD run --vmm builtin -k $K -i $IMG --timeout 25 -- sleep 600
+check "silence is 124" 124 "no console output for 15 s" \
+	$TINYRD run --vmm builtin -k $K -i $IMG --silence-timeout 15 -- sleep 600
+check "-c 2 shows 2 CPUs" 0 "^2$" $R -c 2 -- nproc
+check "-m 3584 shows the memory" 0 "MemTotal: *3[45][0-9][0-9][0-9][0-9][0-9] kB" \
+	$R -m 3584 -- grep MemTotal /proc/meminfo
+check "a PVH vmlinux boots" 0 "^pvh $KVER" \
+	$TINYRD run --vmm builtin -k /l1/vmlinux -i $IMG --timeout 300 -- sh -c 'echo "pvh $(uname -r)"'
+check "boot runs the image's command" 5 "tinyrd-init: exit status 5" \
+	$TINYRD boot -k $K -i /l1/img/cmd.img --timeout 300
+check "an interactive shell over the UART" 7 "answer 42" \
+	/l1/ptyrun "Enter 'help'" 'echo "answer $((6 * 7))"; exit 7\n' -- \
+	$TINYRD boot -k $K -i $IMG --timeout 300
+grep -q "terminal restored" /tmp/out && echo "ok $((n = n + 1)) - the terminal is restored" ||
+	echo "not ok $((n = n + 1)) - the terminal is left raw"
+check "Ctrl-C stops the guest" 130 "Interrupt; the guest was stopped" \
+	/l1/ptyrun "Enter 'help'" '\003' -- $TINYRD boot -k $K -i $IMG --timeout 300
+grep -q "terminal restored" /tmp/out && echo "ok $((n = n + 1)) - and restores the terminal" ||
+	echo "not ok $((n = n + 1)) - Ctrl-C left the terminal raw"
+check "doctor: the launcher works (exit 0)" 0 "smoke boot *ok" $TINYRD doctor -k $K
+n=$((n + 1))
+if pgrep -f "$TINYRD" >/dev/null; then
+	echo "not ok $n - a launcher was left running"
+	ps -ef | grep -F "$TINYRD" | sed 's/^/# /'
+else
+	echo "ok $n - no launcher left running"
+fi
+echo "1..$n"
