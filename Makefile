@@ -135,6 +135,7 @@ demo:
 	$(Q)$(MAKE) --no-print-directory tinyrd
 	./tinyrd build -o demo.img
 	./tinyrd inspect --config demo.img
+	./tinyrd doctor -k "$$(tests/fixtures/kernel.sh)/vmlinuz" || true
 	./tinyrd run -i demo.img -k "$$(tests/fixtures/kernel.sh)/vmlinuz" -- uname -a
 	./tinyrd run -i demo.img -k "$$(tests/fixtures/kernel.sh)/vmlinuz" -- \
 		sh -c 'echo hi; exit 3' || echo "tinyrd run exited with status $$?"
