@@ -1,0 +1,46 @@
+#!/bin/bash
+# The built-in launcher beside QEMU, in one L1 boot of the nested harness
+# (this machine's /dev/kvm is PVM): boot to exit of `-- true` with the
+# same Debian kernel, image and command line for tinyrd (PVH vmlinux and
+# bzImage), QEMU -M microvm (PVH vmlinux) and QEMU -M pc (bzImage), RUNS
+# (default 3) interleaved rounds; VM exits per boot; resident memory
+# without the guest's RAM. L1 runs under TCG, so absolute times are slow;
+# the ratios are what count. Targets (issue 4): tinyrd <= 0.8x the fastest
+# QEMU's time, fewer exits than either, RSS under 8 MB.
+set -eu
+cd "$(dirname "$0")/../.."
+RUNS=${RUNS:-3}
+make -s tinyrd
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+NESTED_TIMEOUT=${NESTED_TIMEOUT:-1800} tests/harness/nested.sh --qemu \
+	"$PWD/tests/bench/launcher-l1.sh" "$RUNS" | tee "$out" | grep '^#' || true
+grep -q '^rss qemu-pc ' "$out" || { echo "the benchmark did not finish" >&2; exit 1; }
+
+awk '
+function median(name,    n, i, j, t, a) {
+	n = split(walls[name], a, " ")
+	for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
+		if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+$1 == "wall" { walls[$2] = walls[$2] " " $3; if (!($2 in seen)) { order[++nv] = $2; seen[$2] = 1 } }
+$1 == "exits" { exits[$2] = $3 }
+$1 == "rss" { rss[$2] = $3; rssm[$2] = $4 }
+END {
+	for (i = 1; i <= nv; i++) med[order[i]] = median(order[i])
+	fq = med["qemu-microvm"] < med["qemu-pc"] ? "qemu-microvm" : "qemu-pc"
+	printf "%-14s %10s %7s %9s %7s %9s %9s\n", "VMM", "median ms", "ratio", "VM exits", "ratio", "RSS kB", "peak kB"
+	for (i = 1; i <= nv; i++) {
+		v = order[i]
+		printf "%-14s %10.1f %6.2fx %9d %6.2fx %9d %9d\n", v, med[v] / 1000,
+			med[v] / med[fq], exits[v], exits[v] / exits[fq], rssm[v], rss[v]
+	}
+	printf "(ratios against %s, the faster QEMU; wall times under L1 = QEMU TCG;\n", fq
+	printf " RSS without guest RAM: the median of 5 ms samples, and the peak while loading)\n"
+	minq = exits["qemu-microvm"] < exits["qemu-pc"] ? exits["qemu-microvm"] : exits["qemu-pc"]
+	t = med["tinyrd-pvh"] / med[fq]
+	printf "target time  <= 0.80x: %.2fx %s\n", t, t <= 0.8 ? "met" : "NOT met"
+	printf "target exits < %d: %d %s\n", minq, exits["tinyrd-pvh"], exits["tinyrd-pvh"] < minq ? "met" : "NOT met"
+	printf "target RSS   < 8192 kB: %d %s\n", rssm["tinyrd-pvh"], rssm["tinyrd-pvh"] < 8192 ? "met" : "NOT met"
+}' "$out"
