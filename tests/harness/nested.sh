@@ -17,7 +17,7 @@
 # for PVH), L2 images built here beforehand (img/default.img, img/cmd.img
 # with a command of status 5, img/true.img; L1 needs no modules tree), a
 # pty driver (ptyrun, ptyrun.c), a stopwatch with a memory sampler
-# (measure, measure.c), a guest KVM cannot run (badguest, from
+# (measure, measure.c), tinyrd (the plain build), a guest KVM cannot run (badguest, from
 # tests/fixtures/badguest.S) and the scenario (/l1/scenario). It boots L1
 # with `tinyrd run --vmm qemu --accel tcg -m 3072 -c 2` (QEMU TCG, -cpu
 # max) and prints what the scenario prints (TAP lines, or figures); the
@@ -45,6 +45,8 @@ esac
 tinyrd=${TINYRD:-$top/tinyrd}
 # The tinyrd that runs inside L1 is the plain build: ASan's shadow memory
 # does not fit a small guest, and L1 is not where it is tested.
+# It goes in as a program (for its libraries) and as /l1/tinyrd: the
+# checkout may live under /tmp, which L1's init covers with a tmpfs.
 inner=$top/tinyrd
 K=$("$top/tests/fixtures/kernel.sh") || { echo "# SKIP no Debian kernel: $K"; exit 77; }
 kver=$(cat "$K/kver")
@@ -87,5 +89,5 @@ timeout "${NESTED_TIMEOUT:-1500}" "$tinyrd" run $v --vmm qemu --accel tcg -m 307
 	--copy "$work/img:/l1/img" --copy "$scenario:/l1/scenario" \
 	--copy "$work/bin/ptyrun:/l1/ptyrun" --copy "$work/bin/badguest:/l1/badguest" \
 	--copy "$work/bin/measure:/l1/measure" \
-	-e "TINYRD=$inner" -e "KVER=$kver" \
+	--copy "$inner:/l1/tinyrd" -e "TINYRD=/l1/tinyrd" -e "KVER=$kver" \
 	-- sh /l1/scenario "$@"
