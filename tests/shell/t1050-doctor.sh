@@ -63,6 +63,24 @@ test_internal_error() {
 		"the guest ended without reporting a status: KVM internal error on vcpu 0, suberror 1"
 }
 
+# The watchdogs, with a guest that spins in silence (badguest.S -DSPIN):
+# --timeout and --silence-timeout both end it with 124, named.
+test_timeouts() {
+	[ -w /dev/kvm ] || { skip "no writable /dev/kvm"; return; }
+	command -v ld >/dev/null || { skip "no ld"; return; }
+	cc -DSPIN -c "$FIX/badguest.S" -o spin.o && ld -m elf_x86_64 -Ttext=0x1000000 \
+		-o spin spin.o || { fail "cannot assemble"; return; }
+	tinyrd build -q --bare --no-init -o img
+	start=$(date +%s)
+	run timeout 60 "$TINYRD" boot --force -k spin -i img --timeout 2
+	assertEquals 124 "$rc"
+	assertContains "$(cat "$T/err")" "timed out after 2 s; the guest was stopped"
+	assertTrue "took $(($(date +%s) - start)) s" "[ $(($(date +%s) - start)) -lt 10 ]"
+	run timeout 60 "$TINYRD" boot --force -k spin -i img --silence-timeout 2 --timeout 30
+	assertEquals 124 "$rc"
+	assertContains "$(cat "$T/err")" "no console output for 2 s"
+}
+
 test_boot_usage() {
 	run tinyrd boot -k /nonexistent
 	assertEquals 125 "$rc"
