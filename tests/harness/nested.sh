@@ -17,8 +17,8 @@
 # for PVH), L2 images built here beforehand (img/default.img, img/cmd.img
 # with a command of status 5, img/true.img; L1 needs no modules tree), a
 # pty driver (ptyrun, ptyrun.c), a stopwatch with a memory sampler
-# (measure, measure.c), tinyrd (the plain build), a guest KVM cannot run (badguest, from
-# tests/fixtures/badguest.S) and the scenario (/l1/scenario). It boots L1
+# (measure, measure.c), tinyrd (the plain build) and the scenario
+# (/l1/scenario). It boots L1
 # with `tinyrd run --vmm qemu --accel tcg -m 3072 -c 2` (QEMU TCG, -cpu
 # max) and prints what the scenario prints (TAP lines, or figures); the
 # status is the scenario's. Many checks run in one L1 boot: L1 boots in
@@ -62,8 +62,6 @@ cc=$(command -v musl-gcc || echo cc)
 for t in ptyrun measure; do
 	$cc -static -Os -o "$work/bin/$t" "$here/$t.c" || exit 125
 done
-cc -c -o "$work/badguest.o" "$top/tests/fixtures/badguest.S" &&
-	ld -m elf_x86_64 -Ttext=0x1000000 -o "$work/bin/badguest" "$work/badguest.o" || exit 125
 [ -f "$K/vmlinux" ] || "$top/tests/fixtures/extract-vmlinux.sh" "$K/vmlinuz" >"$K/vmlinux.tmp" &&
 	mv "$K/vmlinux.tmp" "$K/vmlinux" 2>/dev/null
 modules="--kmod kvm_amd"
@@ -87,7 +85,7 @@ timeout "${NESTED_TIMEOUT:-1500}" "$tinyrd" run $v --vmm qemu --accel tcg -m 307
 	-k "$K/vmlinuz" --moddir "$K" $modules "$inner" "${extra[@]}" \
 	--copy "$K/vmlinuz:/l1/vmlinuz" --copy "$K/vmlinux:/l1/vmlinux" \
 	--copy "$work/img:/l1/img" --copy "$scenario:/l1/scenario" \
-	--copy "$work/bin/ptyrun:/l1/ptyrun" --copy "$work/bin/badguest:/l1/badguest" \
+	--copy "$work/bin/ptyrun:/l1/ptyrun" \
 	--copy "$work/bin/measure:/l1/measure" \
 	--copy "$inner:/l1/tinyrd" -e "TINYRD=/l1/tinyrd" -e "KVER=$kver" \
 	-- sh /l1/scenario "$@"

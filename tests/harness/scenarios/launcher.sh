@@ -38,10 +38,8 @@ check "reset is 123 (triple fault)" 123 "without reporting a status: triple faul
 	$R -- busybox reboot -f
 check "a keyboard-controller reset is 123" 123 "reset itself (keyboard controller)" \
 	$R --append reboot=k -- busybox reboot -f
-check "a KVM internal error is 123 with the registers" 123 "KVM internal error on vcpu 0" \
-	$TINYRD boot -k /l1/badguest -i $IMG --timeout 60
-grep -q "rip 00000000d0000000" /tmp/out && echo "ok $((n = n + 1)) - and the registers are dumped" ||
-	echo "not ok $((n = n + 1)) - no register dump"
+# A KVM internal error: t1050, on the host's KVM. Here, in L2, the same
+# guest can livelock L1 (QEMU TCG's nested SVM emulating the failed fetch).
 check "halted CPUs are 123" 123 "every CPU halted with interrupts off" \
 	$R -- busybox poweroff -f
 check "the guest's clock runs (TSC-deadline timer)" 0 "^slept [234]$" \
