@@ -27,10 +27,11 @@ struct boot_info {
 };
 
 /* Load the kernel (bzImage or ELF vmlinux) at path into g, with the initrd
- * and command line, and build the boot data, GDT and page tables. Errors
- * name the kernel file. */
-int boot_load(struct gmem *g, const char *path, const void *initrd,
-	      size_t initrd_len, const char *cmdline, struct boot_info *bi);
+ * read from initrd_fd (from its start) and the command line, and build the
+ * boot data, GDT and page tables. Both files are mapped and copied straight
+ * into guest memory. Errors name the kernel file. */
+int boot_load(struct gmem *g, const char *path, int initrd_fd,
+	      const char *cmdline, struct boot_info *bi);
 
 /* The same from a kernel already in memory (tests). */
 int boot_load_buffer(struct gmem *g, const char *name, const uint8_t *k,

@@ -259,19 +259,13 @@ static int setup_vm(struct launcher *l, struct boot_info *bi)
 {
 	const struct vm_config *c = l->cfg;
 	struct kvm_cpuid_entry2 *leaf1;
-	struct buf initrd = { 0 };
 	int r = kvm_open(&l->vm);
 
 	if (!r)
 		r = kvm_create(&l->vm, (uint64_t)c->mem_mb << 20, c->hugepages, true);
-	if (!r && lseek(c->initrd_fd, 0, SEEK_SET) < 0)
-		r = error_errno(errno, "initrd");
-	if (!r && (r = read_fd(c->initrd_fd, &initrd)))
-		error_errno(r, "initrd");
 	if (!r)
-		r = boot_load(&l->vm.mem, c->kernel, initrd.p, initrd.len,
+		r = boot_load(&l->vm.mem, c->kernel, c->initrd_fd,
 			      c->append, bi);
-	buf_free(&initrd);
 	if (r)
 		return r;
 	leaf1 = cpuid_find(&l->vm.cpuid, 1, 0);
