@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include "layout.h"
 #include "mem.h"
 #include "../common/log.h"
+
+#define GMEM_ALIGN (2u << 20)
 
 static void split(struct gmem *g)
 {
@@ -21,14 +24,27 @@ int gmem_init(struct gmem *g, uint64_t size, bool hugepages)
 	memset(g, 0, sizeof(*g));
 	if (hugepages)
 		flags |= MAP_HUGETLB;
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, flags, -1, 0);
+	/* Aligned to 2 MiB, so that transparent huge pages line up with the
+	 * guest's 2 MiB frames and KVM maps them whole: otherwise every 4 KiB
+	 * the guest touches first is a nested page fault, a VM exit. */
+	p = mmap(NULL, size + (hugepages ? 0 : GMEM_ALIGN), PROT_READ | PROT_WRITE,
+		 flags, -1, 0);
 	if (p == MAP_FAILED)
 		return error_errno(errno, "guest memory: %llu MiB%s",
 				   (unsigned long long)(size >> 20),
 				   hugepages ? " in huge pages" : "");
-	/* The guest's pages fault in as it uses them; THP where it can. */
-	if (!hugepages)
+	if (!hugepages) {
+		uintptr_t a = ((uintptr_t)p + GMEM_ALIGN - 1) & ~(uintptr_t)(GMEM_ALIGN - 1);
+		size_t head = a - (uintptr_t)p;
+
+		if (head)
+			munmap(p, head);
+		if (GMEM_ALIGN - head)
+			munmap((uint8_t *)a + size, GMEM_ALIGN - head);
+		p = (void *)a;
+		/* The guest's pages fault in as it uses them; THP where it can. */
 		madvise(p, size, MADV_HUGEPAGE);
+	}
 	g->host = p;
 	g->size = size;
 	g->mapped = true;
