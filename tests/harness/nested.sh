@@ -19,8 +19,9 @@
 # pty driver (ptyrun, ptyrun.c), a stopwatch with a memory sampler
 # (measure, measure.c), tinyrd (the plain build) and the scenario
 # (/l1/scenario). It boots L1
-# with `tinyrd run --vmm qemu --accel tcg -m 3072 -c 2` (QEMU TCG, -cpu
-# max) and prints what the scenario prints (TAP lines, or figures); the
+# with `tinyrd run --vmm qemu --accel tcg -m 3072 -c 1` (QEMU TCG, -cpu
+# max; one L1 CPU: with two, L1 livelocked now and then while L2 sat idle,
+# in QEMU TCG's nested SVM) and prints what the scenario prints (TAP lines, or figures); the
 # status is the scenario's. Many checks run in one L1 boot: L1 boots in
 # ~15 s, each L2 boot takes 10-15 s.
 #
@@ -81,7 +82,7 @@ fi
 
 v=-q
 [ "${NESTED_VERBOSE-}" = 1 ] && v=-v
-timeout "${NESTED_TIMEOUT:-1500}" "$tinyrd" run $v --vmm qemu --accel tcg -m 3072 -c 2 \
+timeout "${NESTED_TIMEOUT:-1500}" "$tinyrd" run $v --vmm qemu --accel tcg -m 3072 -c 1 \
 	-k "$K/vmlinuz" --moddir "$K" $modules "$inner" "${extra[@]}" \
 	--copy "$K/vmlinuz:/l1/vmlinuz" --copy "$K/vmlinux:/l1/vmlinux" \
 	--copy "$work/img:/l1/img" --copy "$scenario:/l1/scenario" \
