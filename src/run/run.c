@@ -110,29 +110,37 @@ static int parse_unsigned(const char *opt, const char *arg, unsigned min,
 	return 0;
 }
 
+/* arg is one of the NUL-separated words (ending with an empty one), in
+ * the order of their enum: its place into *out. */
+static int parse_choice(const char *opt, const char *arg, const char *words,
+			const char *expected, int *out)
+{
+	for (int i = 0; *words; words += strlen(words) + 1, i++) {
+		if (!strcmp(arg, words)) {
+			*out = i;
+			return 0;
+		}
+	}
+	return error("%s %s: expected %s", opt, arg, expected);
+}
+
 static int parse_run_option(struct run_opts *r, int opt, const char *arg)
 {
+	int i;
+
 	switch (opt) {
 	case OPT_IMAGE: r->image = arg; return 0;
 	case OPT_VMM:
-		if (!strcmp(arg, "builtin"))
-			r->vmm = VMM_BUILTIN;
-		else if (!strcmp(arg, "qemu"))
-			r->vmm = VMM_QEMU;
-		else if (!strcmp(arg, "auto"))
-			r->vmm = VMM_AUTO;
-		else
-			return error("--vmm %s: expected builtin, qemu or auto", arg);
+		if (parse_choice("--vmm", arg, "auto\0builtin\0qemu\0",
+				 "builtin, qemu or auto", &i))
+			return -EINVAL;
+		r->vmm = (enum vmm_choice)i;
 		return 0;
 	case OPT_ACCEL:
-		if (!strcmp(arg, "kvm"))
-			r->accel = ACCEL_KVM;
-		else if (!strcmp(arg, "tcg"))
-			r->accel = ACCEL_TCG;
-		else if (!strcmp(arg, "auto"))
-			r->accel = ACCEL_AUTO;
-		else
-			return error("--accel %s: expected kvm, tcg or auto", arg);
+		if (parse_choice("--accel", arg, "auto\0kvm\0tcg\0",
+				 "kvm, tcg or auto", &i))
+			return -EINVAL;
+		r->accel = (enum accel)i;
 		return 0;
 	case OPT_MEM: return parse_unsigned("--memory", arg, 64, 1u << 20, &r->mem_mb);
 	case OPT_CPUS: return parse_unsigned("--cpus", arg, 1, 256, &r->cpus);
