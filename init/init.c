@@ -108,10 +108,11 @@ static char *console_device(void)
 	return path;
 }
 
-/* In the child: a new session with tty as its controlling terminal. */
-static void take_tty(const char *tty, bool in_from_tty, bool raw)
+/* In the child: a new session with tty as its controlling terminal.
+ * Returns the tty's descriptor (also 1 and 2). */
+static int take_tty(const char *tty, bool in_from_tty, bool raw)
 {
-	int fd = open(tty, O_RDWR), in;
+	int fd = open(tty, O_RDWR | O_CLOEXEC), in;
 
 	setsid();
 	if (fd < 0) {
@@ -132,10 +133,9 @@ static void take_tty(const char *tty, bool in_from_tty, bool raw)
 	dup2(in < 0 ? fd : in, 0);
 	dup2(fd, 1);
 	dup2(fd, 2);
-	if (fd > 2)
-		close(fd);
 	if (in > 2 && in != fd)
 		close(in);
+	return fd;
 }
 
 /* Wait for pid, reaping every other child on the way. */
@@ -158,6 +158,53 @@ static int wait_for(pid_t pid)
 	}
 }
 
+/* The session leader: runs the command and outlives it until the tty has
+ * sent everything. When a session leader exits, the kernel hangs up its
+ * controlling tty, which throws away output not yet sent (the 8250's and
+ * hvc's buffers): with a second CPU draining the UART, the last kilobytes
+ * of a command's output were lost that way. Exits with the command's
+ * status (128+signal for a signal). */
+static void keeper(char **argv, char **env, const char *tty, bool interactive)
+{
+	static const int quiet[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM,
+				     SIGTSTP, SIGTTIN, SIGTTOU };
+	int fd = take_tty(tty, interactive,
+			  !interactive && strcmp(tty, "/dev/console"));
+	int status;
+	pid_t pid;
+
+	if (chdir("/") < 0)
+		_exit(STATUS_INFRA);
+	pid = fork();
+	if (pid < 0) {
+		dprintf(2, "tinyrd-init: fork: %s: %s\n", argv[0], strerror(errno));
+		_exit(STATUS_INFRA);
+	}
+	if (!pid) {
+		int err;
+
+		execvpe(argv[0], argv, env);
+		err = errno;
+		dprintf(2, "tinyrd-init: exec: %s: %s\n", argv[0], strerror(err));
+		_exit(err == ENOENT ? 127 : 126);
+	}
+	/* Signals meant for the command (Ctrl-C, a kill of its process
+	 * group) must not end the keeper first. */
+	for (size_t i = 0; i < sizeof(quiet) / sizeof(quiet[0]); i++)
+		signal(quiet[i], SIG_IGN);
+	for (;;) {
+		pid_t w = waitpid(pid, &status, 0);
+
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR)
+			_exit(STATUS_INFRA);
+	}
+	tcdrain(fd);
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status)
+				: 128 + WTERMSIG(status));
+}
+
 static int run(char **argv, char **env, const char *tty, bool interactive)
 {
 	pid_t pid;
@@ -168,17 +215,8 @@ static int run(char **argv, char **env, const char *tty, bool interactive)
 	pid = fork();
 	if (pid < 0)
 		die("fork", argv[0], errno);
-	if (!pid) {
-		int err;
-
-		take_tty(tty, interactive, !interactive && strcmp(tty, "/dev/console"));
-		if (chdir("/") < 0)
-			_exit(STATUS_INFRA);
-		execvpe(argv[0], argv, env);
-		err = errno;
-		dprintf(2, "tinyrd-init: exec: %s: %s\n", argv[0], strerror(err));
-		_exit(err == ENOENT ? 127 : 126);
-	}
+	if (!pid)
+		keeper(argv, env, tty, interactive);
 	return wait_for(pid);
 }
 
