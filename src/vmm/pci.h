@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TINYRD_PCI_H
+#define TINYRD_PCI_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bus.h"
+
+/*
+ * PCI bus 0 behind a host bridge, with type-1 configuration access
+ * (0xcf8/0xcfc), the way Linux finds it without ACPI: pci_check_type1()
+ * and a host bridge at 00:00.0 for pci_sanity_check(). Each function has
+ * 256 bytes of configuration space with a mask of the bits the driver may
+ * write; memory BARs are 32-bit, sized and placed by the launcher in the
+ * MMIO hole (layout.h) and may be moved by the guest. The memory window
+ * is one bus range; pci.c sends each access to the BAR that decodes it,
+ * so a BAR that the guest moves or disables needs nothing re-registered.
+ *
+ * MSI-X: the table and PBA live in a BAR at offsets the device chooses;
+ * pci_msix_signal() delivers a vector through the callback (KVM_SIGNAL_MSI
+ * in the launcher), or keeps it pending while masked. Without MSI-X the
+ * function's INTx line (INTA#) goes to an IOAPIC pin, as the MP table
+ * says (pci_intx_pin()).
+ */
+
+/* Class codes (the kernel's pci_ids.h, not in its UAPI). */
+#ifndef PCI_CLASS_BRIDGE_HOST
+#define PCI_CLASS_BRIDGE_HOST	0x0600
+#endif
+
+#define PCI_SLOTS	32
+#define PCI_BARS	6
+#define PCI_MSIX_MAX	64
+
+struct pci_dev;
+
+/* Accesses to a BAR: off is into the BAR. */
+typedef void (*pci_bar_fn)(struct pci_dev *d, unsigned bar, uint64_t off,
+			   uint8_t *data, unsigned len, bool write);
+/* Deliver an MSI; returns 0 or -errno. */
+typedef int (*pci_msi_fn)(void *ctx, uint64_t addr, uint32_t data);
+/* Set an IOAPIC pin's level. */
+typedef void (*pci_irq_fn)(void *ctx, unsigned pin, int level);
+
+struct pci_msix_entry {
+	uint32_t addr_lo, addr_hi, data, ctrl;
+};
+
+struct pci_dev {
+	uint8_t cfg[256];
+	uint8_t wmask[256];		/* bits the guest may change */
+	uint32_t bar_size[PCI_BARS];	/* power of two, 0 when absent */
+	pci_bar_fn bar_io;
+	/* A BAR or memory decoding changed (re-register ioeventfds). */
+	void (*bar_moved)(struct pci_dev *d);
+	void *priv;			/* the transport's */
+	struct pci_bus *bus;
+	unsigned slot;
+	uint8_t cap_next;		/* where the next capability goes */
+	/* MSI-X */
+	uint8_t msix_cap;		/* config offset, 0 when none */
+	unsigned msix_n;
+	unsigned msix_bar;
+	uint32_t msix_table, msix_pba;	/* offsets into msix_bar */
+	struct pci_msix_entry msix[PCI_MSIX_MAX];
+	uint64_t msix_pending;
+	bool intx;			/* INTA# asserted */
+};
+
+struct pci_bus {
+	struct pci_dev *dev[PCI_SLOTS];
+	struct pci_dev bridge;
+	pthread_mutex_t lock;		/* config, MSI-X state */
+	uint32_t cf8;
+	uint32_t window;		/* the memory window's start */
+	uint32_t mmio_next, mmio_end;	/* BAR space left in the hole */
+	pci_msi_fn msi;
+	pci_irq_fn irq;
+	void *ctx;
+};
+
+/* The bus with its host bridge; BARs go in [mmio_start, mmio_end). */
+void pci_init(struct pci_bus *b, uint32_t mmio_start, uint32_t mmio_end,
+	      pci_msi_fn msi, pci_irq_fn irq, void *ctx);
+/* Register the config ports and the memory window on the host buses. */
+int pci_attach(struct pci_bus *b, struct bus *pio, struct bus *mmio);
+
+/* A function with vendor/device/class/subsystem ids in the next free
+ * slot; returns the slot or -ENOSPC. */
+int pci_add(struct pci_bus *b, struct pci_dev *d, uint16_t vendor,
+	    uint16_t device, uint32_t class, uint16_t subsys_vendor,
+	    uint16_t subsys);
+/* A 32-bit memory BAR of size bytes (a power of two, at least 4 KiB). */
+int pci_add_bar(struct pci_dev *d, unsigned bar, uint32_t size);
+/* Append a capability of len bytes (id and next filled in); returns its
+ * config offset, or -ENOSPC. The caller fills the body and sets wmask. */
+int pci_add_cap(struct pci_dev *d, uint8_t id, unsigned len);
+/* An MSI-X capability with n vectors, table and PBA in bar. */
+int pci_add_msix(struct pci_dev *d, unsigned n, unsigned bar,
+		 uint32_t table, uint32_t pba);
+
+/* The guest-physical address a memory BAR decodes, or 0 when memory
+ * decoding is off or the BAR is unassigned. */
+uint32_t pci_bar_addr(const struct pci_dev *d, unsigned bar);
+
+#define PCI_CONF1_PORT	0xcf8
+
+/* Config space accesses (what 0xcfc reaches); for tests too. */
+void pci_cfg_access(struct pci_dev *d, unsigned off, uint8_t *data,
+		    unsigned len, bool write);
+
+bool pci_msix_enabled(const struct pci_dev *d);
+/* Signal vector v: delivered, or pending while masked. Out of range or
+ * MSI-X off: nothing. */
+void pci_msix_signal(struct pci_dev *d, unsigned v);
+/* INTx level (INTA#), for when MSI-X is off; honours the command
+ * register's interrupt-disable bit. */
+void pci_intx(struct pci_dev *d, bool level);
+/* The IOAPIC pin of slot's INTA#, as the MP table has it. */
+unsigned pci_intx_pin(unsigned slot);
+
+#endif
