@@ -283,3 +283,27 @@ uint64_t vq_write(const struct vq_chain *c, uint64_t skip, const void *src,
 {
 	return copy(c->iov + c->nout, c->nin, skip, (uint8_t *)src, len, true);
 }
+
+unsigned vq_slice(const struct vq_chain *c, bool in, uint64_t skip,
+		  uint64_t len, struct iovec *out, unsigned max, uint64_t *got)
+{
+	const struct iovec *iov = in ? c->iov + c->nout : c->iov;
+	unsigned n = in ? c->nin : c->nout, k = 0;
+
+	*got = 0;
+	for (unsigned i = 0; i < n && k < max && *got < len; i++) {
+		uint64_t take;
+
+		if (skip >= iov[i].iov_len) {
+			skip -= iov[i].iov_len;
+			continue;
+		}
+		take = iov[i].iov_len - skip;
+		if (take > len - *got)
+			take = len - *got;
+		out[k++] = (struct iovec){ (uint8_t *)iov[i].iov_base + skip, take };
+		*got += take;
+		skip = 0;
+	}
+	return k;
+}

@@ -76,4 +76,11 @@ uint64_t vq_read(const struct vq_chain *c, uint64_t skip, void *dst,
 uint64_t vq_write(const struct vq_chain *c, uint64_t skip, const void *src,
 		  uint64_t len);
 
+/* The part [skip, skip + len) of a chain's readable (in false) or
+ * writable (in true) buffers as iovecs in out (at most max); returns how
+ * many, with *got the bytes they cover (less than len when the chain is
+ * shorter). */
+unsigned vq_slice(const struct vq_chain *c, bool in, uint64_t skip,
+		  uint64_t len, struct iovec *out, unsigned max, uint64_t *got);
+
 #endif

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: MIT
+/* virtio-console (virtio 1.2 §5.3), single port. See console.h. */
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/uio.h>
+#include <linux/virtio_console.h>
+#include <linux/virtio_ids.h>
+
+#include "console.h"
+
+enum { RXQ, TXQ };
+
+enum { SENT, GONE, STOPPED };
+
+/* Write a whole chain's readable part. A full pipe holds us here (and the
+ * guest behind us), but never past the device being stopped: we wait
+ * for room with poll and then write at most PIPE_BUF bytes, which a pipe
+ * with room takes without blocking. */
+static int write_chain(struct virtio_console *c, const struct vq_chain *ch)
+{
+	struct iovec iov[VQ_SIZE_MAX];
+	unsigned n = ch->nout, i = 0;
+
+	memcpy(iov, ch->iov, n * sizeof(iov[0]));
+	while (i < n) {
+		struct pollfd p[2] = {
+			{ .fd = c->out_fd, .events = POLLOUT },
+			{ .fd = c->dev.stop_fd, .events = POLLIN },
+		};
+		struct iovec part[VQ_SIZE_MAX];
+		unsigned k = 0;
+		size_t room = PIPE_BUF;
+		ssize_t w;
+
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return GONE;
+		}
+		if (p[1].revents)
+			return STOPPED;
+		if (p[0].revents & (POLLERR | POLLNVAL))
+			return GONE;
+		for (unsigned j = i; j < n && room; j++, k++) {
+			part[k] = iov[j];
+			if (part[k].iov_len > room)
+				part[k].iov_len = room;
+			room -= part[k].iov_len;
+		}
+		w = writev(c->out_fd, part, (int)k);
+		if (w < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return GONE;	/* EPIPE, or a dead descriptor */
+		}
+		c->bytes += (unsigned long long)w;
+		while (i < n && (size_t)w >= iov[i].iov_len)
+			w -= (ssize_t)iov[i++].iov_len;
+		if (i < n) {
+			iov[i].iov_base = (uint8_t *)iov[i].iov_base + w;
+			iov[i].iov_len -= (size_t)w;
+		}
+	}
+	return SENT;
+}
+
+static void transmit(struct virtio_console *c)
+{
+	struct virtio_dev *d = &c->dev;
+	struct vq *q = &d->vq[TXQ];
+	struct vq_chain ch;
+
+	do {
+		int r;
+
+		while ((r = vq_pop(q, &ch)) > 0) {
+			int how = c->out_closed ? GONE : write_chain(c, &ch);
+
+			if (how == STOPPED)
+				return;		/* the VM is going */
+			if (how == GONE && !c->out_closed) {
+				c->out_closed = true;
+				if (c->closed)
+					c->closed(c->ctx);
+			}
+			vq_push(q, ch.head, 0);
+			virtio_used(d, TXQ);
+		}
+		if (r < 0) {
+			virtio_broken(d, TXQ, q->why);
+			return;
+		}
+	} while (vq_arm(q));
+}
+
+static void notify(struct virtio_dev *d, unsigned qn)
+{
+	/* Nothing is sent to the guest: its receive buffers stay queued. */
+	if (qn == TXQ)
+		transmit(d->priv);
+}
+
+static void config(struct virtio_dev *d, uint32_t off, uint8_t *data,
+		   unsigned len, bool write)
+{
+	/* cols, rows, max_nr_ports, emerg_wr: all zero without features. */
+	(void)d;
+	(void)off;
+	if (!write)
+		memset(data, 0, len);
+}
+
+static const struct virtio_ops console_ops = {
+	.name = "virtio-console",
+	.id = VIRTIO_ID_CONSOLE,
+	.nqueues = 2,
+	.config_size = sizeof(struct virtio_console_config),
+	.config = config,
+	.notify = notify,
+};
+
+int virtio_console_init(struct virtio_console *c, const struct gmem *mem,
+			int out_fd, void (*closed)(void *ctx), void *ctx)
+{
+	c->out_fd = out_fd;
+	c->out_closed = false;
+	c->closed = closed;
+	c->ctx = ctx;
+	c->bytes = 0;
+	return virtio_init(&c->dev, &console_ops, c, mem);
+}

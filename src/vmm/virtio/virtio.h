@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TINYRD_VIRTIO_H
+#define TINYRD_VIRTIO_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "queue.h"
+
+/*
+ * A virtio device as the transports (pci.c, mmio.c) see it, and the core
+ * they share: feature negotiation, device status, queue setup, and one
+ * worker thread per device that waits on the queues' notification
+ * eventfds (written by KVM through ioeventfd, or by the transport's MMIO
+ * handler where ioeventfd is missing) and calls the device. Devices know
+ * nothing of PCI or KVM: they get checked queues and call virtio_used().
+ */
+
+#define VIRTIO_QUEUES_MAX 4
+
+struct virtio_dev;
+
+struct virtio_ops {
+	const char *name;
+	uint32_t id;			/* VIRTIO_ID_* */
+	unsigned nqueues;
+	uint32_t config_size;
+	uint64_t features;		/* device-specific feature bits (the
+					 * device may change its copy in
+					 * virtio_dev after virtio_init) */
+	/* Device configuration space (off < config_size, len <= 8). */
+	void (*config)(struct virtio_dev *d, uint32_t off, uint8_t *data,
+		       unsigned len, bool write);
+	/* The driver made buffers available on queue q (worker thread). */
+	void (*notify)(struct virtio_dev *d, unsigned q);
+	/* DRIVER_OK was set (start), or the device was reset (stop: no
+	 * queue may be touched after it returns). Optional. */
+	void (*start)(struct virtio_dev *d);
+	void (*stop)(struct virtio_dev *d);
+};
+
+/* Per-queue registers the driver programs before enabling it. */
+struct virtio_queue_regs {
+	uint16_t size;
+	uint16_t vector;		/* MSI-X vector (PCI) */
+	uint64_t desc, avail, used;
+	bool enabled;
+};
+
+struct virtio_dev {
+	const struct virtio_ops *ops;
+	void *priv;			/* the device's */
+	const struct gmem *mem;
+	uint64_t device_features;	/* ops->features, or the device's */
+	pthread_mutex_t lock;		/* status, features, queues */
+	uint64_t driver_features;
+	uint32_t dfselect, gfselect;
+	uint8_t status;
+	uint8_t generation;
+	uint16_t qsel;
+	struct virtio_queue_regs qr[VIRTIO_QUEUES_MAX];
+	struct vq vq[VIRTIO_QUEUES_MAX];
+	int kick[VIRTIO_QUEUES_MAX];	/* eventfds, one per queue */
+	int stop_fd;			/* eventfd that ends the worker */
+	pthread_t worker;
+	bool running;
+	bool warned;			/* one warning per device */
+	/* The transport's: interrupt for queue q (q < 0: configuration). */
+	void (*interrupt)(struct virtio_dev *d, int q);
+	void *transport;
+};
+
+/* Set up with the device's ops; queues are disabled. Returns 0 or -errno
+ * (eventfds). */
+int virtio_init(struct virtio_dev *d, const struct virtio_ops *ops,
+		void *priv, const struct gmem *mem);
+/* Start the worker thread / stop and join it. */
+int virtio_start(struct virtio_dev *d);
+void virtio_destroy(struct virtio_dev *d);
+
+/* What the transports share. Feature words are 32 bits, chosen by the
+ * select registers. */
+uint64_t virtio_offered(const struct virtio_dev *d);
+uint32_t virtio_features_read(struct virtio_dev *d);
+void virtio_features_write(struct virtio_dev *d, uint32_t v);
+void virtio_status_write(struct virtio_dev *d, uint8_t v);
+/* The driver sets (or clears) the selected queue's enable. */
+void virtio_queue_enable(struct virtio_dev *d, unsigned q, bool on);
+
+/* For devices: return buffers and interrupt if the driver wants it. */
+void virtio_used(struct virtio_dev *d, unsigned q);
+/* A malformed ring or request: DEVICE_NEEDS_RESET, one warning. */
+void virtio_broken(struct virtio_dev *d, unsigned q, const char *why);
+/* Kick queue q from the host side (e.g. a device's own input arrived). */
+void virtio_kick(struct virtio_dev *d, unsigned q);
+bool virtio_ready(const struct virtio_dev *d);
+
+#endif
