@@ -76,20 +76,27 @@ static char **environment(void)
 	return env;
 }
 
-/* Where the command's output goes: virtio-console when there is one, the
- * second UART otherwise (abi.h), else the console. */
+/* Where the command's output goes: virtio-console when there is one (its
+ * stderr then to hvc1), the second UART otherwise (abi.h), else the
+ * console. */
+static bool openable(const char *tty)
+{
+	/* The hvc nodes exist for ports that do not: open says ENODEV. */
+	int fd = open(tty, O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
 static const char *output_device(void)
 {
 	static const char *const devs[] = { "/dev/hvc0", "/dev/ttyS1" };
 
-	for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
-		int fd = open(devs[i], O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
-
-		if (fd >= 0) {
-			close(fd);
+	for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++)
+		if (openable(devs[i]))
 			return devs[i];
-		}
-	}
 	return "/dev/console";
 }
 
@@ -108,11 +115,24 @@ static char *console_device(void)
 	return path;
 }
 
-/* In the child: a new session with tty as its controlling terminal.
- * Returns the tty's descriptor (also 1 and 2). */
-static int take_tty(const char *tty, bool in_from_tty, bool raw)
+/* Bytes as written: no "\n" -> "\r\n" on the way out. */
+static void make_raw(int fd)
 {
-	int fd = open(tty, O_RDWR | O_CLOEXEC), in;
+	struct termios t;
+
+	if (!tcgetattr(fd, &t)) {
+		cfmakeraw(&t);
+		tcsetattr(fd, TCSANOW, &t);
+	}
+}
+
+/* In the child: a new session with tty as its controlling terminal, and
+ * standard error on err_tty when there is one. Returns the descriptor of
+ * tty (also 1) and in *err_fd that of err_tty (also 2). */
+static int take_tty(const char *tty, const char *err_tty, bool in_from_tty,
+		    bool raw, int *err_fd)
+{
+	int fd = open(tty, O_RDWR | O_CLOEXEC), in, efd = -1;
 
 	setsid();
 	if (fd < 0) {
@@ -120,21 +140,23 @@ static int take_tty(const char *tty, bool in_from_tty, bool raw)
 		_exit(STATUS_INFRA);
 	}
 	ioctl(fd, TIOCSCTTY, 0);
-	if (raw) {
-		/* Bytes as written: no "\n" -> "\r\n" on the way out. */
-		struct termios t;
-
-		if (!tcgetattr(fd, &t)) {
-			cfmakeraw(&t);
-			tcsetattr(fd, TCSANOW, &t);
-		}
+	if (raw)
+		make_raw(fd);
+	if (err_tty) {
+		efd = open(err_tty, O_RDWR | O_NOCTTY | O_CLOEXEC);
+		if (efd < 0)
+			dprintf(2, "tinyrd-init: open: %s: %s\n", err_tty,
+				strerror(errno));
+		else if (raw)
+			make_raw(efd);
 	}
 	in = in_from_tty ? fd : open("/dev/null", O_RDONLY);
 	dup2(in < 0 ? fd : in, 0);
 	dup2(fd, 1);
-	dup2(fd, 2);
+	dup2(efd < 0 ? fd : efd, 2);
 	if (in > 2 && in != fd)
 		close(in);
+	*err_fd = efd;
 	return fd;
 }
 
@@ -164,12 +186,13 @@ static int wait_for(pid_t pid)
  * hvc's buffers): with a second CPU draining the UART, the last kilobytes
  * of a command's output were lost that way. Exits with the command's
  * status (128+signal for a signal). */
-static void keeper(char **argv, char **env, const char *tty, bool interactive)
+static void keeper(char **argv, char **env, const char *tty,
+		   const char *err_tty, bool interactive)
 {
 	static const int quiet[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM,
 				     SIGTSTP, SIGTTIN, SIGTTOU };
-	int fd = take_tty(tty, interactive,
-			  !interactive && strcmp(tty, "/dev/console"));
+	int efd, fd = take_tty(tty, err_tty, interactive,
+			       !interactive && strcmp(tty, "/dev/console"), &efd);
 	int status;
 	pid_t pid;
 
@@ -201,11 +224,14 @@ static void keeper(char **argv, char **env, const char *tty, bool interactive)
 			_exit(STATUS_INFRA);
 	}
 	tcdrain(fd);
+	if (efd >= 0)
+		tcdrain(efd);
 	_exit(WIFEXITED(status) ? WEXITSTATUS(status)
 				: 128 + WTERMSIG(status));
 }
 
-static int run(char **argv, char **env, const char *tty, bool interactive)
+static int run(char **argv, char **env, const char *tty, const char *err_tty,
+	       bool interactive)
 {
 	pid_t pid;
 
@@ -216,7 +242,7 @@ static int run(char **argv, char **env, const char *tty, bool interactive)
 	if (pid < 0)
 		die("fork", argv[0], errno);
 	if (!pid)
-		keeper(argv, env, tty, interactive);
+		keeper(argv, env, tty, err_tty, interactive);
 	return wait_for(pid);
 }
 
@@ -272,9 +298,13 @@ int main(void)
 	if (shell || !argv || !argv[0]) {
 		static char *sh[] = { "/bin/sh", NULL };
 
-		status = run(sh, env, console_device(), true);
+		status = run(sh, env, console_device(), NULL, true);
 	} else {
-		status = run(argv, env, output_device(), false);
+		const char *out = output_device();
+
+		/* stderr apart from stdout where there is a second hvc. */
+		status = run(argv, env, out, !strcmp(out, "/dev/hvc0") &&
+			     openable("/dev/hvc1") ? "/dev/hvc1" : NULL, false);
 	}
 	trace("command exited with %d", status);
 	stop_everything();

@@ -671,6 +671,10 @@ static void usage(FILE *f)
 		"\nSee tinyrd(1) and tinyrd-recipe(5).\n", build_usage_options);
 }
 
+const char *const build_vm_modules[] = { "8250", "virtio_pci",
+					 "virtio_console", "virtio_rng",
+					 "virtio_blk", NULL };
+
 int cmd_build(int argc, char **argv)
 {
 	struct build_opts o;
@@ -706,6 +710,9 @@ int cmd_build(int argc, char **argv)
 		build_opts_free(&o);
 		return 2;
 	}
+	/* For a named kernel, the drivers its guest needs come along. */
+	if (o.kernel || o.kver || o.moddir)
+		o.auto_kmods = build_vm_modules;
 	r = build_init(&b, &o);
 	if (!r)
 		r = source_date_epoch(&(long long){ 0 });	/* fail early */

@@ -36,6 +36,12 @@ struct build_opts {
 	const char *const *auto_kmods;
 };
 
+/* The drivers of the devices tinyrd's VMMs give a guest: the 8250 UART
+ * (the console; under QEMU also the command's output) and virtio-pci with
+ * virtio-console (the command's stdout and stderr in the launcher) and
+ * virtio-rng. */
+extern const char *const build_vm_modules[];
+
 /* The state of one build. */
 struct build {
 	const struct build_opts *o;

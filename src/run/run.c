@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -30,6 +31,7 @@ enum {
 	OPT_IMAGE = 'i', OPT_MEM = 'm', OPT_CPUS = 'c',
 	OPT_VMM = 512, OPT_ACCEL, OPT_APPEND, OPT_TIMEOUT, OPT_BISECT,
 	OPT_CONSOLE_LOG, OPT_REBUILD, OPT_SILENCE, OPT_FORCE, OPT_HUGEPAGES,
+	OPT_DISK,
 };
 
 enum vmm_choice { VMM_AUTO, VMM_BUILTIN, VMM_QEMU };
@@ -42,6 +44,8 @@ struct run_opts {
 	const char *append;
 	const char *console_log;
 	bool bisect, rebuild, force, hugepages;
+	struct vm_disk disks[VM_DISKS_MAX];
+	unsigned ndisks;
 };
 
 static const struct option run_longopts[] = {
@@ -58,11 +62,8 @@ static const struct option run_longopts[] = {
 	{ "silence-timeout", required_argument, NULL, OPT_SILENCE },
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "hugepages", no_argument, NULL, OPT_HUGEPAGES },
+	{ "disk", required_argument, NULL, OPT_DISK },
 };
-
-/* The devices of the QEMU machine whose drivers a kernel may have as
- * modules: the 8250 UART carries the console and the command's output. */
-static const char *const qemu_modules[] = { "8250", NULL };
 
 static void usage(FILE *f)
 {
@@ -87,6 +88,7 @@ static void usage(FILE *f)
 		"      --force            use the built-in launcher even on a KVM that\n"
 		"                         fails the smoke boot\n"
 		"      --hugepages        back guest memory with 2 MiB huge pages\n"
+		"      --disk FILE[,ro]   a virtio-blk disk (/dev/vda, vdb...; repeatable)\n"
 		"      --bisect           statuses for git bisect run: >= 128 and a\n"
 		"                         guest that ended without a status become 1\n"
 		"      --console-log FILE write the guest's console to FILE\n"
@@ -124,6 +126,26 @@ static int parse_choice(const char *opt, const char *arg, const char *words,
 	return error("%s %s: expected %s", opt, arg, expected);
 }
 
+/* --disk FILE[,ro]: a comma followed by "ro" at the end makes it
+ * read-only; any other comma belongs to the file name. */
+static int parse_disk(struct run_opts *r, const char *arg)
+{
+	const char *comma = strrchr(arg, ',');
+	bool ro = comma && !strcmp(comma + 1, "ro");
+	size_t len = ro ? (size_t)(comma - arg) : strlen(arg);
+
+	if (!len)
+		return error("--disk %s: no file", arg);
+	if (len >= sizeof(r->disks[0].file))
+		return error("--disk %s: name too long", arg);
+	if (r->ndisks == VM_DISKS_MAX)
+		return error("--disk %s: at most %d disks", arg, VM_DISKS_MAX);
+	memcpy(r->disks[r->ndisks].file, arg, len);
+	r->disks[r->ndisks].file[len] = '\0';
+	r->disks[r->ndisks++].ro = ro;
+	return 0;
+}
+
 static int parse_run_option(struct run_opts *r, int opt, const char *arg)
 {
 	int i;
@@ -152,6 +174,7 @@ static int parse_run_option(struct run_opts *r, int opt, const char *arg)
 	case OPT_SILENCE: return parse_unsigned("--silence-timeout", arg, 1, 1u << 30, &r->silence);
 	case OPT_FORCE: r->force = true; return 0;
 	case OPT_HUGEPAGES: r->hugepages = true; return 0;
+	case OPT_DISK: return parse_disk(r, arg);
 	}
 	return -EINVAL;
 }
@@ -302,7 +325,7 @@ static int get_image(struct build_opts *o, const struct run_opts *ro,
 	char key[65], *dir = NULL, *path = NULL;
 	int r;
 
-	o->auto_kmods = qemu_modules;
+	o->auto_kmods = build_vm_modules;
 	if (!o->kernel && !o->kver)
 		o->kernel = kernel;
 	r = build_init(&b, o);
@@ -447,8 +470,10 @@ static int report(const struct vm_result *res, const struct run_opts *ro,
 				"was stopped\n", ro->timeout);
 		break;
 	case VM_INTERRUPTED:
-		fprintf(stderr, "tinyrd: %s; the guest was stopped\n",
-			strsignal(res->signal));
+		/* A reader that went away (run | head) is not news. */
+		if (res->signal != SIGPIPE)
+			fprintf(stderr, "tinyrd: %s; the guest was stopped\n",
+				strsignal(res->signal));
 		return 128 + res->signal;
 	default:
 		return STATUS_FAILED;
@@ -474,14 +499,17 @@ static int launch(struct run_opts *ro, const char *kernel, int initrd,
 	struct buf append = { 0 };
 	int r, st;
 
+	for (unsigned i = 0; i < ro->ndisks; i++)
+		if (access(ro->disks[i].file, ro->disks[i].ro ? R_OK : R_OK | W_OK)) {
+			error_errno(errno, "disk %s", ro->disks[i].file);
+			return STATUS_FAILED;
+		}
 	if (choose_vmm(ro, &vc))
 		return STATUS_FAILED;
 	/* reboot=t: a panic's reboot is a triple fault, no keyboard
-	 * controller to wait for. pci=off: the launcher's machine has no
-	 * PCI, and without it the kernel probes type-1 configuration space
-	 * some 33,000 times, each access an exit to the launcher. */
+	 * controller to wait for. */
 	buf_printf(&append, "console=ttyS0 panic=-1%s%s%s%s",
-		   ro->vmm == VMM_QEMU ? "" : " reboot=t pci=off",
+		   ro->vmm == VMM_QEMU ? "" : " reboot=t",
 		   log_level >= LOG_VERBOSE ? "" : " quiet",
 		   ro->append ? " " : "", ro->append ? ro->append : "");
 	vc.kernel = kernel;
@@ -492,10 +520,13 @@ static int launch(struct run_opts *ro, const char *kernel, int initrd,
 	vc.timeout = ro->timeout;
 	vc.silence_timeout = ro->silence;
 	vc.hugepages = ro->hugepages;
+	memcpy(vc.disks, ro->disks, sizeof(vc.disks));
+	vc.ndisks = ro->ndisks;
 	/* A shell on the console, for no command or tinyrd.shell: the
 	 * console is the user's terminal then. */
 	vc.interactive = interactive || has_word(ro->append, "tinyrd.shell");
 	vc.out_fd = STDOUT_FILENO;
+	vc.err_fd = STDERR_FILENO;
 	vc.echo_fd = log_level >= LOG_VERBOSE && !vc.interactive ? STDERR_FILENO : -1;
 	vc.log_fd = log_fd;
 	vc.verbose = log_level >= LOG_VERBOSE;
@@ -634,6 +665,7 @@ static void boot_usage(FILE *f)
 		"      --console-log FILE write the console to FILE too\n"
 		"      --force            boot even where KVM fails the smoke boot\n"
 		"      --hugepages        back guest memory with 2 MiB huge pages\n"
+		"      --disk FILE[,ro]   a virtio-blk disk (/dev/vda, vdb...; repeatable)\n"
 		"  -v, --verbose          the launcher's decisions on stderr\n"
 		"  -q, --quiet            errors only\n"
 		"\nExit status as tinyrd run: the guest's; 123 it ended without\n"
@@ -654,6 +686,7 @@ int cmd_boot(int argc, char **argv)
 		{ "console-log", required_argument, NULL, OPT_CONSOLE_LOG },
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "hugepages", no_argument, NULL, OPT_HUGEPAGES },
+		{ "disk", required_argument, NULL, OPT_DISK },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },

@@ -47,6 +47,7 @@ static const struct {
 	{ KVM_CAP_EXT_CPUID, "EXT_CPUID" },
 	{ KVM_CAP_MP_STATE, "MP_STATE" },
 	{ KVM_CAP_IMMEDIATE_EXIT, "IMMEDIATE_EXIT" },
+	{ KVM_CAP_SIGNAL_MSI, "SIGNAL_MSI" },
 };
 
 unsigned kvm_missing_caps(int kvm, char *out, size_t n, unsigned *total)
@@ -339,6 +340,26 @@ int kvm_irq_line(struct kvm_vm *vm, unsigned irq, int level)
 	struct kvm_irq_level l = { .irq = irq, .level = (uint32_t)level };
 
 	return ioctl(vm->fd, KVM_IRQ_LINE, &l) < 0 ? -errno : 0;
+}
+
+int kvm_signal_msi(struct kvm_vm *vm, uint64_t addr, uint32_t data)
+{
+	struct kvm_msi m = { .address_lo = (uint32_t)addr,
+			     .address_hi = (uint32_t)(addr >> 32), .data = data };
+
+	/* 1 delivered, 0 blocked by the guest's APIC state: both fine. */
+	return ioctl(vm->fd, KVM_SIGNAL_MSI, &m) < 0 ? -errno : 0;
+}
+
+int kvm_ioeventfd(struct kvm_vm *vm, uint64_t addr, unsigned len, int fd,
+		  bool assign)
+{
+	struct kvm_ioeventfd e = { .addr = addr, .len = len, .fd = fd,
+				   .flags = assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN };
+
+	if (ioctl(vm->kvm, KVM_CHECK_EXTENSION, KVM_CAP_IOEVENTFD) <= 0)
+		return -ENOSYS;
+	return ioctl(vm->fd, KVM_IOEVENTFD, &e) < 0 ? -errno : 0;
 }
 
 void kvm_vcpu_dump(struct kvm_vcpu *v)

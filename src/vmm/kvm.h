@@ -54,8 +54,14 @@ void kvm_vcpu_destroy(struct kvm_vcpu *v);
 int kvm_vcpu_enter64(struct kvm_vcpu *v, uint64_t rip, uint64_t rsi);
 int kvm_vcpu_enter32(struct kvm_vcpu *v, uint64_t rip, uint64_t rbx);
 
-/* Raise or lower an ISA interrupt line. */
+/* Raise or lower an interrupt line (ISA IRQ, or IOAPIC pin 16..23). */
 int kvm_irq_line(struct kvm_vm *vm, unsigned irq, int level);
+/* Deliver a message-signalled interrupt. */
+int kvm_signal_msi(struct kvm_vm *vm, uint64_t addr, uint32_t data);
+/* An eventfd written by KVM, not the launcher, when the guest writes len
+ * bytes at MMIO addr; -ENOSYS without KVM_CAP_IOEVENTFD. */
+int kvm_ioeventfd(struct kvm_vm *vm, uint64_t addr, unsigned len, int fd,
+		  bool assign);
 
 /* Registers and why, on stderr, for an internal error. */
 void kvm_vcpu_dump(struct kvm_vcpu *v);

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * The built-in launcher: a KVM VM with the in-kernel IRQ chip and PIT, two
- * 8250 UARTs (ttyS0 console, ttyS1 the command's output), the exit port,
- * a CMOS clock, the keyboard controller's reset line; one thread per vCPU,
+ * 8250 UARTs (ttyS0 console, ttyS1 the command's output when there is no
+ * virtio), PCI bus 0 with two virtio-console devices (hvc0 the command's
+ * stdout, hvc1 its stderr), virtio-rng and a virtio-blk per --disk, the exit port, a CMOS clock, the keyboard
+ * controller's reset line; one thread per vCPU and per virtio device,
  * the main thread for the terminal, signals and time limits.
  *
  * Endings: the exit port gives the status (all eight bits); a triple
@@ -29,9 +31,14 @@
 #include "kvm.h"
 #include "layout.h"
 #include "mptable.h"
+#include "pci.h"
 #include "rtc.h"
 #include "serial8250.h"
 #include "vmm.h"
+#include "virtio/blk.h"
+#include "virtio/console.h"
+#include "virtio/pci.h"
+#include "virtio/rng.h"
 #include "../common/abi.h"
 
 #define TICK_MS 100
@@ -45,6 +52,14 @@ struct launcher {
 	struct bus pio, mmio;
 	struct uart com1, com2;
 	struct rtc rtc;
+	struct pci_bus pci;
+	struct virtio_console con[2];	/* hvc0: stdout, hvc1: stderr */
+	struct virtio_dev rng;
+	struct virtio_blk blk[VM_DISKS_MAX];
+	unsigned nblk;			/* disks open */
+	struct virtio_pci vpci[3 + VM_DISKS_MAX]; /* PCI functions, slot order */
+	struct virtio_dev *vdev[3 + VM_DISKS_MAX];
+	unsigned nvirtio;		/* devices set up (to tear down) */
 	const struct vm_config *cfg;
 	struct vm_result *res;
 
@@ -240,6 +255,92 @@ static void *vcpu_thread(void *arg)
 	return NULL;
 }
 
+static int signal_msi(void *ctx, uint64_t addr, uint32_t data)
+{
+	struct launcher *l = ctx;
+
+	return kvm_signal_msi(&l->vm, addr, data);
+}
+
+static void pci_irq(void *ctx, unsigned pin, int level)
+{
+	struct launcher *l = ctx;
+
+	kvm_irq_line(&l->vm, pin, level);
+}
+
+static int ioeventfd(void *ctx, uint64_t addr, int fd, bool assign)
+{
+	struct launcher *l = ctx;
+
+	return kvm_ioeventfd(&l->vm, addr, 2, fd, assign);
+}
+
+/* The reader of our stdout went away: stop, as SIGPIPE would. */
+static void output_closed(void *ctx)
+{
+	struct launcher *l = ctx;
+
+	pthread_mutex_lock(&l->lock);
+	if (!l->ended)
+		l->res->signal = SIGPIPE;
+	pthread_mutex_unlock(&l->lock);
+	end(l, VM_INTERRUPTED, 0, NULL);
+}
+
+/* A device whose virtio_init() returned r: on PCI, its worker started. */
+static int add_virtio(struct launcher *l, struct virtio_dev *d, int r)
+{
+	unsigned i = l->nvirtio;
+
+	if (i == ARRAY_SIZE(l->vdev))
+		return error("too many virtio devices");
+	l->vdev[i] = d;
+	l->nvirtio++;		/* torn down whatever happens next */
+	if (!r)
+		r = virtio_pci_add(&l->pci, &l->vpci[i], d, ioeventfd, l);
+	if (!r)
+		r = virtio_start(d);
+	return r;
+}
+
+static int setup_virtio(struct launcher *l)
+{
+	const struct vm_config *c = l->cfg;
+	int fds[2] = { c->out_fd, c->err_fd >= 0 ? c->err_fd : c->out_fd };
+	int r;
+
+	pci_init(&l->pci, PCI_MMIO_START, PCI_MMIO_END, signal_msi, pci_irq, l);
+	r = pci_attach(&l->pci, &l->pio, &l->mmio);
+	/* Slot order is probe order: hvc0 before hvc1. */
+	for (unsigned i = 0; i < 2 && !r; i++)
+		r = add_virtio(l, &l->con[i].dev,
+			       virtio_console_init(&l->con[i], &l->vm.mem, fds[i],
+						   i ? NULL : output_closed, l));
+	if (!r)
+		r = add_virtio(l, &l->rng, virtio_rng_init(&l->rng, &l->vm.mem));
+	for (unsigned i = 0; i < c->ndisks && !r; i++) {
+		r = virtio_blk_open(&l->blk[i], &l->vm.mem, c->disks[i].file,
+				    c->disks[i].ro);
+		if (!r) {
+			l->nblk++;
+			r = add_virtio(l, &l->blk[i].dev, 0);
+		}
+	}
+	return r;
+}
+
+static void teardown_virtio(struct launcher *l)
+{
+	for (unsigned i = 0; i < l->nvirtio; i++) {
+		virtio_pci_remove(&l->vpci[i]);
+		virtio_destroy(l->vdev[i]);
+	}
+	for (unsigned i = 0; i < l->nblk; i++)
+		virtio_blk_close(&l->blk[i]);
+	l->nvirtio = l->nblk = 0;
+}
+
 static int setup_devices(struct launcher *l)
 {
 	int r;
@@ -252,7 +353,19 @@ static int setup_devices(struct launcher *l)
 		r = bus_register(&l->pio, COM2_PORT, 8, &uart_ops, &l->com2);
 	if (!r)
 		r = bus_register(&l->pio, RTC_PORT, 2, &rtc_ops, &l->rtc);
+	if (!r)
+		r = setup_virtio(l);
 	return r;
+}
+
+static uint32_t pci_slots(const struct launcher *l)
+{
+	uint32_t m = 0;
+
+	for (unsigned s = 1; s < PCI_SLOTS; s++)
+		if (l->pci.dev[s])
+			m |= 1u << s;
+	return m;
 }
 
 static int setup_vm(struct launcher *l, struct boot_info *bi)
@@ -266,11 +379,13 @@ static int setup_vm(struct launcher *l, struct boot_info *bi)
 	if (!r)
 		r = boot_load(&l->vm.mem, c->kernel, c->initrd_fd,
 			      c->append, bi);
+	if (!r)
+		r = setup_devices(l);
 	if (r)
 		return r;
 	leaf1 = cpuid_find(&l->vm.cpuid, 1, 0);
 	mptable_write(&l->vm.mem, l->ncpu, leaf1 ? leaf1->eax : 0,
-		      leaf1 ? leaf1->edx : 0);
+		      leaf1 ? leaf1->edx : 0, pci_slots(l));
 	if (c->verbose)
 		verbose("%s: %s entry at %#llx, initrd %#llx+%llu, %u MiB, %u "
 			"CPU%s", c->kernel, bi->pvh ? "PVH" : "64-bit",
@@ -278,7 +393,7 @@ static int setup_vm(struct launcher *l, struct boot_info *bi)
 			(unsigned long long)bi->initrd_start,
 			(unsigned long long)bi->initrd_size, c->mem_mb, l->ncpu,
 			l->ncpu > 1 ? "s" : "");
-	return setup_devices(l);
+	return 0;
 }
 
 static int start_cpus(struct launcher *l, const struct boot_info *bi)
@@ -483,6 +598,7 @@ int builtin_run(const struct vm_config *c, struct vm_result *r)
 	if (r->ending == VM_FAILED && !rv)
 		rv = error("%s", r->why);
 out:
+	teardown_virtio(l);
 	for (unsigned i = 0; i < l->ncpu; i++)
 		if (l->cpu[i].vm)
 			kvm_vcpu_destroy(&l->cpu[i]);

@@ -31,6 +31,8 @@
 
 #define MMIO_HOLE_START		0xc0000000ULL	/* RAM above this moves up */
 #define HIGH_RAM_START		0x100000000ULL	/* to here */
+#define PCI_MMIO_START		0xc0000000	/* BARs of bus 0 */
+#define PCI_MMIO_END		0xd0000000
 #define IOAPIC_ADDR		0xfec00000
 #define LAPIC_ADDR		0xfee00000
 #define IDENTITY_MAP_ADDR	0xfffbc000	/* KVM_SET_IDENTITY_MAP_ADDR */
@@ -48,6 +50,7 @@
 #define COM2_PORT		0x2f8	/* ttyS1: the command's output */
 #define COM2_IRQ		3
 #define I8042_COMMAND_PORT	0x64	/* 0xfe written here: reset */
-/* The exit port (abi.h TINYRD_EXIT_PORT) is 0x501. */
+/* The exit port (abi.h TINYRD_EXIT_PORT) is 0x501. PCI: configuration at
+ * 0xcf8/0xcfc; slot s's INTA# at IOAPIC pin 16 + s % 8 (pci.c). */
 
 #endif

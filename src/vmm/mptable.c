@@ -46,6 +46,7 @@ struct mpc_int {
 
 enum { MP_CPU, MP_BUS, MP_IOAPIC, MP_INTSRC, MP_LINTSRC };
 enum { MP_INT, MP_NMI, MP_SMI, MP_EXTINT };
+enum { MP_BUS_PCI, MP_BUS_ISA };
 
 static uint8_t checksum(const void *p, unsigned n)
 {
@@ -58,11 +59,11 @@ static uint8_t checksum(const void *p, unsigned n)
 }
 
 unsigned mptable_write(struct gmem *g, unsigned ncpu, uint32_t signature,
-		       uint32_t features)
+		       uint32_t features, uint32_t pci_slots)
 {
 	unsigned size = sizeof(struct mpf) + sizeof(struct mpc) +
-			ncpu * sizeof(struct mpc_cpu) + sizeof(struct mpc_bus) +
-			sizeof(struct mpc_ioapic) + 17 * sizeof(struct mpc_int);
+			ncpu * sizeof(struct mpc_cpu) + 2 * sizeof(struct mpc_bus) +
+			sizeof(struct mpc_ioapic) + (17 + 32) * sizeof(struct mpc_int);
 	uint8_t *base = gmem_ptr(g, MPTABLE_ADDR, size), *p;
 	struct mpf *f = (struct mpf *)base;
 	struct mpc *c = (struct mpc *)(f + 1);
@@ -81,11 +82,14 @@ unsigned mptable_write(struct gmem *g, unsigned ncpu, uint32_t signature,
 		e->features = features;
 		p += sizeof(*e);
 	}
-	{
+	/* Linux matches a PCI device's interrupt entry by the MP bus id
+	 * being its PCI bus number, so PCI is bus 0 and ISA bus 1. */
+	for (unsigned bus = pci_slots ? 0 : 1; bus < 2; bus++) {
 		struct mpc_bus *e = (struct mpc_bus *)p;
 
 		e->type = MP_BUS;
-		memcpy(e->name, "ISA   ", 6);
+		e->id = (uint8_t)bus;
+		memcpy(e->name, bus == MP_BUS_PCI ? "PCI   " : "ISA   ", 6);
 		p += sizeof(*e);
 		count++;
 	}
@@ -107,9 +111,25 @@ unsigned mptable_write(struct gmem *g, unsigned ncpu, uint32_t signature,
 			continue;
 		e->type = MP_INTSRC;
 		e->irqtype = MP_INT;
+		e->srcbus = MP_BUS_ISA;
 		e->srcbusirq = (uint8_t)irq;
 		e->dstapic = (uint8_t)ioapic;
 		e->dstpin = (uint8_t)(irq ? irq : 2);
+		p += sizeof(*e);
+		count++;
+	}
+	/* INTA# of each slot; flags 0: as the bus has it (level, low). */
+	for (unsigned slot = 0; slot < 32; slot++) {
+		struct mpc_int *e = (struct mpc_int *)p;
+
+		if (!(pci_slots & (1u << slot)))
+			continue;
+		e->type = MP_INTSRC;
+		e->irqtype = MP_INT;
+		e->srcbus = MP_BUS_PCI;
+		e->srcbusirq = (uint8_t)(slot << 2);
+		e->dstapic = (uint8_t)ioapic;
+		e->dstpin = (uint8_t)(16 + slot % 8);
 		p += sizeof(*e);
 		count++;
 	}

@@ -11,14 +11,17 @@
  * ACPI, about the CPUs (LAPIC ids 0..n-1, CPU 0 the bootstrap one), the
  * ISA bus, the IOAPIC and how ISA IRQs reach it. IRQ 0 goes to IOAPIC pin
  * 2, as KVM's default routing has it; IRQ 2 is the PIC cascade and has no
- * pin. LINT0 is ExtINT and LINT1 NMI on every CPU.
+ * pin. LINT0 is ExtINT and LINT1 NMI on every CPU. With PCI slots, bus 0
+ * is PCI and each slot's INTA# goes to IOAPIC pin 16 + slot % 8 (for
+ * kernels booted with pci=nomsi); ISA is bus 1.
  */
 #define MPTABLE_IOAPIC_VERSION 0x11
 #define MPTABLE_APIC_VERSION 0x14
 
 /* Write it at MPTABLE_ADDR; signature and features are CPUID leaf 1's EAX
- * and EDX. Returns its size in bytes. */
+ * and EDX; pci_slots has a bit per occupied slot of PCI bus 0. Returns
+ * its size in bytes. */
 unsigned mptable_write(struct gmem *g, unsigned ncpu, uint32_t signature,
-		       uint32_t features);
+		       uint32_t features, uint32_t pci_slots);
 
 #endif

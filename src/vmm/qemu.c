@@ -77,6 +77,18 @@ static void build_argv(const struct vm_config *c, int con_fd, int out_fd,
 	strv_push_owned(v, xasprintf("file,id=out,path=/dev/fd/%d", out_fd));
 	strv_push(v, "-serial");
 	strv_push(v, "chardev:out");
+	for (unsigned i = 0; i < c->ndisks; i++) {
+		struct buf d = { 0 };
+
+		/* QEMU's option syntax doubles a comma inside a value. */
+		buf_printf(&d, "file=");
+		for (const char *p = c->disks[i].file; *p; p++)
+			buf_add(&d, *p == ',' ? ",," : p, *p == ',' ? 2 : 1);
+		buf_printf(&d, ",if=virtio,format=raw%s",
+			   c->disks[i].ro ? ",readonly=on" : "");
+		strv_push(v, "-drive");
+		strv_push_owned(v, d.p);
+	}
 	strv_push(v, "-kernel");
 	strv_push(v, c->kernel);
 	strv_push(v, "-initrd");

@@ -2,12 +2,20 @@
 #ifndef TINYRD_VMM_H
 #define TINYRD_VMM_H
 
+#include <limits.h>
 #include <stdbool.h>
 
 #include "../run/console.h"
 
 /* How a virtual machine is started, whichever VMM starts it. */
 enum accel { ACCEL_AUTO, ACCEL_KVM, ACCEL_TCG };
+
+#define VM_DISKS_MAX 8
+
+struct vm_disk {
+	char file[PATH_MAX];
+	bool ro;
+};
 
 struct vm_config {
 	const char *kernel;
@@ -20,10 +28,13 @@ struct vm_config {
 	unsigned silence_timeout; /* seconds without console output; 0: none */
 	bool hugepages;
 	bool interactive;	/* the console is the user's terminal */
-	int out_fd;		/* the command's output (ttyS1) goes here */
+	int out_fd;		/* the command's stdout (hvc0, else ttyS1) */
+	int err_fd;		/* its stderr (hvc1); -1: with stdout */
 	int echo_fd;		/* -1, or a copy of the console (-v) */
 	int log_fd;		/* -1, or --console-log */
 	bool verbose;
+	struct vm_disk disks[VM_DISKS_MAX]; /* --disk, in order: vda, vdb... */
+	unsigned ndisks;
 };
 
 enum vm_ending {

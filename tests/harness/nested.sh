@@ -14,7 +14,8 @@
 # the Debian kernel (tests/fixtures/kernel.sh; kvm-amd or kvm-intel pulls
 # in kvm, ccp, irqbypass), tinyrd itself with its libraries, and under
 # /l1/: the guest kernel (vmlinuz and, extracted from it, the ELF vmlinux
-# for PVH), L2 images built here beforehand (img/default.img, img/cmd.img
+# for PVH), L2 images built here beforehand for that kernel, with its
+# virtio modules (img/default.img, img/cmd.img
 # with a command of status 5, img/true.img; L1 needs no modules tree), a
 # pty driver (ptyrun, ptyrun.c), a stopwatch with a memory sampler
 # (measure, measure.c), tinyrd (the plain build) and the scenario
@@ -56,9 +57,11 @@ trap 'rm -rf "$work"' EXIT
 export XDG_CACHE_HOME=$work/cache TINYRD_TEMPLATES=$top/templates
 
 mkdir -p "$work/img" "$work/bin"
-"$tinyrd" build -q -o "$work/img/default.img" || exit 125
-"$tinyrd" build -q -o "$work/img/cmd.img" -- sh -c 'echo from the image; exit 5' || exit 125
-"$tinyrd" build -q -o "$work/img/true.img" -- true || exit 125
+# For L2's kernel: its virtio_pci and virtio_console modules come along.
+l2="-k $K/vmlinuz --moddir $K"
+"$tinyrd" build -q $l2 -o "$work/img/default.img" || exit 125
+"$tinyrd" build -q $l2 -o "$work/img/cmd.img" -- sh -c 'echo from the image; exit 5' || exit 125
+"$tinyrd" build -q $l2 -o "$work/img/true.img" -- true || exit 125
 cc=$(command -v musl-gcc || echo cc)
 for t in ptyrun measure; do
 	$cc -static -Os -o "$work/bin/$t" "$here/$t.c" || exit 125

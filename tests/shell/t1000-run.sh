@@ -300,6 +300,27 @@ test_usage_and_kernel_errors() {
 	assertEquals 125 "$rc"
 	run "$TINYRD" run -k "$K/vmlinuz" --no-such-option
 	assertEquals 125 "$rc"
+	run "$TINYRD" run -k "$K/vmlinuz" --disk /nonexistent.img -- true
+	assertEquals 125 "$rc"
+	assert_one_error "disk /nonexistent.img: No such file or directory"
+	run "$TINYRD" run -k "$K/vmlinuz" --disk ,ro -- true
+	assertEquals 125 "$rc"
+	assertContains "$(cat "$T/err")" "tinyrd: error: --disk ,ro: no file"
+}
+
+# --disk under QEMU: virtio-blk, its modules added from the kernel's tree;
+# ,ro makes the guest's block device read-only.
+test_disk_under_qemu() {
+	need || return
+	head -c 1048576 /dev/zero >"$T/d.img"
+	printf hello | dd of="$T/d.img" conv=notrunc 2>/dev/null
+	cp "$T/d.img" "$T/e.img"
+	trun --moddir "$K" --disk "$T/d.img" --disk "$T/e.img,ro" -- sh -c \
+		'head -c 5 /dev/vda; echo; cat /sys/block/vda/size /sys/block/vdb/ro'
+	assertEquals "$(cat "$T/err")" 0 "$rc"
+	assertEquals "hello
+2048
+1" "$(cat "$T/out")"
 }
 
 test_prebuilt_image_and_debug() {

@@ -15,17 +15,18 @@ static uint8_t sum(const uint8_t *p, unsigned n)
 	return s;
 }
 
-static void check(unsigned ncpu)
+static void check(unsigned ncpu, uint32_t slots)
 {
 	static uint8_t ram[2 << 20];
 	struct gmem g;
 	uint8_t *f, *c, *e;
 	unsigned len, count, cpus = 0, ints = 0, lints = 0, ioapics = 0;
+	unsigned pci_ints = 0, buses = 0;
 	bool irq0_to_pin2 = false, irq2 = false;
 
 	memset(ram, 0, sizeof(ram));
 	gmem_wrap(&g, ram, sizeof(ram));
-	mptable_write(&g, ncpu, 0x00a50f00, 0x178bfbff);
+	mptable_write(&g, ncpu, 0x00a50f00, 0x178bfbff, slots);
 	f = ram + MPTABLE_ADDR;
 	/* The floating pointer: "_MP_", 16 bytes, checksum, the table. */
 	assert_memory_equal(f, "_MP_", 4);
@@ -50,8 +51,10 @@ static void check(unsigned ncpu)
 			cpus++;
 			e += 20;
 			continue;
-		case 1:	/* bus */
-			assert_memory_equal(e + 2, "ISA   ", 6);
+		case 1:	/* bus: PCI 0 (its number), ISA 1 */
+			assert_memory_equal(e + 2, e[1] ? "ISA   " : "PCI   ", 6);
+			assert_true(e[1] == 1 || slots);
+			buses++;
 			break;
 		case 2:	/* IOAPIC */
 			assert_int_equal(e[1], ncpu);
@@ -59,6 +62,15 @@ static void check(unsigned ncpu)
 			ioapics++;
 			break;
 		case 3:	/* I/O interrupt */
+			assert_int_equal(e[6], ncpu);
+			if (e[4] == 0) {	/* PCI: slot << 2 | INTA# */
+				assert_true(slots & (1u << (e[5] >> 2)));
+				assert_int_equal(e[5] & 3, 0);
+				assert_int_equal(e[7], 16 + (e[5] >> 2) % 8);
+				pci_ints++;
+				break;
+			}
+			assert_int_equal(e[4], 1);
 			if (e[5] == 0 && e[7] == 2)
 				irq0_to_pin2 = true;
 			if (e[5] == 2)
@@ -82,6 +94,8 @@ static void check(unsigned ncpu)
 	assert_int_equal(cpus, ncpu);
 	assert_int_equal(ioapics, 1);
 	assert_int_equal(ints, 15);
+	assert_int_equal(pci_ints, __builtin_popcount(slots));
+	assert_int_equal(buses, slots ? 2 : 1);
 	assert_int_equal(lints, 2);
 	assert_true(irq0_to_pin2);
 	assert_false(irq2);
@@ -92,10 +106,10 @@ static void check(unsigned ncpu)
 static void test_mptable(void **state)
 {
 	(void)state;
-	check(1);
-	check(2);
-	check(8);
-	check(64);
+	check(1, 0);
+	check(2, 0x6);
+	check(8, 0x1e);
+	check(64, 0xfffffffe);
 }
 
 int main(void)
