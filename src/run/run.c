@@ -31,7 +31,7 @@ enum {
 	OPT_IMAGE = 'i', OPT_MEM = 'm', OPT_CPUS = 'c',
 	OPT_VMM = 512, OPT_ACCEL, OPT_APPEND, OPT_TIMEOUT, OPT_BISECT,
 	OPT_CONSOLE_LOG, OPT_REBUILD, OPT_SILENCE, OPT_FORCE, OPT_HUGEPAGES,
-	OPT_DISK,
+	OPT_DISK, OPT_TRANSPORT,
 };
 
 enum vmm_choice { VMM_AUTO, VMM_BUILTIN, VMM_QEMU };
@@ -43,7 +43,7 @@ struct run_opts {
 	unsigned mem_mb, cpus, timeout, silence;
 	const char *append;
 	const char *console_log;
-	bool bisect, rebuild, force, hugepages;
+	bool bisect, rebuild, force, hugepages, mmio;
 	struct vm_disk disks[VM_DISKS_MAX];
 	unsigned ndisks;
 };
@@ -63,6 +63,7 @@ static const struct option run_longopts[] = {
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "hugepages", no_argument, NULL, OPT_HUGEPAGES },
 	{ "disk", required_argument, NULL, OPT_DISK },
+	{ "transport", required_argument, NULL, OPT_TRANSPORT },
 };
 
 static void usage(FILE *f)
@@ -89,6 +90,9 @@ static void usage(FILE *f)
 		"                         fails the smoke boot\n"
 		"      --hugepages        back guest memory with 2 MiB huge pages\n"
 		"      --disk FILE[,ro]   a virtio-blk disk (/dev/vda, vdb...; repeatable)\n"
+		"      --transport pci|mmio  how virtio devices attach (built-in\n"
+		"                         launcher; mmio: for kernels with\n"
+		"                         VIRTIO_MMIO_CMDLINE_DEVICES)\n"
 		"      --bisect           statuses for git bisect run: >= 128 and a\n"
 		"                         guest that ended without a status become 1\n"
 		"      --console-log FILE write the guest's console to FILE\n"
@@ -175,6 +179,12 @@ static int parse_run_option(struct run_opts *r, int opt, const char *arg)
 	case OPT_FORCE: r->force = true; return 0;
 	case OPT_HUGEPAGES: r->hugepages = true; return 0;
 	case OPT_DISK: return parse_disk(r, arg);
+	case OPT_TRANSPORT:
+		if (parse_choice("--transport", arg, "pci\0mmio\0", "pci or mmio",
+				 &i))
+			return -EINVAL;
+		r->mmio = i == 1;
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -506,6 +516,10 @@ static int launch(struct run_opts *ro, const char *kernel, int initrd,
 		}
 	if (choose_vmm(ro, &vc))
 		return STATUS_FAILED;
+	if (ro->mmio && ro->vmm == VMM_QEMU) {
+		error("--transport mmio is the built-in launcher's; QEMU runs here");
+		return STATUS_FAILED;
+	}
 	/* reboot=t: a panic's reboot is a triple fault, no keyboard
 	 * controller to wait for. */
 	buf_printf(&append, "console=ttyS0 panic=-1%s%s%s%s",
@@ -522,6 +536,7 @@ static int launch(struct run_opts *ro, const char *kernel, int initrd,
 	vc.hugepages = ro->hugepages;
 	memcpy(vc.disks, ro->disks, sizeof(vc.disks));
 	vc.ndisks = ro->ndisks;
+	vc.mmio_transport = ro->mmio;
 	/* A shell on the console, for no command or tinyrd.shell: the
 	 * console is the user's terminal then. */
 	vc.interactive = interactive || has_word(ro->append, "tinyrd.shell");
@@ -666,6 +681,8 @@ static void boot_usage(FILE *f)
 		"      --force            boot even where KVM fails the smoke boot\n"
 		"      --hugepages        back guest memory with 2 MiB huge pages\n"
 		"      --disk FILE[,ro]   a virtio-blk disk (/dev/vda, vdb...; repeatable)\n"
+		"      --transport pci|mmio  how virtio devices attach (mmio: for\n"
+		"                         kernels with VIRTIO_MMIO_CMDLINE_DEVICES)\n"
 		"  -v, --verbose          the launcher's decisions on stderr\n"
 		"  -q, --quiet            errors only\n"
 		"\nExit status as tinyrd run: the guest's; 123 it ended without\n"
@@ -687,6 +704,7 @@ int cmd_boot(int argc, char **argv)
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "hugepages", no_argument, NULL, OPT_HUGEPAGES },
 		{ "disk", required_argument, NULL, OPT_DISK },
+		{ "transport", required_argument, NULL, OPT_TRANSPORT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },

@@ -33,6 +33,7 @@
 #define HIGH_RAM_START		0x100000000ULL	/* to here */
 #define PCI_MMIO_START		0xc0000000	/* BARs of bus 0 */
 #define PCI_MMIO_END		0xd0000000
+#define VIRTIO_MMIO_BASE	0xd0000000	/* --transport mmio: 4 KiB each */
 #define IOAPIC_ADDR		0xfec00000
 #define LAPIC_ADDR		0xfee00000
 #define IDENTITY_MAP_ADDR	0xfffbc000	/* KVM_SET_IDENTITY_MAP_ADDR */
@@ -50,6 +51,9 @@
 #define COM2_PORT		0x2f8	/* ttyS1: the command's output */
 #define COM2_IRQ		3
 #define I8042_COMMAND_PORT	0x64	/* 0xfe written here: reset */
+/* ISA IRQs for virtio-mmio devices, in order (4 and 3 are the UARTs, 8
+ * the CMOS clock, 0/1/2/13 taken on a PC). */
+#define VIRTIO_MMIO_IRQS	5, 6, 7, 9, 10, 11, 12, 14, 15
 /* The exit port (abi.h TINYRD_EXIT_PORT) is 0x501. PCI: configuration at
  * 0xcf8/0xcfc; slot s's INTA# at IOAPIC pin 16 + s % 8 (pci.c). */
 

@@ -33,6 +33,7 @@ struct vm_config {
 	int echo_fd;		/* -1, or a copy of the console (-v) */
 	int log_fd;		/* -1, or --console-log */
 	bool verbose;
+	bool mmio_transport;	/* --transport mmio (built-in launcher) */
 	struct vm_disk disks[VM_DISKS_MAX]; /* --disk, in order: vda, vdb... */
 	unsigned ndisks;
 };

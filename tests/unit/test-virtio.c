@@ -17,6 +17,7 @@
 #include "helpers.h"
 #include "../../src/common/log.h"
 #include "../../src/vmm/virtio/console.h"
+#include "../../src/vmm/virtio/mmio.h"
 #include "../../src/vmm/virtio/pci.h"
 
 #define RAM	(1 << 20)
@@ -319,6 +320,92 @@ static void test_garbage_registers(void **state)
 		    !(rd(t->common + 20, 1) & VIRTIO_CONFIG_S_DRIVER_OK));
 }
 
+/* The same console over virtio-mmio (version 2), as virtio_mmio.c
+ * drives it: 32-bit registers, the ISR acknowledged, an IRQ pulse. */
+static unsigned pulses;
+
+static void pulse(void *ctx, unsigned irq)
+{
+	(void)ctx;
+	assert_int_equal(irq, 5);
+	__atomic_fetch_add(&pulses, 1, __ATOMIC_SEQ_CST);
+}
+
+static void test_mmio(void **state)
+{
+	struct bus mmio = { 0 };
+	struct virtio_console con;
+	struct virtio_mmio vm;
+	char arg[80], got[16];
+	const uint64_t B = 0xd0000000;
+	struct vring_desc *d = (struct vring_desc *)(t->ram + 0x10000);
+	uint16_t *avail = (uint16_t *)(t->ram + 0x11000);
+	int p[2];
+
+	(void)state;
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	assert_int_equal(virtio_console_init(&con, &t->mem, p[1], NULL, NULL), 0);
+	assert_int_equal(virtio_mmio_add(&mmio, &vm, &con.dev, B, 5, pulse, NULL), 0);
+	assert_int_equal(virtio_start(&con.dev), 0);
+	virtio_mmio_cmdline(&vm, arg, sizeof(arg));
+	assert_string_equal(arg, "virtio_mmio.device=4K@0xd0000000:5");
+#define R(off) ({ uint8_t b_[4]; uint32_t v_; bus_access(&mmio, B + (off), b_, 4, false); \
+		  memcpy(&v_, b_, 4); v_; })
+#define W(off, v) do { uint32_t v_ = (v); uint8_t b_[4]; memcpy(b_, &v_, 4); \
+		       bus_access(&mmio, B + (off), b_, 4, true); } while (0)
+	assert_int_equal(R(0x000), 0x74726976);
+	assert_int_equal(R(0x004), 2);
+	assert_int_equal(R(0x008), 3);			/* console */
+	W(0x070, 0);
+	W(0x070, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
+	W(0x014, 1);
+	assert_true(R(0x010) & 1);			/* VERSION_1 */
+	W(0x024, 1);
+	W(0x020, 1);
+	W(0x070, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+		 VIRTIO_CONFIG_S_FEATURES_OK);
+	assert_true(R(0x070) & VIRTIO_CONFIG_S_FEATURES_OK);
+	W(0x030, 1);					/* transmitq */
+	assert_int_equal(R(0x034), VQ_SIZE_MAX);
+	W(0x038, QSZ);
+	W(0x080, 0x10000);
+	W(0x084, 0);
+	W(0x090, 0x11000);
+	W(0x0a0, 0x12000);
+	assert_int_equal(R(0x090), 0x11000);
+	W(0x044, 1);
+	assert_int_equal(R(0x044), 1);
+	W(0x080, 0x20000);				/* fixed once ready */
+	assert_int_equal(R(0x080), 0x10000);
+	W(0x070, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+		 VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK);
+	memcpy(t->ram + 0x30000, "mmio!", 5);
+	d[0] = (struct vring_desc){ 0x30000, 5, 0, 0 };
+	avail[2] = 0;
+	__atomic_store_n(&avail[1], 1, __ATOMIC_RELEASE);
+	W(0x050, 1);					/* QueueNotify */
+	assert_int_equal(read(p[0], got, sizeof(got)), 5);
+	assert_memory_equal(got, "mmio!", 5);
+	for (int i = 0; i < 1000 && !pulses; i++)
+		usleep(1000);
+	assert_int_equal(pulses, 1);
+	assert_int_equal(R(0x060), 1);			/* a used buffer */
+	W(0x064, 1);
+	assert_int_equal(R(0x060), 0);
+	/* 16-bit register accesses are not the driver's: ignored. */
+	{
+		uint8_t b[2] = { 0, 0 };
+
+		bus_access(&mmio, B + 0x070, b, 2, true);
+		assert_true(R(0x070) & VIRTIO_CONFIG_S_DRIVER_OK);
+	}
+#undef R
+#undef W
+	virtio_destroy(&con.dev);
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -327,6 +414,7 @@ int main(void)
 		T(test_features_refused),
 		T(test_malformed_ring),
 		T(test_garbage_registers),
+		T(test_mmio),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -50,6 +50,12 @@ static unsigned field_width(unsigned off)
 	return off == STATUS || off == GENERATION ? 1 : 2;
 }
 
+/* Q_SIZE and the ring addresses, as the core numbers them. */
+static enum virtio_qreg qreg(unsigned off)
+{
+	return off == Q_SIZE ? VQR_SIZE : (enum virtio_qreg)(VQR_DESC_LO + (off - Q_DESC) / 4);
+}
+
 static uint32_t common_read(struct virtio_pci *vp, unsigned off)
 {
 	struct virtio_dev *d = vp->dev;
@@ -80,34 +86,14 @@ static uint32_t common_read(struct virtio_pci *vp, unsigned off)
 	if (!r)
 		return off == Q_VECTOR ? VIRTIO_MSI_NO_VECTOR : 0;
 	switch (off) {
-	case Q_SIZE:
-		return r->size;
 	case Q_VECTOR:
 		return r->vector;
 	case Q_ENABLE:
 		return r->enabled;
 	case Q_NOTIFY_OFF:
 		return q;
-	case Q_DESC:
-		return (uint32_t)r->desc;
-	case Q_DESC + 4:
-		return (uint32_t)(r->desc >> 32);
-	case Q_AVAIL:
-		return (uint32_t)r->avail;
-	case Q_AVAIL + 4:
-		return (uint32_t)(r->avail >> 32);
-	case Q_USED:
-		return (uint32_t)r->used;
-	case Q_USED + 4:
-		return (uint32_t)(r->used >> 32);
 	}
-	return 0;
-}
-
-static void set_half(uint64_t *reg, bool high, uint32_t v)
-{
-	*reg = high ? (*reg & 0xffffffffULL) | (uint64_t)v << 32
-		    : (*reg & ~0xffffffffULL) | v;
+	return off == Q_SIZE || off >= Q_DESC ? virtio_qreg_read(d, qreg(off)) : 0;
 }
 
 static uint16_t vector_ok(const struct virtio_pci *vp, uint32_t v)
@@ -157,25 +143,8 @@ static void common_write(struct virtio_pci *vp, unsigned off, uint32_t v)
 		virtio_queue_enable(d, q, v == 1);
 		return;
 	}
-	if (r->enabled)
-		return;		/* §4.1.4.3.2: fixed once enabled */
-	switch (off) {
-	case Q_SIZE:
-		r->size = (uint16_t)v;	/* checked when enabled */
-		return;
-	case Q_DESC:
-	case Q_DESC + 4:
-		set_half(&r->desc, off & 4, v);
-		return;
-	case Q_AVAIL:
-	case Q_AVAIL + 4:
-		set_half(&r->avail, off & 4, v);
-		return;
-	case Q_USED:
-	case Q_USED + 4:
-		set_half(&r->used, off & 4, v);
-		return;
-	}
+	if (off == Q_SIZE || off >= Q_DESC)
+		virtio_qreg_write(d, qreg(off), v);
 }
 
 static void common_io(struct virtio_pci *vp, uint64_t off, uint8_t *data,

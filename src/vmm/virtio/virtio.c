@@ -196,6 +196,44 @@ out:
 	pthread_mutex_unlock(&d->lock);
 }
 
+static uint64_t *qreg_addr(struct virtio_queue_regs *q, enum virtio_qreg r)
+{
+	return r <= VQR_DESC_HI ? &q->desc : r <= VQR_AVAIL_HI ? &q->avail
+							    : &q->used;
+}
+
+uint32_t virtio_qreg_read(const struct virtio_dev *d, enum virtio_qreg r)
+{
+	struct virtio_queue_regs q;
+
+	if (d->qsel >= d->ops->nqueues)
+		return 0;
+	q = d->qr[d->qsel];
+	if (r == VQR_SIZE)
+		return q.size;
+	/* The HI registers are the odd ones. */
+	return (uint32_t)(*qreg_addr(&q, r) >> ((r - VQR_DESC_LO) % 2 ? 32 : 0));
+}
+
+void virtio_qreg_write(struct virtio_dev *d, enum virtio_qreg r, uint32_t v)
+{
+	struct virtio_queue_regs *q;
+	uint64_t *a;
+
+	if (d->qsel >= d->ops->nqueues)
+		return;
+	q = &d->qr[d->qsel];
+	if (q->enabled)
+		return;		/* §4.1.4.3.2, §4.2.2.2: fixed once enabled */
+	if (r == VQR_SIZE) {
+		q->size = (uint16_t)v;	/* checked when enabled */
+		return;
+	}
+	a = qreg_addr(q, r);
+	*a = (r - VQR_DESC_LO) % 2 ? (*a & 0xffffffffULL) | (uint64_t)v << 32
+				   : (*a & ~0xffffffffULL) | v;
+}
+
 void virtio_queue_enable(struct virtio_dev *d, unsigned q, bool on)
 {
 	struct virtio_queue_regs *r = &d->qr[q];

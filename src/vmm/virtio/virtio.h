@@ -85,6 +85,15 @@ uint64_t virtio_offered(const struct virtio_dev *d);
 uint32_t virtio_features_read(struct virtio_dev *d);
 void virtio_features_write(struct virtio_dev *d, uint32_t v);
 void virtio_status_write(struct virtio_dev *d, uint8_t v);
+/* The selected queue's size and ring addresses (in 32-bit halves), as
+ * both transports expose them: fixed once the queue is enabled. */
+enum virtio_qreg {
+	VQR_SIZE, VQR_DESC_LO, VQR_DESC_HI, VQR_AVAIL_LO, VQR_AVAIL_HI,
+	VQR_USED_LO, VQR_USED_HI,
+};
+uint32_t virtio_qreg_read(const struct virtio_dev *d, enum virtio_qreg r);
+void virtio_qreg_write(struct virtio_dev *d, enum virtio_qreg r, uint32_t v);
+
 /* The driver sets (or clears) the selected queue's enable. */
 void virtio_queue_enable(struct virtio_dev *d, unsigned q, bool on);
 
