@@ -28,7 +28,8 @@
 #
 # Environment: TINYRD (the tinyrd to test, default ./tinyrd),
 # NESTED_TIMEOUT (seconds for the whole L1 run, default 1500),
-# NESTED_VERBOSE=1 (L1's console on stderr).
+# NESTED_VERBOSE=1 (L1's console on stderr), NESTED_EXTRA=DIR (copied to
+# /l1/extra: a benchmark's own images and tools).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -92,4 +93,5 @@ timeout "${NESTED_TIMEOUT:-1500}" "$tinyrd" run $v --vmm qemu --accel tcg -m 307
 	--copy "$work/bin/ptyrun:/l1/ptyrun" \
 	--copy "$work/bin/measure:/l1/measure" \
 	--copy "$inner:/l1/tinyrd" -e "TINYRD=/l1/tinyrd" -e "KVER=$kver" \
+	${NESTED_EXTRA:+--copy "$NESTED_EXTRA:/l1/extra"} \
 	-- sh /l1/scenario "$@"

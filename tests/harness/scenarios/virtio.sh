@@ -22,10 +22,10 @@ not_ok() {
 }
 
 echo "# $(date +%T) out and err apart"
-timeout 400 $R -- sh -c 'echo out; echo err >&2; readlink /proc/$$/fd/1 >&2; readlink /proc/$$/fd/2 >&2; exit 5' >/tmp/o 2>/tmp/e
+timeout 400 $R -- sh -c 'echo out; echo err >&2; echo "fds $(readlink /proc/$$/fd/1) $(readlink /proc/$$/fd/2)" >&2; exit 5' >/tmp/o 2>/tmp/e
 rc=$?
 if [ "$rc" = 5 ] && [ "$(cat /tmp/o)" = out ] && grep -qx err /tmp/e &&
-	! grep -q out /tmp/e && grep -qx /dev/hvc0 /tmp/e && grep -qx /dev/hvc1 /tmp/e; then
+	! grep -q out /tmp/e && grep -qx "fds /dev/hvc0 /dev/hvc1" /tmp/e; then
 	ok "stdout on stdout, stderr on stderr, status 5, over hvc0 and hvc1"
 else
 	not_ok "stdout/stderr split (status $rc)"

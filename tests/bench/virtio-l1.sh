@@ -1,0 +1,47 @@
+#!/bin/sh
+# Runs inside L1 (see virtio.sh beside it): the same kernel and images
+# with tinyrd's launcher and with QEMU -M pc (virtio-serial's virtconsole,
+# virtio-blk), both on L1's KVM. The guest measures itself (kvmclock) and
+# prints "bench NAME VALUE" lines on its console; every VM exit of each
+# console run is counted (a hist trigger on kvm_exit).
+#   console.img  writes SIZE_MB MiB to stdout (hvc0)
+#   blk.img      sequential read and write of /dev/vda (512 MiB), then
+#                4 KiB random reads with O_DIRECT
+E=/l1/extra
+K=/l1/vmlinuz
+APPEND="console=ttyS0 panic=-1 reboot=t quiet"
+QEMU="qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot
+	-M pc -accel kvm -cpu host -m 1024 -smp 1 -chardev file,id=s0,path=/tmp/console
+	-serial chardev:s0 -device isa-debug-exit,iobase=0x501,iosize=1
+	-kernel $K -append"
+TR=/sys/kernel/tracing
+mount -t tracefs tracefs $TR 2>/dev/null
+
+# vm NAME IMAGE [DISK]: one boot; the console ends in /tmp/console.
+vm() {
+	rm -f /tmp/console
+	case $1 in
+	tinyrd) $TINYRD boot -q -m 1024 -k $K -i $2 --console-log /tmp/console \
+		${3:+--disk $3} >/dev/null 2>/tmp/err ;;
+	qemu) $QEMU "$APPEND" -initrd $2 -device virtio-serial-pci \
+		-chardev file,id=vc,path=/dev/null -device virtconsole,chardev=vc \
+		${3:+-drive file=$3,if=virtio,format=raw} >/dev/null 2>/tmp/err ;;
+	esac
+	if ! grep -q '^bench done' /tmp/console; then
+		echo "# $1 $2: no result"
+		tail -n 20 /tmp/err /tmp/console | sed 's/^/#   /'
+	fi
+}
+
+for v in tinyrd qemu; do
+	echo 'hist:keys=common_pid' >$TR/events/kvm/kvm_exit/trigger
+	vm $v $E/console.img
+	exits=$(sed -n 's/^ *Hits: *//p' $TR/events/kvm/kvm_exit/hist)
+	echo '!hist:keys=common_pid' >$TR/events/kvm/kvm_exit/trigger
+	grep -a '^bench ' /tmp/console | tr -d '\r' | sed "s/^bench /$v /"
+	echo "$v exits $exits"
+	head -c 536870912 /dev/zero >/tmp/disk.img
+	vm $v $E/blk.img /tmp/disk.img
+	grep -a '^bench ' /tmp/console | tr -d '\r' | sed "s/^bench /$v /"
+	rm -f /tmp/disk.img
+done
