@@ -10,10 +10,8 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/fs.h>
 
 static double now(void)
 {
@@ -25,7 +23,8 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
-	unsigned long long size, blocks, n = 0, x = 88172645463325252ULL;
+	unsigned long long blocks, n = 0, x = 88172645463325252ULL;
+	off_t size;
 	double t0, secs;
 	void *buf;
 	int fd;
@@ -34,12 +33,13 @@ int main(int argc, char **argv)
 		return 2;
 	secs = atof(argv[2]);
 	fd = open(argv[1], O_RDONLY | O_DIRECT);
-	if (fd < 0 || ioctl(fd, BLKGETSIZE64, &size) < 0 ||
+	/* A block device's size is where SEEK_END puts us. */
+	if (fd < 0 || (size = lseek(fd, 0, SEEK_END)) < 4096 ||
 	    posix_memalign(&buf, 4096, 4096)) {
 		perror(argv[1]);
 		return 1;
 	}
-	blocks = size / 4096;
+	blocks = (unsigned long long)size / 4096;
 	t0 = now();
 	while (now() - t0 < secs) {
 		for (int i = 0; i < 64; i++, n++) {
