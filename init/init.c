@@ -13,7 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <stdint.h>
+#include <sys/io.h>
 #include <sys/ioctl.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -186,18 +190,102 @@ static int wait_for(pid_t pid)
  * hvc's buffers): with a second CPU draining the UART, the last kilobytes
  * of a command's output were lost that way. Exits with the command's
  * status (128+signal for a signal). */
+/* Forwarded input (abi.h TINYRD_CONF_STDIN): unframe what arrives on the
+ * tty into the command's stdin pipe until the end mark, while waiting for
+ * the command (SIGCHLD through sfd). A command that closes its stdin
+ * early gets nothing more; the rest is read and dropped. */
+static int relay(int tty, int pipe_w, int sfd, pid_t pid)
+{
+	uint8_t raw[2048], buf[sizeof(raw)];
+	size_t len = 0, off = 0;
+	bool esc = false, eof = false;
+	int status;
+
+	fcntl(pipe_w, F_SETFL, O_NONBLOCK);
+	for (;;) {
+		struct pollfd p[3] = {
+			{ .fd = sfd, .events = POLLIN },
+			{ .fd = !eof && off == len ? tty : -1, .events = POLLIN },
+			{ .fd = off < len ? pipe_w : -1, .events = POLLOUT },
+		};
+
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			break;
+		if (poll(p, 3, -1) < 0)
+			continue;
+		if (p[0].revents) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) < 0)
+				continue;
+		}
+		if (p[1].revents) {
+			ssize_t n = read(tty, raw, sizeof(raw));
+
+			for (ssize_t i = 0; i < n && !eof; i++) {
+				if (esc) {
+					esc = false;
+					if (raw[i] == TINYRD_STDIN_EOF)
+						eof = true;
+					else
+						buf[len++] = TINYRD_STDIN_ESC;
+				} else if (raw[i] == TINYRD_STDIN_ESC) {
+					esc = true;
+				} else {
+					buf[len++] = raw[i];
+				}
+			}
+			if (pipe_w < 0)
+				off = len = 0;		/* nobody reads */
+		}
+		if (p[2].revents) {
+			ssize_t w = write(pipe_w, buf + off, len - off);
+
+			if (w > 0)
+				off += (size_t)w;
+			else if (w < 0 && errno != EAGAIN && errno != EINTR) {
+				close(pipe_w);		/* EPIPE: stdin closed */
+				pipe_w = -1;
+				off = len;
+			}
+			if (off == len)
+				off = len = 0;
+		}
+		if (eof && off == len && pipe_w >= 0) {
+			close(pipe_w);
+			pipe_w = -1;
+		}
+	}
+	if (pipe_w >= 0)
+		close(pipe_w);
+	return status;
+}
+
 static void keeper(char **argv, char **env, const char *tty,
 		   const char *err_tty, bool interactive)
 {
 	static const int quiet[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM,
-				     SIGTSTP, SIGTTIN, SIGTTOU };
+				     SIGTSTP, SIGTTIN, SIGTTOU, SIGPIPE };
 	int efd, fd = take_tty(tty, err_tty, interactive,
 			       !interactive && strcmp(tty, "/dev/console"), &efd);
-	int status;
+	int status, in[2] = { -1, -1 }, sfd = -1;
+	sigset_t chld;
 	pid_t pid;
 
 	if (chdir("/") < 0)
 		_exit(STATUS_INFRA);
+	/* Forwarded input comes on hvc0, the command's tty. */
+	if (!interactive && !strcmp(tty, "/dev/hvc0") &&
+	    !access(TINYRD_CONF_STDIN, F_OK)) {
+		sigemptyset(&chld);
+		sigaddset(&chld, SIGCHLD);
+		sigprocmask(SIG_BLOCK, &chld, NULL);
+		sfd = signalfd(-1, &chld, SFD_CLOEXEC);
+		if (sfd < 0 || pipe2(in, O_CLOEXEC) < 0) {
+			dprintf(2, "tinyrd-init: stdin: %s\n", strerror(errno));
+			_exit(STATUS_INFRA);
+		}
+	}
 	pid = fork();
 	if (pid < 0) {
 		dprintf(2, "tinyrd-init: fork: %s: %s\n", argv[0], strerror(errno));
@@ -206,6 +294,10 @@ static void keeper(char **argv, char **env, const char *tty,
 	if (!pid) {
 		int err;
 
+		if (in[0] >= 0) {
+			dup2(in[0], 0);
+			sigprocmask(SIG_UNBLOCK, &chld, NULL);
+		}
 		execvpe(argv[0], argv, env);
 		err = errno;
 		dprintf(2, "tinyrd-init: exec: %s: %s\n", argv[0], strerror(err));
@@ -215,13 +307,21 @@ static void keeper(char **argv, char **env, const char *tty,
 	 * group) must not end the keeper first. */
 	for (size_t i = 0; i < sizeof(quiet) / sizeof(quiet[0]); i++)
 		signal(quiet[i], SIG_IGN);
-	for (;;) {
-		pid_t w = waitpid(pid, &status, 0);
+	if (in[0] >= 0) {
+		close(in[0]);
+		/* Ready: the host may send. */
+		if (!ioperm(TINYRD_STDIN_PORT, 1, 1))
+			outb(1, TINYRD_STDIN_PORT);
+		status = relay(fd, in[1], sfd, pid);
+	} else {
+		for (;;) {
+			pid_t w = waitpid(pid, &status, 0);
 
-		if (w == pid)
-			break;
-		if (w < 0 && errno != EINTR)
-			_exit(STATUS_INFRA);
+			if (w == pid)
+				break;
+			if (w < 0 && errno != EINTR)
+				_exit(STATUS_INFRA);
+		}
 	}
 	tcdrain(fd);
 	if (efd >= 0)

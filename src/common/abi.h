@@ -26,6 +26,21 @@
 /* The command's extra environment: NAME=VALUE, each followed by one NUL. */
 #define TINYRD_CONF_ENV		TINYRD_CONF_DIR "/env"
 
+/*
+ * Present (empty) when the host forwards its standard input: the init
+ * gives the command a pipe as standard input and feeds it what arrives on
+ * the output device (/dev/hvc0), framed so that binary data and the end
+ * of input both cross a raw tty: TINYRD_STDIN_ESC followed by 0x00 is one
+ * byte 0xff, followed by TINYRD_STDIN_EOF the end of input; any other
+ * byte is itself.
+ */
+#define TINYRD_CONF_STDIN	TINYRD_CONF_DIR "/stdin"
+/* The init writes a byte here once it reads hvc0 in raw mode; the host
+ * sends no input before (a tty that nobody has open drops what comes). */
+#define TINYRD_STDIN_PORT	0x502
+#define TINYRD_STDIN_ESC	0xff
+#define TINYRD_STDIN_EOF	0x01
+
 /* The init reports the command's status as one byte on this I/O port
  * (QEMU's isa-debug-exit, which exits with (status << 1) | 1). */
 #define TINYRD_EXIT_PORT	0x501

@@ -44,6 +44,7 @@ struct run_opts {
 	const char *append;
 	const char *console_log;
 	bool bisect, rebuild, force, hugepages, mmio;
+	bool stdin;		/* forward standard input (built-in launcher) */
 	struct vm_disk disks[VM_DISKS_MAX];
 	unsigned ndisks;
 };
@@ -277,7 +278,7 @@ static enum compression last_segment(const char *p, size_t len)
  * skips the zeros before); a compressed one follows directly, as lz4's
  * decoder reads on through the image's stream into the segment's. */
 static int make_initrd(const struct buf *image, const struct strv *argv,
-		       const struct strv *env, int *out)
+		       const struct strv *env, bool in, int *out)
 {
 	enum compression c = last_segment(image->p, image->len);
 	struct manifest m;
@@ -298,6 +299,8 @@ static int make_initrd(const struct buf *image, const struct strv *argv,
 	if (!r && env->n)
 		r = manifest_add_data(&m, TINYRD_CONF_ENV, data.p, data.len, 0644,
 				      0, 0, NULL);
+	if (!r && in)
+		r = manifest_add_data(&m, TINYRD_CONF_STDIN, "", 0, 0644, 0, 0, NULL);
 	if (!r)
 		r = manifest_finalize(&m);
 	if (!r && m.n)
@@ -325,6 +328,18 @@ static int make_initrd(const struct buf *image, const struct strv *argv,
 	buf_free(&seg);
 	buf_free(&data);
 	return r;
+}
+
+/* Standard input worth forwarding: a pipe, a socket, a file, a terminal;
+ * not /dev/null or another device. */
+static bool forwardable_stdin(void)
+{
+	struct stat st;
+
+	if (fstat(STDIN_FILENO, &st) < 0)
+		return false;
+	return S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) ||
+	       S_ISREG(st.st_mode) || isatty(STDIN_FILENO);
 }
 
 /* Build the image, or take it from the cache. */
@@ -541,6 +556,7 @@ static int launch(struct run_opts *ro, const char *kernel, int initrd,
 	 * console is the user's terminal then. */
 	vc.interactive = interactive || has_word(ro->append, "tinyrd.shell");
 	vc.out_fd = STDOUT_FILENO;
+	vc.in_fd = ro->stdin && !vc.interactive ? STDIN_FILENO : -1;
 	vc.err_fd = STDERR_FILENO;
 	vc.echo_fd = log_level >= LOG_VERBOSE && !vc.interactive ? STDERR_FILENO : -1;
 	vc.log_fd = log_fd;
@@ -638,7 +654,8 @@ int cmd_run(int argc, char **argv)
 	} else if (get_image(&o, &ro, kernel, &image)) {
 		goto out;
 	}
-	if (make_initrd(&image, &cmd, &env, &initrd))
+	ro.stdin = cmd.n && forwardable_stdin();
+	if (make_initrd(&image, &cmd, &env, ro.stdin, &initrd))
 		goto out;
 	if (ro.console_log) {
 		log_fd = open(ro.console_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,

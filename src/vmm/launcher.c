@@ -179,6 +179,10 @@ static void port_io(struct launcher *l, struct kvm_run *run)
 			end(l, VM_REPORTED, p[0], NULL);
 			return;
 		}
+		if (out && run->io.port == TINYRD_STDIN_PORT) {
+			virtio_console_open_input(&l->con[0]);
+			continue;
+		}
 		if (out && run->io.port == I8042_COMMAND_PORT && p[0] == 0xfe) {
 			end(l, VM_NO_REPORT, 0,
 			    "the guest reset itself (keyboard controller)");
@@ -340,10 +344,14 @@ static int setup_virtio(struct launcher *l)
 	pci_init(&l->pci, PCI_MMIO_START, PCI_MMIO_END, signal_msi, pci_irq, l);
 	r = c->mmio_transport ? 0 : pci_attach(&l->pci, &l->pio, &l->mmio);
 	/* Slot order is probe order: hvc0 before hvc1. */
-	for (unsigned i = 0; i < 2 && !r; i++)
-		r = add_virtio(l, &l->con[i].dev,
-			       virtio_console_init(&l->con[i], &l->vm.mem, fds[i],
-						   i ? NULL : output_closed, l));
+	for (unsigned i = 0; i < 2 && !r; i++) {
+		int e = virtio_console_init(&l->con[i], &l->vm.mem, fds[i],
+					    i ? NULL : output_closed, l);
+
+		if (!i && !e && c->in_fd >= 0)
+			virtio_console_input(&l->con[0], c->in_fd);
+		r = add_virtio(l, &l->con[i].dev, e);
+	}
 	if (!r)
 		r = add_virtio(l, &l->rng, virtio_rng_init(&l->rng, &l->vm.mem));
 	for (unsigned i = 0; i < c->ndisks && !r; i++) {

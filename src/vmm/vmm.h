@@ -30,6 +30,7 @@ struct vm_config {
 	bool interactive;	/* the console is the user's terminal */
 	int out_fd;		/* the command's stdout (hvc0, else ttyS1) */
 	int err_fd;		/* its stderr (hvc1); -1: with stdout */
+	int in_fd;		/* forwarded to its stdin (hvc0); -1: none */
 	int echo_fd;		/* -1, or a copy of the console (-v) */
 	int log_fd;		/* -1, or --console-log */
 	bool verbose;

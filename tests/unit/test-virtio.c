@@ -31,7 +31,7 @@ static struct t {
 	struct bus pio, mmio;
 	struct virtio_console con;
 	struct virtio_pci vp;
-	int pipe[2];
+	int pipe[2], in[2];		/* the console's output and input */
 	unsigned msis;
 	uint32_t last_data;
 	uint32_t common, notify, device, isr;	/* guest addresses */
@@ -120,8 +120,10 @@ static int setup(void **state)
 	assert_int_equal(pipe2(t->pipe, O_CLOEXEC), 0);
 	pci_init(&t->bus, WIN, WIN + 0x100000, msi, NULL, NULL);
 	assert_int_equal(pci_attach(&t->bus, &t->pio, &t->mmio), 0);
+	assert_int_equal(pipe2(t->in, O_CLOEXEC), 0);
 	assert_int_equal(virtio_console_init(&t->con, &t->mem, t->pipe[1], NULL,
 					     NULL), 0);
+	virtio_console_input(&t->con, t->in[0]);
 	assert_int_equal(virtio_pci_add(&t->bus, &t->vp, &t->con.dev, NULL, NULL), 0);
 	assert_int_equal(virtio_start(&t->con.dev), 0);
 	cfg16w(PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
@@ -136,6 +138,9 @@ static int teardown(void **state)
 	virtio_destroy(&t->con.dev);
 	close(t->pipe[0]);
 	close(t->pipe[1]);
+	close(t->in[0]);
+	if (t->in[1] >= 0)
+		close(t->in[1]);
 	free(t->ram);
 	free(t);
 	return 0;
@@ -246,6 +251,38 @@ static void test_transmit(void **state)
 	assert_int_equal(read(t->pipe[0], got, sizeof(got)), 4);
 	/* Device config: max_nr_ports and the rest read as 0. */
 	assert_int_equal(rd(t->device + 4, 4), 0);
+}
+
+/* Forwarded input: the host's bytes framed (0xff doubled as 0xff 0x00),
+ * then the end mark 0xff 0x01, into the guest's receive buffers. */
+static void test_input(void **state)
+{
+	struct vring_desc *d = (struct vring_desc *)(t->ram + ring(0, 0));
+	uint16_t *avail = (uint16_t *)(t->ram + ring(0, 1));
+	uint32_t *used = (uint32_t *)(t->ram + ring(0, 2) + 4);
+
+	(void)state;
+	driver_init(1ULL << VIRTIO_F_VERSION_1);
+	assert_int_equal(write(t->in[1], "a\xff" "b", 3), 3);
+	close(t->in[1]);
+	t->in[1] = -1;
+	for (unsigned i = 0; i < 2; i++)
+		d[i] = (struct vring_desc){ 0x50000 + 0x1000 * i, 64,
+					    VRING_DESC_F_WRITE, 0 };
+	avail[2] = 0;
+	avail[3] = 1;
+	__atomic_store_n(&avail[1], 2, __ATOMIC_RELEASE);
+	wr(t->notify, 0, 2);			/* queue 0: receive buffers */
+	/* Nothing before the guest says it reads (port 0x502). */
+	usleep(50000);
+	assert_int_equal(used_idx(0), 0);
+	virtio_console_open_input(&t->con);
+	wait_used(0, 2);
+	/* The data in one buffer, the end in the next read's. */
+	assert_int_equal(used[1], 4);
+	assert_memory_equal(t->ram + 0x50000, "a\xff\x00" "b", 4);
+	assert_int_equal(used[3], 2);
+	assert_memory_equal(t->ram + 0x51000, "\xff\x01", 2);
 }
 
 static void test_features_refused(void **state)
@@ -411,6 +448,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 		T(test_transmit),
+		T(test_input),
 		T(test_features_refused),
 		T(test_malformed_ring),
 		T(test_garbage_registers),

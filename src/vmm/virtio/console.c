@@ -10,6 +10,7 @@
 #include <linux/virtio_ids.h>
 
 #include "console.h"
+#include "../../common/abi.h"
 
 enum { RXQ, TXQ };
 
@@ -96,11 +97,68 @@ static void transmit(struct virtio_console *c)
 	} while (vq_arm(q));
 }
 
+/* Input: one receive buffer at a time, filled with what one read gives,
+ * escaped (so at most half the buffer is read), or the end-of-input mark. */
+static void receive(struct virtio_dev *d)
+{
+	struct virtio_console *c = d->priv;
+	struct vq *q = &d->vq[RXQ];
+	uint8_t raw[2048], framed[2 * sizeof(raw)];
+	struct vq_chain ch;
+	size_t n = 0;
+	ssize_t got;
+	int r;
+
+	if (c->in_done)
+		return;
+	r = vq_pop(q, &ch);
+	if (r < 0) {
+		virtio_broken(d, RXQ, q->why);
+		return;
+	}
+	if (!r || ch.in_len < 2) {
+		if (r)		/* too small to carry a mark: give it back */
+			vq_push(q, ch.head, 0);
+		d->input_wanted = false;	/* until the guest adds buffers */
+		if (r)
+			virtio_used(d, RXQ);
+		return;
+	}
+	/* poll said readable, and the worker takes no signals: this read
+	 * does not block. */
+	got = read(d->input_fd, raw, ch.in_len / 2 < sizeof(raw) ? ch.in_len / 2
+								  : sizeof(raw));
+	for (ssize_t i = 0; i < got; i++) {
+		framed[n++] = raw[i];
+		if (raw[i] == TINYRD_STDIN_ESC)
+			framed[n++] = 0;
+	}
+	if (got <= 0) {
+		/* The end (an error ends it too). */
+		framed[n++] = TINYRD_STDIN_ESC;
+		framed[n++] = TINYRD_STDIN_EOF;
+		c->in_done = true;
+		d->input_wanted = false;
+	}
+	vq_write(&ch, 0, framed, n);
+	vq_push(q, ch.head, (uint32_t)n);
+	virtio_used(d, RXQ);
+}
+
 static void notify(struct virtio_dev *d, unsigned qn)
 {
-	/* Nothing is sent to the guest: its receive buffers stay queued. */
+	struct virtio_console *c = d->priv;
+
 	if (qn == TXQ)
-		transmit(d->priv);
+		transmit(c);
+	else if (d->input_fd >= 0 && !c->in_done &&
+		 __atomic_load_n(&c->in_open, __ATOMIC_ACQUIRE))
+		d->input_wanted = true;	/* buffers to fill: read input */
+}
+
+static void input(struct virtio_dev *d)
+{
+	receive(d);
 }
 
 static void config(struct virtio_dev *d, uint32_t off, uint8_t *data,
@@ -120,6 +178,7 @@ static const struct virtio_ops console_ops = {
 	.config_size = sizeof(struct virtio_console_config),
 	.config = config,
 	.notify = notify,
+	.input = input,
 };
 
 int virtio_console_init(struct virtio_console *c, const struct gmem *mem,
@@ -130,5 +189,18 @@ int virtio_console_init(struct virtio_console *c, const struct gmem *mem,
 	c->closed = closed;
 	c->ctx = ctx;
 	c->bytes = 0;
+	c->in_done = false;
+	c->in_open = false;
 	return virtio_init(&c->dev, &console_ops, c, mem);
+}
+
+void virtio_console_input(struct virtio_console *c, int in_fd)
+{
+	c->dev.input_fd = in_fd;
+}
+
+void virtio_console_open_input(struct virtio_console *c)
+{
+	__atomic_store_n(&c->in_open, true, __ATOMIC_RELEASE);
+	virtio_kick(&c->dev, RXQ);	/* look at the receive buffers */
 }

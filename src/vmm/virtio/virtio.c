@@ -20,7 +20,7 @@ int virtio_init(struct virtio_dev *d, const struct virtio_ops *ops,
 	d->priv = priv;
 	d->mem = mem;
 	pthread_mutex_init(&d->lock, NULL);
-	d->stop_fd = -1;
+	d->stop_fd = d->input_fd = -1;
 	for (unsigned q = 0; q < VIRTIO_QUEUES_MAX; q++) {
 		d->kick[q] = -1;
 		d->qr[q].size = VQ_SIZE_MAX;
@@ -48,7 +48,7 @@ bool virtio_ready(const struct virtio_dev *d)
 static void *worker(void *arg)
 {
 	struct virtio_dev *d = arg;
-	struct pollfd p[VIRTIO_QUEUES_MAX + 1];
+	struct pollfd p[VIRTIO_QUEUES_MAX + 2];
 	unsigned n = d->ops->nqueues;
 
 	for (unsigned q = 0; q < n; q++)
@@ -57,7 +57,11 @@ static void *worker(void *arg)
 	for (;;) {
 		uint64_t v;
 
-		if (poll(p, n + 1, -1) < 0) {
+		/* A negative fd is skipped by poll: input only when the device
+		 * has somewhere to put it. */
+		p[n + 1] = (struct pollfd){ .fd = d->input_wanted ? d->input_fd : -1,
+					    .events = POLLIN };
+		if (poll(p, n + 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			warn("%s: poll: %s", d->ops->name, strerror(errno));
@@ -71,6 +75,14 @@ static void *worker(void *arg)
 			pthread_mutex_lock(&d->lock);
 			if (virtio_ready(d) && d->qr[q].enabled && !d->vq[q].broken)
 				d->ops->notify(d, q);
+			pthread_mutex_unlock(&d->lock);
+		}
+		if (p[n + 1].revents && d->ops->input) {
+			pthread_mutex_lock(&d->lock);
+			if (virtio_ready(d))
+				d->ops->input(d);
+			else
+				d->input_wanted = false;	/* until a kick */
 			pthread_mutex_unlock(&d->lock);
 		}
 	}

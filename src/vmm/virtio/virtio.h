@@ -34,6 +34,8 @@ struct virtio_ops {
 		       unsigned len, bool write);
 	/* The driver made buffers available on queue q (worker thread). */
 	void (*notify)(struct virtio_dev *d, unsigned q);
+	/* input_fd is readable (or at its end): worker thread. Optional. */
+	void (*input)(struct virtio_dev *d);
 	/* DRIVER_OK was set (start), or the device was reset (stop: no
 	 * queue may be touched after it returns). Optional. */
 	void (*start)(struct virtio_dev *d);
@@ -63,6 +65,8 @@ struct virtio_dev {
 	struct vq vq[VIRTIO_QUEUES_MAX];
 	int kick[VIRTIO_QUEUES_MAX];	/* eventfds, one per queue */
 	int stop_fd;			/* eventfd that ends the worker */
+	int input_fd;			/* polled for ops->input, -1: none */
+	bool input_wanted;		/* worker thread only: poll input_fd */
 	pthread_t worker;
 	bool running;
 	bool warned;			/* one warning per device */

@@ -75,6 +75,32 @@ else
 	not_ok "10 MiB each (status $rc, $(wc -c </tmp/o) and $(wc -c </tmp/e) bytes; guest '$want', host '$got')"
 fi
 
+# Standard input: a pipe with its end, every byte value, a file.
+echo "# $(date +%T) stdin"
+printf 'a\377b\000c\n' | timeout 400 $R -- od -An -tx1 >/tmp/o 2>/tmp/e
+rc=$?
+if [ "$rc" = 0 ] && [ "$(tr -s ' ' </tmp/o)" = " 61 ff 62 00 63 0a" ]; then
+	ok "a pipe reaches the command's stdin byte-exact, with its end"
+else
+	not_ok "stdin from a pipe (status $rc)"
+fi
+head -c 3145728 /dev/urandom >/tmp/in
+timeout 400 $R -- md5sum </tmp/in >/tmp/o 2>/tmp/e
+rc=$?
+if [ "$rc" = 0 ] && [ "$(cut -d' ' -f1 /tmp/o)" = "$(md5sum </tmp/in | cut -d' ' -f1)" ]; then
+	ok "3 MiB of random bytes from a file reach the command's stdin"
+else
+	not_ok "stdin from a file (status $rc)"
+fi
+rm -f /tmp/in
+timeout 400 sh -c "yes | $R -- true" >/tmp/o 2>/tmp/e
+rc=$?
+if [ "$rc" = 0 ]; then
+	ok "endless input to a command that reads none: it ends"
+else
+	not_ok "endless input (status $rc)"
+fi
+
 echo "# $(date +%T) a reader that goes away"
 rm -f /tmp/rc
 ( timeout 300 $R -- yes 2>/tmp/e; echo $? >/tmp/rc ) | head -c 1 >/tmp/o
