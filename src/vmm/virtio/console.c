@@ -112,6 +112,10 @@ static void receive(struct virtio_dev *d)
 	if (c->in_done)
 		return;
 	r = vq_pop(q, &ch);
+	/* Out of buffers: ask for a kick when the guest adds one (with
+	 * EVENT_IDX it kicks only when asked), unless one came meanwhile. */
+	if (!r && vq_arm(q))
+		r = vq_pop(q, &ch);
 	if (r < 0) {
 		virtio_broken(d, RXQ, q->why);
 		return;
