@@ -160,10 +160,6 @@ static void notify(struct virtio_dev *d, unsigned qn)
 		d->input_wanted = true;	/* buffers to fill: read input */
 }
 
-static void input(struct virtio_dev *d)
-{
-	receive(d);
-}
 
 static void config(struct virtio_dev *d, uint32_t off, uint8_t *data,
 		   unsigned len, bool write)
@@ -182,7 +178,7 @@ static const struct virtio_ops console_ops = {
 	.config_size = sizeof(struct virtio_console_config),
 	.config = config,
 	.notify = notify,
-	.input = input,
+	.input = receive,
 };
 
 int virtio_console_init(struct virtio_console *c, const struct gmem *mem,
