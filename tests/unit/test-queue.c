@@ -245,6 +245,29 @@ static void test_indirect_next_beyond(void **state)
 	expect_broken(t, "indirect next beyond its table");
 }
 
+/* Linux's virtio-blk fills a table with seg_max + 2 = queue size
+ * entries: a full table is a good chain; one entry more is refused. */
+static void test_indirect_full(void **state)
+{
+	struct t *t = *state;
+
+	for (unsigned i = 0; i < QSZ; i++)
+		set(t, TABLE, i, BUF + 16 * i, 16,
+		    (i ? VRING_DESC_F_WRITE : 0) | (i + 1 < QSZ ? VRING_DESC_F_NEXT : 0),
+		    (uint16_t)(i + 1));
+	set(t, DESC, 0, TABLE, QSZ * 16, VRING_DESC_F_INDIRECT, 0);
+	publish(t, 0);
+	assert_int_equal(vq_pop(&t->q, &t->c), 1);
+	assert_int_equal(t->c.nout, 1);
+	assert_int_equal(t->c.nin, QSZ - 1);
+	vq_push(&t->q, t->c.head, 0);
+	set(t, TABLE, QSZ - 1, BUF, 16, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, QSZ);
+	set(t, TABLE, QSZ, BUF, 16, VRING_DESC_F_WRITE, 0);
+	set(t, DESC, 0, TABLE, (QSZ + 1) * 16, VRING_DESC_F_INDIRECT, 0);
+	publish(t, 0);
+	expect_broken(t, "descriptor chain longer than the queue");
+}
+
 static void test_indirect_loop(void **state)
 {
 	struct t *t = *state;
@@ -464,6 +487,7 @@ int main(void)
 		P(test_indirect_not_negotiated),
 		T(test_indirect_outside),
 		T(test_indirect_next_beyond),
+		T(test_indirect_full),
 		T(test_indirect_loop),
 		T(test_chain_loop),
 		T(test_self_loop),

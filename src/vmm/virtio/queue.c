@@ -181,11 +181,16 @@ int vq_pop(struct vq *q, struct vq_chain *c)
 		uint16_t flags;
 		int r;
 
-		if (!budget)
-			return fail(q, "descriptor chain longer than the queue");
-		budget--;
 		memcpy(&d, q->desc + 16 * idx, sizeof(d));	/* fetched once */
 		flags = le16toh(d.flags);
+		/* The bound is on buffers: an indirect descriptor ends the
+		 * chain and only points at its table, whose entries count.
+		 * Linux fills a table with seg_max + 2 = queue size entries. */
+		if (!(flags & VRING_DESC_F_INDIRECT)) {
+			if (!budget)
+				return fail(q, "descriptor chain longer than the queue");
+			budget--;
+		}
 		r = flags & VRING_DESC_F_INDIRECT ? walk_indirect(q, c, &d, &budget)
 						  : add(q, c, &d);
 		if (r)
