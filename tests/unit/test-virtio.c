@@ -353,6 +353,45 @@ static void test_malformed_ring(void **state)
 	wait_used(1, 1);
 }
 
+/* A guest that breaks a ring and resets, over and over: one warning per
+ * episode up to VIRTIO_WARNINGS_MAX, then one line saying the rest are
+ * not reported; the device still asks for a reset every time. */
+static void test_warning_flood(void **state)
+{
+	struct capture c;
+	char *err, *p;
+	unsigned lines = 0, resets = 0;
+
+	(void)state;
+	log_level = LOG_NORMAL;
+	capture_begin(&c);
+	for (int round = 0; round < 10; round++) {
+		struct vring_desc *d = (struct vring_desc *)(t->ram + ring(1, 0));
+		uint16_t *avail = (uint16_t *)(t->ram + ring(1, 1));
+
+		memset(t->ram + ring(1, 1), 0, 0x1000);
+		memset(t->ram + ring(1, 2), 0, 0x1000);
+		driver_init(1ULL << VIRTIO_F_VERSION_1);
+		d[0] = (struct vring_desc){ 0, 16, VRING_DESC_F_NEXT, 0 };	/* a loop */
+		avail[2] = 0;
+		__atomic_store_n(&avail[1], 1, __ATOMIC_RELEASE);
+		wr(t->notify + 4, 1, 2);
+		for (int i = 0; i < 2000 && !(rd(t->common + 20, 1) &
+					      VIRTIO_CONFIG_S_NEEDS_RESET); i++)
+			usleep(1000);
+		resets += !!(rd(t->common + 20, 1) & VIRTIO_CONFIG_S_NEEDS_RESET);
+	}
+	err = capture_end(&c);
+	log_level = LOG_QUIET;
+	for (p = err; (p = strstr(p, "descriptor chain longer than the queue")); p++)
+		lines++;
+	assert_int_equal(resets, 10);
+	assert_int_equal(lines, VIRTIO_WARNINGS_MAX);
+	assert_non_null(strstr(err, "virtio-console: more broken rings; not reported"));
+	assert_null(strstr(strstr(err, "not reported") + 1, "not reported"));
+	free(err);
+}
+
 static void test_garbage_registers(void **state)
 {
 	(void)state;
@@ -465,6 +504,7 @@ int main(void)
 		T(test_input),
 		T(test_features_refused),
 		T(test_malformed_ring),
+		T(test_warning_flood),
 		T(test_garbage_registers),
 		T(test_mmio),
 	};

@@ -278,10 +278,16 @@ void virtio_broken(struct virtio_dev *d, unsigned q, const char *why)
 	uint8_t s = __atomic_fetch_or(&d->status, VIRTIO_CONFIG_S_NEEDS_RESET,
 				      __ATOMIC_ACQ_REL);
 
+	/* One warning per broken episode, and a guest that breaks and
+	 * resets in a loop cannot flood the host's stderr. */
 	if (!d->warned) {
 		d->warned = true;
-		warn("%s: queue %u: %s; the device needs a reset",
-			d->ops->name, q, why ? why : "malformed request");
+		if (d->warnings < VIRTIO_WARNINGS_MAX)
+			warn("%s: queue %u: %s; the device needs a reset",
+			     d->ops->name, q, why ? why : "malformed request");
+		else if (d->warnings == VIRTIO_WARNINGS_MAX)
+			warn("%s: more broken rings; not reported", d->ops->name);
+		d->warnings++;
 	}
 	/* §2.1.2: tell the driver through a configuration change. */
 	if (!(s & VIRTIO_CONFIG_S_NEEDS_RESET) && (s & VIRTIO_CONFIG_S_DRIVER_OK) &&

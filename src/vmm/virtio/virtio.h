@@ -18,6 +18,7 @@
  */
 
 #define VIRTIO_QUEUES_MAX 4
+#define VIRTIO_WARNINGS_MAX 4	/* broken-ring warnings per device */
 
 struct virtio_dev;
 
@@ -69,7 +70,8 @@ struct virtio_dev {
 	bool input_wanted;		/* worker thread only: poll input_fd */
 	pthread_t worker;
 	bool running;
-	bool warned;			/* one warning per device */
+	bool warned;			/* one warning per reset */
+	unsigned warnings;		/* ... and a few per device */
 	/* The transport's: interrupt for queue q (q < 0: configuration). */
 	void (*interrupt)(struct virtio_dev *d, int q);
 	void *transport;
