@@ -45,6 +45,7 @@ struct run_opts {
 	const char *console_log;
 	bool bisect, rebuild, force, hugepages, mmio;
 	bool stdin;		/* forward standard input (built-in launcher) */
+	enum accel vm_accel;	/* QEMU's, once the VMM is chosen */
 	struct vm_disk disks[VM_DISKS_MAX];
 	unsigned ndisks;
 };
@@ -515,26 +516,32 @@ static int report(const struct vm_result *res, const struct run_opts *ro,
 	return st;
 }
 
-/* Boot: the VMM chosen, the statuses mapped. */
+/* The disks checked and the VMM chosen, before the image is finished:
+ * what goes in it (forwarded stdin) depends on the VMM. */
+static int pick_vmm(struct run_opts *ro)
+{
+	struct vm_config vc = { 0 };
+
+	for (unsigned i = 0; i < ro->ndisks; i++)
+		if (access(ro->disks[i].file, ro->disks[i].ro ? R_OK : R_OK | W_OK))
+			return error_errno(errno, "disk %s", ro->disks[i].file);
+	if (choose_vmm(ro, &vc))
+		return -1;
+	if (ro->mmio && ro->vmm == VMM_QEMU)
+		return error("--transport mmio is the built-in launcher's; QEMU runs here");
+	ro->vm_accel = vc.accel;
+	return 0;
+}
+
+/* Boot with the VMM picked, the statuses mapped. */
 static int launch(struct run_opts *ro, const char *kernel, int initrd,
 		  int log_fd, bool interactive)
 {
-	struct vm_config vc = { 0 };
+	struct vm_config vc = { .accel = ro->vm_accel };
 	struct vm_result res;
 	struct buf append = { 0 };
 	int r, st;
 
-	for (unsigned i = 0; i < ro->ndisks; i++)
-		if (access(ro->disks[i].file, ro->disks[i].ro ? R_OK : R_OK | W_OK)) {
-			error_errno(errno, "disk %s", ro->disks[i].file);
-			return STATUS_FAILED;
-		}
-	if (choose_vmm(ro, &vc))
-		return STATUS_FAILED;
-	if (ro->mmio && ro->vmm == VMM_QEMU) {
-		error("--transport mmio is the built-in launcher's; QEMU runs here");
-		return STATUS_FAILED;
-	}
 	/* reboot=t: a panic's reboot is a triple fault, no keyboard
 	 * controller to wait for. */
 	buf_printf(&append, "console=ttyS0 panic=-1%s%s%s%s",
@@ -654,7 +661,10 @@ int cmd_run(int argc, char **argv)
 	} else if (get_image(&o, &ro, kernel, &image)) {
 		goto out;
 	}
-	ro.stdin = cmd.n && forwardable_stdin();
+	if (pick_vmm(&ro))
+		goto out;
+	/* QEMU cannot hold input back until the init is ready for it. */
+	ro.stdin = cmd.n && ro.vmm != VMM_QEMU && forwardable_stdin();
 	if (make_initrd(&image, &cmd, &env, ro.stdin, &initrd))
 		goto out;
 	if (ro.console_log) {
@@ -785,6 +795,8 @@ int cmd_boot(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (pick_vmm(&ro))
+		goto out;
 	st = launch(&ro, kernel, image, log_fd, true);
 out:
 	if (image >= 0)

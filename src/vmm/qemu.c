@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
  * Running a guest under QEMU: the fallback VMM, and the way images are
- * tested under TCG. ttyS0 (kernel and init messages) and ttyS1 (the
- * command's output, abi.h) come back on pipes that QEMU opens as
- * /dev/fd/N; the status comes on the isa-debug-exit port at 0x501 and, in
+ * tested under TCG. ttyS0 (kernel and init messages), the command's
+ * stdout and stderr come back on pipes that QEMU opens as /dev/fd/N: two
+ * single-port virtio-serial functions give hvc0 (stdout) and hvc1
+ * (stderr) as the built-in launcher does, and ttyS1 carries both for a
+ * kernel without virtio_console (abi.h). Standard input is not forwarded
+ * here (QEMU cannot hold it back until the init is ready for it). The
+ * status comes on the isa-debug-exit port at 0x501 and, in
  * full, on the console. QEMU runs in its own process group and dies with
  * tinyrd (PR_SET_PDEATHSIG), so no QEMU outlives a run.
  */
@@ -44,8 +48,20 @@ static long long now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
+/* A single-port virtio-serial function (no MULTIPORT with max_ports=1,
+ * so the guest makes its console at probe, in slot order) writing to fd. */
+static void virtconsole(struct strv *v, const char *id, int fd)
+{
+	strv_push(v, "-device");
+	strv_push_owned(v, xasprintf("virtio-serial-pci,max_ports=1,id=%s-bus", id));
+	strv_push(v, "-chardev");
+	strv_push_owned(v, xasprintf("file,id=%s,path=/dev/fd/%d", id, fd));
+	strv_push(v, "-device");
+	strv_push_owned(v, xasprintf("virtconsole,bus=%s-bus.0,chardev=%s", id, id));
+}
+
 static void build_argv(const struct vm_config *c, int con_fd, int out_fd,
-		       struct strv *v)
+		       int err_fd, struct strv *v)
 {
 	strv_push(v, QEMU);
 	strv_push(v, "-nodefaults");
@@ -77,6 +93,8 @@ static void build_argv(const struct vm_config *c, int con_fd, int out_fd,
 	strv_push_owned(v, xasprintf("file,id=out,path=/dev/fd/%d", out_fd));
 	strv_push(v, "-serial");
 	strv_push(v, "chardev:out");
+	virtconsole(v, "hvc0", out_fd);
+	virtconsole(v, "hvc1", err_fd);
 	for (unsigned i = 0; i < c->ndisks; i++) {
 		struct buf d = { 0 };
 
@@ -98,7 +116,7 @@ static void build_argv(const struct vm_config *c, int con_fd, int out_fd,
 }
 
 static void child(const struct vm_config *c, char **argv, int con_w, int out_w,
-		  int err_w)
+		  int herr_w, int err_w)
 {
 	int null = open("/dev/null", O_RDWR);
 
@@ -115,6 +133,7 @@ static void child(const struct vm_config *c, char **argv, int con_w, int out_w,
 	/* What QEMU opens as /dev/fd/N must survive exec. */
 	fcntl(con_w, F_SETFD, 0);
 	fcntl(out_w, F_SETFD, 0);
+	fcntl(herr_w, F_SETFD, 0);
 	fcntl(c->initrd_fd, F_SETFD, 0);
 	for (int s = 1; s < NSIG; s++)
 		signal(s, SIG_DFL);
@@ -162,6 +181,10 @@ static bool pump(struct pump *p, int fd, int which)
 		if (!p->out_broken && write_all(p->c->out_fd, chunk, (size_t)n))
 			p->out_broken = true;	/* our reader went away */
 		break;
+	case 3:		/* the command's stderr (hvc1) */
+		write_all(p->c->err_fd >= 0 ? p->c->err_fd : p->c->out_fd,
+			  chunk, (size_t)n);
+		break;
 	case 2:		/* QEMU's own messages */
 		if (p->qerr.len < STDERR_KEEP)
 			buf_add(&p->qerr, chunk, (size_t)n);
@@ -177,11 +200,12 @@ int qemu_run(const struct vm_config *c, struct vm_result *r)
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
 	struct sigaction sa = { .sa_handler = on_signal }, old[3];
 	int con[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
+	int herr[2] = { -1, -1 };
 	struct pump p = { .c = c, .r = r };
 	struct strv argv = { 0 };
 	struct termios tty;
 	bool have_tty = c->interactive && !tcgetattr(STDIN_FILENO, &tty);
-	bool open_fd[3] = { true, true, true }, exited = false;
+	bool open_fd[4] = { true, true, true, true }, exited = false;
 	long long deadline = c->timeout ? now_ms() + c->timeout * 1000LL : 0;
 	int status = 0, pidfd = -1, rv = 0;
 	pid_t pid;
@@ -190,11 +214,11 @@ int qemu_run(const struct vm_config *c, struct vm_result *r)
 	console_init(&r->console);
 	r->ending = VM_FAILED;
 	if (pipe2(con, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) ||
-	    pipe2(sigpipe_fd, O_CLOEXEC | O_NONBLOCK)) {
+	    pipe2(herr, O_CLOEXEC) || pipe2(sigpipe_fd, O_CLOEXEC | O_NONBLOCK)) {
 		rv = error_errno(errno, "pipe");
 		goto out;
 	}
-	build_argv(c, con[1], out[1], &argv);
+	build_argv(c, con[1], out[1], herr[1], &argv);
 	if (c->verbose) {
 		struct buf line = { 0 };
 
@@ -212,20 +236,22 @@ int qemu_run(const struct vm_config *c, struct vm_result *r)
 		goto restore;
 	}
 	if (!pid)
-		child(c, argv.v, con[1], out[1], err[1]);
+		child(c, argv.v, con[1], out[1], herr[1], err[1]);
 	close(con[1]);
 	close(out[1]);
 	close(err[1]);
-	con[1] = out[1] = err[1] = -1;
+	close(herr[1]);
+	con[1] = out[1] = err[1] = herr[1] = -1;
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 
-	while (!exited || open_fd[0] || open_fd[1] || open_fd[2]) {
-		struct pollfd fds[5] = {
+	while (!exited || open_fd[0] || open_fd[1] || open_fd[2] || open_fd[3]) {
+		struct pollfd fds[6] = {
 			{ .fd = open_fd[0] ? con[0] : -1, .events = POLLIN },
 			{ .fd = open_fd[1] ? out[0] : -1, .events = POLLIN },
 			{ .fd = open_fd[2] ? err[0] : -1, .events = POLLIN },
 			{ .fd = exited ? -1 : pidfd, .events = POLLIN },
 			{ .fd = sigpipe_fd[0], .events = POLLIN },
+			{ .fd = open_fd[3] ? herr[0] : -1, .events = POLLIN },
 		};
 		int wait = -1, n;
 
@@ -244,6 +270,8 @@ int qemu_run(const struct vm_config *c, struct vm_result *r)
 		for (int i = 0; i < 3; i++)
 			if (n > 0 && fds[i].revents)
 				open_fd[i] = pump(&p, fds[i].fd, i);
+		if (n > 0 && fds[5].revents)
+			open_fd[3] = pump(&p, fds[5].fd, 3);
 		if (n > 0 && fds[4].revents) {
 			unsigned char s;
 
@@ -297,6 +325,8 @@ out:
 			close(con[i]);
 		if (out[i] >= 0)
 			close(out[i]);
+		if (herr[i] >= 0)
+			close(herr[i]);
 		if (err[i] >= 0)
 			close(err[i]);
 		if (sigpipe_fd[i] >= 0)

@@ -323,6 +323,22 @@ test_disk_under_qemu() {
 1" "$(cat "$T/out")"
 }
 
+# Under QEMU too the command's stdout and stderr come home apart, over
+# two virtio-serial consoles (hvc0, hvc1); standard input is not
+# forwarded there, and a command that reads it sees its end at once.
+test_stdout_stderr_apart_under_qemu() {
+	need || return
+	trun --moddir "$K" -- sh -c 'echo out; echo err >&2
+		echo "fds $(readlink /proc/$$/fd/1) $(readlink /proc/$$/fd/2)" >&2
+		cat; exit 5' <<<data
+	assertEquals 5 "$rc"
+	assertEquals "out" "$(cat "$T/out")"
+	assertContains "$(cat "$T/err")" "err"
+	assertContains "$(cat "$T/err")" "fds /dev/hvc0 /dev/hvc1"
+	assertNotContains "$(cat "$T/err")" "out"
+	assertNotContains "$(cat "$T/out")" "data"
+}
+
 test_prebuilt_image_and_debug() {
 	need || return
 	tinyrd build -o img
