@@ -185,14 +185,17 @@ static void notify(struct virtio_dev *d, unsigned qn)
 
 			/* §5.2.6.1: the status is the last writable byte. */
 			if (!ch.in_len) {
+				virtio_used(d, qn);
 				virtio_broken(d, qn, "request without a status byte");
 				return;
 			}
 			status = handle(b, &ch, &written);
 			vq_write(&ch, ch.in_len - 1, &status, 1);
 			vq_push(q, ch.head, written + 1);
-			virtio_used(d, qn);
 		}
+		/* One interrupt for what this pass completed: writeback and
+		 * readahead queue several requests at once. */
+		virtio_used(d, qn);
 		if (r < 0) {
 			virtio_broken(d, qn, q->why);
 			return;
