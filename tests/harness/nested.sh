@@ -16,7 +16,8 @@
 # /l1/: the guest kernel (vmlinuz and, extracted from it, the ELF vmlinux
 # for PVH), L2 images built here beforehand for that kernel, with its
 # virtio modules (img/default.img, img/cmd.img
-# with a command of status 5, img/true.img; L1 needs no modules tree), a
+# with a command of status 5, img/true.img, img/vqfuzz.img with the
+# hostile virtio driver vqfuzz.c as /bin/vqfuzz; L1 needs no modules tree), a
 # pty driver (ptyrun, ptyrun.c), a stopwatch with a memory sampler
 # (measure, measure.c), tinyrd (the plain build) and the scenario
 # (/l1/scenario). It boots L1
@@ -60,13 +61,15 @@ export XDG_CACHE_HOME=$work/cache TINYRD_TEMPLATES=$top/templates
 mkdir -p "$work/img" "$work/bin"
 # For L2's kernel: its virtio_pci and virtio_console modules come along.
 l2="-k $K/vmlinuz --moddir $K"
-"$tinyrd" build -q $l2 -o "$work/img/default.img" || exit 125
-"$tinyrd" build -q $l2 -o "$work/img/cmd.img" -- sh -c 'echo from the image; exit 5' || exit 125
-"$tinyrd" build -q $l2 -o "$work/img/true.img" -- true || exit 125
 cc=$(command -v musl-gcc || echo cc)
-for t in ptyrun measure; do
+for t in ptyrun measure vqfuzz; do
 	$cc -static -Os -o "$work/bin/$t" "$here/$t.c" || exit 125
 done
+"$tinyrd" build -q $l2 -o "$work/img/default.img" || exit 125
+"$tinyrd" build -q $l2 --copy "$work/bin/vqfuzz:/bin/vqfuzz" \
+	-o "$work/img/vqfuzz.img" || exit 125
+"$tinyrd" build -q $l2 -o "$work/img/cmd.img" -- sh -c 'echo from the image; exit 5' || exit 125
+"$tinyrd" build -q $l2 -o "$work/img/true.img" -- true || exit 125
 [ -f "$K/vmlinux" ] || "$top/tests/fixtures/extract-vmlinux.sh" "$K/vmlinuz" >"$K/vmlinux.tmp" &&
 	mv "$K/vmlinux.tmp" "$K/vmlinux" 2>/dev/null
 modules="--kmod kvm_amd"

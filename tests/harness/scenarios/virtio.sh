@@ -121,21 +121,24 @@ else
 fi
 
 # Disks: one the host wrote, read in the guest; one the guest writes,
-# verified on the host; one read-only, which refuses writes.
+# verified on the host; one read-only, which refuses writes. O_DIRECT
+# 1 MiB requests fill whole indirect tables (seg_max + 2 descriptors).
 echo "# $(date +%T) disks"
 head -c 8388608 /dev/urandom >/tmp/d1.img
 head -c 8388608 /dev/zero >/tmp/d2.img
 head -c 1048576 /dev/zero >/tmp/d3.img
 timeout 400 $R --disk /tmp/d1.img --disk /tmp/d2.img --disk /tmp/d3.img,ro -- sh -c '
 	echo "vda $(md5sum </dev/vda)"
+	echo "direct $(dd if=/dev/vda bs=1M iflag=direct 2>/dev/null | md5sum)"
 	head -c 4194304 /dev/urandom >/tmp/w
 	echo "wrote $(md5sum </tmp/w)"
-	dd if=/tmp/w of=/dev/vdb bs=65536 conv=fsync 2>/dev/null && echo "vdb written"
+	dd if=/tmp/w of=/dev/vdb bs=1M oflag=direct conv=fsync 2>/dev/null && echo "vdb written"
 	echo x | dd of=/dev/vdc conv=fsync 2>/dev/null && echo "vdc written"
 	cat /sys/block/vdc/ro /sys/block/vda/size
 	exit 0' >/tmp/o 2>/tmp/e
 rc=$?
-if [ "$rc" = 0 ] && grep -qx "vda $(md5sum </tmp/d1.img)" /tmp/o; then
+if [ "$rc" = 0 ] && grep -qx "vda $(md5sum </tmp/d1.img)" /tmp/o &&
+	grep -qx "direct $(md5sum </tmp/d1.img)" /tmp/o; then
 	ok "a host-written disk reads back in the guest"
 else
 	not_ok "host-written disk (status $rc; host $(md5sum </tmp/d1.img))"
@@ -175,6 +178,24 @@ if [ "$rc" = 7 ] && grep -qx alive /tmp/o &&
 	ok "garbage in the registers and rings: a warning, and the status comes home"
 else
 	not_ok "garbage (status $rc)"
+fi
+
+# A guest program that drives the rng function itself from user space
+# (tests/harness/vqfuzz.c): descriptor loops, addresses and lengths
+# outside RAM, indices ahead and beyond, bad indirect tables, each after a
+# reset; good requests before and after. Every bad ring must end in
+# DEVICE_NEEDS_RESET with a warning, and the launcher must carry on.
+echo "# $(date +%T) hostile rings"
+timeout 400 $TINYRD run --vmm builtin -k $K -i /l1/img/vqfuzz.img --timeout 300 -- sh -c '
+	echo 0000:00:03.0 >/sys/bus/pci/drivers/virtio-pci/unbind
+	vqfuzz 0000:00:03.0 && echo alive' >/tmp/o 2>/tmp/e
+rc=$?
+if [ "$rc" = 0 ] && grep -qx alive /tmp/o && ! grep -q FAILED /tmp/o &&
+	[ "$(grep -c ': ok$' /tmp/o)" = 12 ] &&
+	grep -q "virtio-rng: queue 0: descriptor chain longer than the queue; the device needs a reset" /tmp/e; then
+	ok "hostile rings from a guest program: each refused with a reset, a warning, and the launcher carries on"
+else
+	not_ok "hostile rings (status $rc)"
 fi
 
 echo "1..$n"
