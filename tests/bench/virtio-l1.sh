@@ -4,10 +4,10 @@
 # virtio-blk), both on L1's KVM. The guest measures itself (kvmclock) and
 # prints "bench NAME VALUE" lines on its console. VM exits are counted (a
 # hist trigger on kvm_exit, which slows every exit down, so not during
-# the timed runs) for a 16 MiB console run less a boot of `true`.
+# the timed runs) for a 4 MiB console run less a boot of `true`.
 #   console.img  writes SIZE_MB MiB to stdout (hvc0)
-#   small.img    writes 16 MiB
-#   blk.img      sequential read and write of /dev/vda (512 MiB), then
+#   small.img    writes 4 MiB
+#   blk.img      sequential read and write of /dev/vda (disk_mb MiB), then
 #                4 KiB random reads with O_DIRECT
 E=/l1/extra
 K=/l1/vmlinuz
@@ -47,9 +47,10 @@ for v in tinyrd qemu; do
 	echo "# $(date +%T) $v console"
 	vm $v $E/console.img
 	grep -a '^bench ' /tmp/console | tr -d '\r' | sed "s/^bench /$v /"
+	echo "# $(date +%T) $v exits"
 	echo "$v exits $(( $(exits $v $E/small.img) - $(exits $v /l1/img/true.img) ))"
 	echo "# $(date +%T) $v blk"
-	head -c 536870912 /dev/zero >/tmp/disk.img
+	head -c $(($(cat $E/disk_mb) << 20)) /dev/zero >/tmp/disk.img
 	vm $v $E/blk.img /tmp/disk.img
 	grep -a '^bench ' /tmp/console | tr -d '\r' | sed "s/^bench /$v /"
 	rm -f /tmp/disk.img
