@@ -249,9 +249,9 @@ int qemu_run(const struct vm_config *c, struct vm_result *r)
 			{ .fd = open_fd[0] ? con[0] : -1, .events = POLLIN },
 			{ .fd = open_fd[1] ? out[0] : -1, .events = POLLIN },
 			{ .fd = open_fd[2] ? err[0] : -1, .events = POLLIN },
+			{ .fd = open_fd[3] ? herr[0] : -1, .events = POLLIN },
 			{ .fd = exited ? -1 : pidfd, .events = POLLIN },
 			{ .fd = sigpipe_fd[0], .events = POLLIN },
-			{ .fd = open_fd[3] ? herr[0] : -1, .events = POLLIN },
 		};
 		int wait = -1, n;
 
@@ -267,12 +267,10 @@ int qemu_run(const struct vm_config *c, struct vm_result *r)
 			rv = error_errno(errno, "poll");
 			break;
 		}
-		for (int i = 0; i < 3; i++)
+		for (int i = 0; i < 4; i++)
 			if (n > 0 && fds[i].revents)
 				open_fd[i] = pump(&p, fds[i].fd, i);
-		if (n > 0 && fds[5].revents)
-			open_fd[3] = pump(&p, fds[5].fd, 3);
-		if (n > 0 && fds[4].revents) {
+		if (n > 0 && fds[5].revents) {
 			unsigned char s;
 
 			if (read(sigpipe_fd[0], &s, 1) == 1 && !exited) {

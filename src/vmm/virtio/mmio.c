@@ -9,6 +9,13 @@
 #define MAGIC		0x74726976	/* "virt" */
 #define VENDOR		0x44525954	/* "TYRD" */
 
+/* QueueDescLow..QueueUsedHigh: 0x80, 0x84, 0x90, 0x94, 0xa0, 0xa4. */
+static enum virtio_qreg qreg_of(unsigned off)
+{
+	return (enum virtio_qreg)(VQR_DESC_LO + (off - VIRTIO_MMIO_QUEUE_DESC_LOW) / 16 * 2 +
+				  off % 8 / 4);
+}
+
 static uint32_t reg_read(struct virtio_mmio *vm, unsigned off)
 {
 	struct virtio_dev *d = vm->dev;
@@ -39,8 +46,7 @@ static uint32_t reg_read(struct virtio_mmio *vm, unsigned off)
 	case VIRTIO_MMIO_QUEUE_AVAIL_HIGH:
 	case VIRTIO_MMIO_QUEUE_USED_LOW:
 	case VIRTIO_MMIO_QUEUE_USED_HIGH:
-		return virtio_qreg_read(d, (enum virtio_qreg)(VQR_DESC_LO +
-			(off - VIRTIO_MMIO_QUEUE_DESC_LOW) / 16 * 2 + off % 8 / 4));
+		return virtio_qreg_read(d, qreg_of(off));
 	case VIRTIO_MMIO_CONFIG_GENERATION:
 		return d->generation;
 	}
@@ -87,8 +93,7 @@ static void reg_write(struct virtio_mmio *vm, unsigned off, uint32_t v)
 	case VIRTIO_MMIO_QUEUE_AVAIL_HIGH:
 	case VIRTIO_MMIO_QUEUE_USED_LOW:
 	case VIRTIO_MMIO_QUEUE_USED_HIGH:
-		virtio_qreg_write(d, (enum virtio_qreg)(VQR_DESC_LO +
-			(off - VIRTIO_MMIO_QUEUE_DESC_LOW) / 16 * 2 + off % 8 / 4), v);
+		virtio_qreg_write(d, qreg_of(off), v);
 		return;
 	}
 }
