@@ -116,9 +116,6 @@ static void end(struct launcher *l, enum vm_ending how, int status,
 	}
 	pthread_mutex_unlock(&l->lock);
 	__atomic_store_n(&l->stop, 1, __ATOMIC_SEQ_CST);
-	/* A vCPU serving an inline queue may wait for room in a pipe. */
-	for (unsigned i = 0; i < l->nvirtio; i++)
-		virtio_stop(l->vdev[i]);
 	for (unsigned i = 0; i < l->started; i++)
 		kick(l, i);
 }

@@ -179,8 +179,6 @@ static const struct virtio_ops console_ops = {
 	.config = config,
 	.notify = notify,
 	.input = receive,
-	/* Linux's put_chars waits for each buffer with interrupts off. */
-	.inline_queues = 1u << TXQ,
 };
 
 int virtio_console_init(struct virtio_console *c, const struct gmem *mem,

@@ -246,8 +246,6 @@ static void ioeventfds(struct virtio_pci *vp, uint32_t at)
 	if (!vp->ioeventfd || at == vp->notify_at)
 		return;
 	for (unsigned q = 0; q < d->ops->nqueues; q++) {
-		if (d->ops->inline_queues & (1u << q))
-			continue;	/* the MMIO handler serves it */
 		if (vp->notify_at)
 			vp->ioeventfd(vp->ctx, vp->notify_at + VP_NOTIFY_MULT * q,
 				      d->kick[q], false);
@@ -255,9 +253,8 @@ static void ioeventfds(struct virtio_pci *vp, uint32_t at)
 					d->kick[q], true) < 0) {
 			/* The MMIO handler kicks instead. */
 			while (q--)
-				if (!(d->ops->inline_queues & (1u << q)))
-					vp->ioeventfd(vp->ctx, at + VP_NOTIFY_MULT * q,
-						      d->kick[q], false);
+				vp->ioeventfd(vp->ctx, at + VP_NOTIFY_MULT * q,
+					      d->kick[q], false);
 			at = 0;
 			break;
 		}

@@ -45,15 +45,6 @@ bool virtio_ready(const struct virtio_dev *d)
 	       VIRTIO_CONFIG_S_DRIVER_OK;
 }
 
-/* A kick, from the worker or (inline queues) the kicking vCPU. */
-static void serve(struct virtio_dev *d, unsigned q)
-{
-	pthread_mutex_lock(&d->lock);
-	if (virtio_ready(d) && d->qr[q].enabled && !d->vq[q].broken)
-		d->ops->notify(d, q);
-	pthread_mutex_unlock(&d->lock);
-}
-
 static void *worker(void *arg)
 {
 	struct virtio_dev *d = arg;
@@ -78,9 +69,14 @@ static void *worker(void *arg)
 		}
 		if (p[n].revents)
 			return NULL;
-		for (unsigned q = 0; q < n; q++)
-			if (p[q].revents && read(d->kick[q], &v, sizeof(v)) >= 0)
-				serve(d, q);
+		for (unsigned q = 0; q < n; q++) {
+			if (!p[q].revents || read(d->kick[q], &v, sizeof(v)) < 0)
+				continue;
+			pthread_mutex_lock(&d->lock);
+			if (virtio_ready(d) && d->qr[q].enabled && !d->vq[q].broken)
+				d->ops->notify(d, q);
+			pthread_mutex_unlock(&d->lock);
+		}
 		if (p[n + 1].revents && d->ops->input) {
 			pthread_mutex_lock(&d->lock);
 			if (virtio_ready(d))
@@ -111,8 +107,11 @@ int virtio_start(struct virtio_dev *d)
 
 void virtio_destroy(struct virtio_dev *d)
 {
+	uint64_t one = 1;
+
 	if (d->running) {
-		virtio_stop(d);
+		if (write(d->stop_fd, &one, sizeof(one)) < 0)
+			warn("%s: stop: %s", d->ops->name, strerror(errno));
 		pthread_join(d->worker, NULL);
 		d->running = false;
 	}
@@ -125,31 +124,13 @@ void virtio_destroy(struct virtio_dev *d)
 	memset(d->kick, -1, sizeof(d->kick));
 }
 
-/* Queue q for the worker. */
-static void wake(struct virtio_dev *d, unsigned q)
-{
-	uint64_t one = 1;
-
-	if (write(d->kick[q], &one, sizeof(one)) < 0 && errno != EAGAIN)
-		warn("%s: kick: %s", d->ops->name, strerror(errno));
-}
-
 void virtio_kick(struct virtio_dev *d, unsigned q)
 {
-	if (q >= d->ops->nqueues)
-		return;
-	if (d->ops->inline_queues & (1u << q))
-		serve(d, q);
-	else
-		wake(d, q);
-}
-
-void virtio_stop(struct virtio_dev *d)
-{
 	uint64_t one = 1;
 
-	if (d->stop_fd >= 0 && write(d->stop_fd, &one, sizeof(one)) < 0)
-		warn("%s: stop: %s", d->ops->name, strerror(errno));
+	if (q < d->ops->nqueues && write(d->kick[q], &one, sizeof(one)) < 0 &&
+	    errno != EAGAIN)
+		warn("%s: kick: %s", d->ops->name, strerror(errno));
 }
 
 uint64_t virtio_offered(const struct virtio_dev *d)
@@ -219,10 +200,9 @@ void virtio_status_write(struct virtio_dev *d, uint8_t v)
 	if ((v & VIRTIO_CONFIG_S_DRIVER_OK) && !(old & VIRTIO_CONFIG_S_DRIVER_OK)) {
 		if (d->ops->start)
 			d->ops->start(d);
-		/* Buffers made available before DRIVER_OK: the worker
-		 * looks (d->lock is held here). */
+		/* Buffers made available before DRIVER_OK. */
 		for (unsigned q = 0; q < d->ops->nqueues; q++)
-			wake(d, q);
+			virtio_kick(d, q);
 	}
 out:
 	pthread_mutex_unlock(&d->lock);

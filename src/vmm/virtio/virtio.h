@@ -33,14 +33,8 @@ struct virtio_ops {
 	/* Device configuration space (off < config_size, len <= 8). */
 	void (*config)(struct virtio_dev *d, uint32_t off, uint8_t *data,
 		       unsigned len, bool write);
-	/* The driver made buffers available on queue q (worker thread, or
-	 * the kicking vCPU's for an inline queue). */
+	/* The driver made buffers available on queue q (worker thread). */
 	void (*notify)(struct virtio_dev *d, unsigned q);
-	/* Queues (bit q) served in the thread of the vCPU that kicks them,
-	 * with no ioeventfd: for a driver that waits for each buffer with
-	 * interrupts off (the console's put_chars), the buffer is used when
-	 * the vCPU re-enters, with no other thread to wake and schedule. */
-	unsigned inline_queues;
 	/* input_fd is readable (or at its end): worker thread. Optional. */
 	void (*input)(struct virtio_dev *d);
 	/* DRIVER_OK was set (start), or the device was reset (stop: no
@@ -113,12 +107,8 @@ void virtio_queue_enable(struct virtio_dev *d, unsigned q, bool on);
 void virtio_used(struct virtio_dev *d, unsigned q);
 /* A malformed ring or request: DEVICE_NEEDS_RESET, one warning. */
 void virtio_broken(struct virtio_dev *d, unsigned q, const char *why);
-/* The driver kicked queue q (a transport's notify register with no
- * ioeventfd): served here for an inline queue, else by the worker. */
+/* Kick queue q from the host side (e.g. a device's own input arrived). */
 void virtio_kick(struct virtio_dev *d, unsigned q);
-/* The VM is ending: the worker stops, and an inline queue waiting for
- * room in its output gives up. Idempotent. */
-void virtio_stop(struct virtio_dev *d);
 bool virtio_ready(const struct virtio_dev *d);
 
 #endif
