@@ -62,7 +62,7 @@ LIB_SRCS = \
 	src/common/log.c src/common/util.c src/common/kernel.c \
 	src/build/manifest.c src/build/recipe.c src/build/elfdeps.c \
 	src/build/moddeps.c src/build/cpio.c src/build/compress.c \
-	src/build/build.c src/build/inspect.c src/common/sha256.c \
+	src/build/build.c src/build/inspect.c src/common/sha256.c src/common/iov.c \
 	src/run/run.c src/run/cache.c src/run/console.c \
 	src/vmm/qemu.c src/vmm/host.c src/vmm/mem.c src/vmm/bus.c \
 	src/vmm/serial8250.c src/vmm/rtc.c src/vmm/boot.c src/vmm/mptable.c \
@@ -70,7 +70,7 @@ LIB_SRCS = \
 	src/vmm/doctor.c src/vmm/pci.c src/vmm/virtio/queue.c \
 	src/vmm/virtio/virtio.c src/vmm/virtio/pci.c src/vmm/virtio/console.c \
 	src/vmm/virtio/rng.c src/vmm/virtio/blk.c \
-	src/vmm/virtio/mmio.c
+	src/vmm/virtio/mmio.c src/vmm/share.c
 ASM_OBJS = src/build/initbin.o src/vmm/microguest.o
 LIB_OBJS = $(LIB_SRCS:.c=.o) $(ASM_OBJS)
 SAN_OBJS = $(LIB_SRCS:.c=.san.o) $(ASM_OBJS)

@@ -6,6 +6,7 @@
 #include <linux/virtio_ring.h>
 
 #include "queue.h"
+#include "../../common/iov.h"
 #include "sync.h"
 
 /* Offsets in the avail and used areas (§2.7.6, §2.7.8). */
@@ -252,63 +253,21 @@ bool vq_arm(struct vq *q)
 	return load16(q->avail + AVAIL_IDX) != q->last_avail;
 }
 
-static uint64_t copy(const struct iovec *iov, unsigned n, uint64_t skip,
-		     uint8_t *flat, uint64_t len, bool to_chain)
-{
-	uint64_t done = 0;
-
-	for (unsigned i = 0; i < n && done < len; i++) {
-		uint64_t take;
-
-		if (skip >= iov[i].iov_len) {
-			skip -= iov[i].iov_len;
-			continue;
-		}
-		take = iov[i].iov_len - skip;
-		if (take > len - done)
-			take = len - done;
-		if (to_chain)
-			memcpy((uint8_t *)iov[i].iov_base + skip, flat + done, take);
-		else
-			memcpy(flat + done, (uint8_t *)iov[i].iov_base + skip, take);
-		done += take;
-		skip = 0;
-	}
-	return done;
-}
-
 uint64_t vq_read(const struct vq_chain *c, uint64_t skip, void *dst,
 		 uint64_t len)
 {
-	return copy(c->iov, c->nout, skip, dst, len, false);
+	return iov_to_buf(c->iov, c->nout, skip, dst, len);
 }
 
 uint64_t vq_write(const struct vq_chain *c, uint64_t skip, const void *src,
 		  uint64_t len)
 {
-	return copy(c->iov + c->nout, c->nin, skip, (uint8_t *)src, len, true);
+	return iov_from_buf(c->iov + c->nout, c->nin, skip, src, len);
 }
 
 unsigned vq_slice(const struct vq_chain *c, bool in, uint64_t skip,
 		  uint64_t len, struct iovec *out, unsigned max, uint64_t *got)
 {
-	const struct iovec *iov = in ? c->iov + c->nout : c->iov;
-	unsigned n = in ? c->nin : c->nout, k = 0;
-
-	*got = 0;
-	for (unsigned i = 0; i < n && k < max && *got < len; i++) {
-		uint64_t take;
-
-		if (skip >= iov[i].iov_len) {
-			skip -= iov[i].iov_len;
-			continue;
-		}
-		take = iov[i].iov_len - skip;
-		if (take > len - *got)
-			take = len - *got;
-		out[k++] = (struct iovec){ (uint8_t *)iov[i].iov_base + skip, take };
-		*got += take;
-		skip = 0;
-	}
-	return k;
+	return in ? iov_slice(c->iov + c->nout, c->nin, skip, len, out, max, got)
+		  : iov_slice(c->iov, c->nout, skip, len, out, max, got);
 }
