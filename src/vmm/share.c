@@ -310,8 +310,7 @@ int share_create(struct share *s, int dir, const char *name, int flags,
 	if (r)
 		return r;
 	flags &= O_ACCMODE | O_APPEND | O_SYNC | O_DSYNC | O_LARGEFILE;
-	io = open_beneath(s, dir, name, flags | O_CREAT | O_EXCL,
-			  (mode & 07777) | S_IFREG);
+	io = open_beneath(s, dir, name, flags | O_CREAT | O_EXCL, mode & 07777);
 	if (io < 0)
 		return io;
 	procpath(io, path);
@@ -599,4 +598,58 @@ int share_removexattr(struct share *s, int fd, const char *name)
 	if (r)
 		return r;
 	return removexattr(path, name) ? -errno : 0;
+}
+
+int share_parent(struct share *s, int fd, int *dir, char name[256])
+{
+	char path[32], root[PATH_MAX], at[PATH_MAX];
+	ssize_t nr, na;
+	size_t len;
+	char *rel, *save = NULL, *last;
+	int d, r;
+
+	procpath(s->root, path);
+	nr = readlink(path, root, sizeof(root) - 1);
+	procpath(fd, path);
+	na = readlink(path, at, sizeof(at) - 1);
+	if (nr < 0 || na < 0)
+		return -errno;
+	root[nr] = at[na] = '\0';
+	len = !strcmp(root, "/") ? 0 : (size_t)nr;
+	/* Beneath the root's current path, not the root, not unlinked. */
+	if (strncmp(at, root, len) || at[len] != '/' || !at[len + 1] ||
+	    str_ends(at, " (deleted)"))
+		return -ENOENT;
+	rel = at + len + 1;
+	last = strrchr(rel, '/');
+	last = last ? last + 1 : rel;
+	if (strlen(last) > 255)
+		return -ENAMETOOLONG;
+	strcpy(name, last);
+	d = share_root(s);
+	for (char *c = strtok_r(rel, "/", &save); d >= 0 && c && c != last;
+	     c = strtok_r(NULL, "/", &save)) {
+		int next = share_lookup(s, d, c);
+
+		share_put(s, d);
+		d = next;
+	}
+	if (d < 0)
+		return d;
+	/* The name found there must still be this handle's inode. */
+	r = share_lookup(s, d, name);
+	if (r >= 0) {
+		struct stat a, b;
+		bool same = !stat_fd(r, &a) && !stat_fd(fd, &b) &&
+			    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+
+		share_put(s, r);
+		r = same ? 0 : -ENOENT;
+	}
+	if (r) {
+		share_put(s, d);
+		return r;
+	}
+	*dir = d;
+	return 0;
 }

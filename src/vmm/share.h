@@ -95,6 +95,12 @@ int share_link(struct share *s, int fd, int dir, const char *name);
 int share_unlink(struct share *s, int dir, const char *name, bool rmdir);
 int share_rename(struct share *s, int olddir, const char *oldname, int newdir,
 		 const char *newname, unsigned flags);
+/* The directory holding a handle (a new handle in *dir) and its name
+ * there, found through the handle's current host path, walked down from
+ * the root again one confined component at a time: for the protocols'
+ * "remove this fid" and "rename this fid". -ENOENT for the root itself
+ * or a file that is gone. */
+int share_parent(struct share *s, int fd, int *dir, char name[256]);
 /* Returns the target's length (not NUL-terminated), or -errno. */
 int share_readlink(struct share *s, int fd, char *buf, size_t size);
 
