@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* Scatter-gather copies and slices. See iov.h. */
+#include <errno.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include "iov.h"
 
@@ -71,4 +73,33 @@ uint64_t iov_length(const struct iovec *iov, unsigned n)
 	for (unsigned i = 0; i < n; i++)
 		len += iov[i].iov_len;
 	return len;
+}
+
+int64_t iov_pio(int fd, struct iovec *iov, unsigned n, int64_t off,
+		bool write)
+{
+	int64_t done = 0;
+
+	while (n) {
+		ssize_t k = write ? pwritev(fd, iov, (int)n, off + done)
+				  : preadv(fd, iov, (int)n, off + done);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return done ? done : -errno;
+		if (!k)
+			break;
+		done += k;
+		while (n && (size_t)k >= iov->iov_len) {
+			k -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n) {
+			iov->iov_base = (uint8_t *)iov->iov_base + k;
+			iov->iov_len -= (size_t)k;
+		}
+	}
+	return done;
 }

@@ -23,5 +23,10 @@ uint64_t iov_from_buf(const struct iovec *iov, unsigned n, uint64_t skip,
 unsigned iov_slice(const struct iovec *iov, unsigned n, uint64_t skip,
 		   uint64_t len, struct iovec *out, unsigned max, uint64_t *got);
 uint64_t iov_length(const struct iovec *iov, unsigned n);
+/* preadv (or pwritev) at off until the list is done, the file ends or
+ * an error: returns the bytes moved, or -errno when an error came first.
+ * The list is used up in the process. */
+int64_t iov_pio(int fd, struct iovec *iov, unsigned n, int64_t off,
+		bool write);
 
 #endif

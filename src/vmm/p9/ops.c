@@ -736,34 +736,6 @@ int p9_remove(struct p9_server *s, struct pdu *in, struct pdu *out)
 
 /* --- the data path ------------------------------------------------- */
 
-static int64_t rw_loop(int fd, struct iovec *iov, unsigned n, off_t off,
-		       bool write)
-{
-	int64_t done = 0;
-
-	while (n) {
-		ssize_t k = write ? pwritev(fd, iov, (int)n, off + done)
-				  : preadv(fd, iov, (int)n, off + done);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return done ? done : -errno;
-		if (!k)
-			break;
-		done += k;
-		while (n && (size_t)k >= iov->iov_len) {
-			k -= (ssize_t)iov->iov_len;
-			iov++, n--;
-		}
-		if (n) {
-			iov->iov_base = (uint8_t *)iov->iov_base + k;
-			iov->iov_len -= (size_t)k;
-		}
-	}
-	return done;
-}
-
 /* getdents64 records as 9P dirents: qid[13] offset[8] type[1] name[s].
  * The offset of each is the host's d_off cookie; the next Treaddir
  * seeks to the last one sent. */
@@ -885,7 +857,7 @@ int p9_data(struct p9_server *s, uint8_t type, const struct p9_io *io)
 	nv = type == P9_TWRITE
 		? iov_slice(io->req, io->nreq, sizeof(h), count, v, IOV_BUF, &got)
 		: iov_slice(io->rep, io->nrep, P9_HDR + 4, count, v, IOV_BUF, &got);
-	n = rw_loop(f->io, v, nv, (off_t)off, type == P9_TWRITE);
+	n = iov_pio(f->io, v, nv, (int64_t)off, type == P9_TWRITE);
 	free(v);
 	return (int)n;
 }

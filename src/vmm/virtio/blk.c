@@ -14,6 +14,7 @@
 #include <linux/virtio_ids.h>
 
 #include "blk.h"
+#include "../../common/iov.h"
 #include "../../common/log.h"
 
 #define SECTOR		512ULL
@@ -31,32 +32,6 @@ struct range {
 	uint32_t num;
 	uint32_t flags;
 };
-
-/* preadv/pwritev until done; false on an error or end of file. */
-static bool transfer(int fd, struct iovec *iov, unsigned n, off_t off,
-		     bool write)
-{
-	while (n) {
-		ssize_t r = write ? pwritev(fd, iov, (int)n, off)
-				  : preadv(fd, iov, (int)n, off);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return false;
-		off += r;
-		while (n && (size_t)r >= iov->iov_len) {
-			r -= (ssize_t)iov->iov_len;
-			iov++;
-			n--;
-		}
-		if (n) {
-			iov->iov_base = (uint8_t *)iov->iov_base + r;
-			iov->iov_len -= (size_t)r;
-		}
-	}
-	return true;
-}
 
 static bool in_range(const struct virtio_blk *b, uint64_t sector, uint64_t n)
 {
@@ -142,7 +117,8 @@ static uint8_t handle(struct virtio_blk *b, const struct vq_chain *ch,
 		if (data % SECTOR || !in_range(b, h.sector, data / SECTOR))
 			return VIRTIO_BLK_S_IOERR;
 		n = vq_slice(ch, true, 0, data, iov, VQ_SIZE_MAX, &got);
-		if (!transfer(b->fd, iov, n, (off_t)(h.sector * SECTOR), false))
+		if (iov_pio(b->fd, iov, n, (int64_t)(h.sector * SECTOR), false) !=
+		    (int64_t)got)
 			return VIRTIO_BLK_S_IOERR;
 		*written = (uint32_t)data;
 		return VIRTIO_BLK_S_OK;
@@ -151,7 +127,8 @@ static uint8_t handle(struct virtio_blk *b, const struct vq_chain *ch,
 		if (b->ro || data % SECTOR || !in_range(b, h.sector, data / SECTOR))
 			return VIRTIO_BLK_S_IOERR;
 		n = vq_slice(ch, false, sizeof(h), data, iov, VQ_SIZE_MAX, &got);
-		if (!transfer(b->fd, iov, n, (off_t)(h.sector * SECTOR), true))
+		if (iov_pio(b->fd, iov, n, (int64_t)(h.sector * SECTOR), true) !=
+		    (int64_t)got)
 			return VIRTIO_BLK_S_IOERR;
 		return VIRTIO_BLK_S_OK;
 	case VIRTIO_BLK_T_FLUSH:
