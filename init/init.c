@@ -393,6 +393,7 @@ int main(void)
 	setup_network();
 	trace("network set up");
 	load_modules(cmdline);
+	mount_shares();
 	argv = nul_list(TINYRD_CONF_ARGV, 0);
 	env = environment();
 	if (shell || !argv || !argv[0]) {

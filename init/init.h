@@ -37,6 +37,7 @@ char **cmdline_words(void);
 void mount_proc(void);
 void setup_mounts(void);
 void setup_network(void);
+void mount_shares(void);
 
 /* module.c */
 void load_modules(char **cmdline);

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -12,6 +14,7 @@
 #include <unistd.h>
 
 #include "init.h"
+#include "../src/common/abi.h"
 
 struct mnt {
 	const char *source, *target, *type;
@@ -124,4 +127,58 @@ void setup_network(void)
 			trace("loopback up");
 	}
 	close(s);
+}
+
+/* mkdir -p: the share's mount point may be anywhere. */
+static int make_dirs(char *path)
+{
+	for (char *p = path + 1;; p++) {
+		if (*p && *p != '/')
+			continue;
+		char c = *p;
+
+		*p = '\0';
+		if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+			*p = c;
+			return -errno;
+		}
+		*p = c;
+		if (!c)
+			return 0;
+	}
+}
+
+/* The shares (TINYRD_CONF_MOUNTS), after the modules: 9p and virtiofs
+ * are modules in distribution kernels. A share that does not mount ends
+ * the run: the command would not find its files. */
+void mount_shares(void)
+{
+	size_t len;
+	char *conf = slurp(TINYRD_CONF_MOUNTS, &len), *save = NULL;
+
+	if (!conf)
+		return;
+	for (char *line = strtok_r(conf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *f[5], *s2 = NULL;
+		int n = 0, r;
+
+		for (char *w = strtok_r(line, " ", &s2); w && n < 5;
+		     w = strtok_r(NULL, " ", &s2))
+			f[n++] = w;
+		if (n != 5 || f[2][0] != '/')
+			die("mounts", TINYRD_CONF_MOUNTS, EINVAL);
+		trace("mount %s %s on %s", f[0], f[1], f[2]);
+		r = make_dirs(f[2]);
+		if (!r && mount(f[1], f[2], f[0],
+				!strcmp(f[3], "ro") ? MS_RDONLY : 0,
+				strcmp(f[4], "-") ? f[4] : NULL) < 0)
+			r = -errno;
+		if (r == -ENODEV)
+			fprintf(stderr, "tinyrd-init: the kernel has no %s file "
+				"system (a module missing from the image?)\n", f[0]);
+		if (r)
+			die("mount", f[2], -r);
+	}
+	free(conf);
 }

@@ -674,6 +674,11 @@ static void usage(FILE *f)
 const char *const build_vm_modules[] = { "8250", "virtio_pci",
 					 "virtio_console", "virtio_rng",
 					 "virtio_blk", NULL };
+/* ... and with shares: both file systems, and overlay for --rw. */
+const char *const build_vm_share_modules[] = { "8250", "virtio_pci",
+					       "virtio_console", "virtio_rng",
+					       "virtio_blk", "9p", "9pnet_virtio",
+					       "virtiofs", "overlay", NULL };
 
 int cmd_build(int argc, char **argv)
 {

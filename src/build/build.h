@@ -41,6 +41,7 @@ struct build_opts {
  * virtio-console (the command's stdout and stderr in the launcher) and
  * virtio-rng. */
 extern const char *const build_vm_modules[];
+extern const char *const build_vm_share_modules[];
 
 /* The state of one build. */
 struct build {

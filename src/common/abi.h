@@ -23,6 +23,15 @@
 /* The command's argv: every argument followed by one NUL byte. Never quoted. */
 #define TINYRD_CONF_ARGV	TINYRD_CONF_DIR "/argv"
 
+/*
+ * Shares to mount before the command runs, one per line:
+ *	FSTYPE SOURCE TARGET FLAGS OPTIONS
+ * FSTYPE and SOURCE as mount(8) takes them (9p or virtiofs; the tag),
+ * TARGET an absolute path (created), FLAGS "ro" or "rw", OPTIONS the
+ * file system's data string, "-" for none. No field holds a blank.
+ */
+#define TINYRD_CONF_MOUNTS	TINYRD_CONF_DIR "/mounts"
+
 /* The command's extra environment: NAME=VALUE, each followed by one NUL. */
 #define TINYRD_CONF_ENV		TINYRD_CONF_DIR "/env"
 

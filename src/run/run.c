@@ -31,7 +31,7 @@ enum {
 	OPT_IMAGE = 'i', OPT_MEM = 'm', OPT_CPUS = 'c',
 	OPT_VMM = 512, OPT_ACCEL, OPT_APPEND, OPT_TIMEOUT, OPT_BISECT,
 	OPT_CONSOLE_LOG, OPT_REBUILD, OPT_SILENCE, OPT_FORCE, OPT_HUGEPAGES,
-	OPT_DISK, OPT_TRANSPORT,
+	OPT_DISK, OPT_TRANSPORT, OPT_SHARE,
 };
 
 enum vmm_choice { VMM_AUTO, VMM_BUILTIN, VMM_QEMU };
@@ -48,6 +48,8 @@ struct run_opts {
 	enum accel vm_accel;	/* QEMU's, once the VMM is chosen */
 	struct vm_disk disks[VM_DISKS_MAX];
 	unsigned ndisks;
+	struct vm_share shares[VM_SHARES_MAX];
+	unsigned nshares;
 };
 
 static const struct option run_longopts[] = {
@@ -66,6 +68,7 @@ static const struct option run_longopts[] = {
 	{ "hugepages", no_argument, NULL, OPT_HUGEPAGES },
 	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "transport", required_argument, NULL, OPT_TRANSPORT },
+	{ "share", required_argument, NULL, OPT_SHARE },
 };
 
 static void usage(FILE *f)
@@ -92,6 +95,9 @@ static void usage(FILE *f)
 		"                         fails the smoke boot\n"
 		"      --hugepages        back guest memory with 2 MiB huge pages\n"
 		"      --disk FILE[,ro]   a virtio-blk disk (/dev/vda, vdb...; repeatable)\n"
+		"      --share DIR[:TAG][,ro][,dev][,fs=virtiofs|9p][,mount=PATH]\n"
+		"                         share a host directory (repeatable); run\n"
+		"                         mounts it at PATH (default /mnt/TAG)\n"
 		"      --transport pci|mmio  how virtio devices attach (built-in\n"
 		"                         launcher; mmio: for kernels with\n"
 		"                         VIRTIO_MMIO_CMDLINE_DEVICES)\n"
@@ -152,6 +158,102 @@ static int parse_disk(struct run_opts *r, const char *arg)
 	return 0;
 }
 
+static bool tag_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+}
+
+/* --share HOSTDIR[:TAG][,ro][,dev][,fs=virtiofs|9p][,mount=GUESTPATH].
+ * The tag defaults to the directory's last name ("root" for /), made of
+ * letters, digits and "_-." only. The fields after the first comma are
+ * options; a directory name with a comma cannot be shared this way. */
+static int parse_share(struct run_opts *r, const char *arg)
+{
+	struct vm_share *sh = &r->shares[r->nshares];
+	char *copy = xstrdup(arg), *save = NULL, *dir, *colon, *opt;
+	int ret = -EINVAL;
+
+	if (r->nshares == VM_SHARES_MAX) {
+		error("--share %s: at most %d shares", arg, VM_SHARES_MAX);
+		goto out;
+	}
+	memset(sh, 0, sizeof(*sh));
+	dir = strtok_r(copy, ",", &save);
+	if (!dir || *copy == ',') {
+		error("--share %s: no directory", arg);
+		goto out;
+	}
+	colon = strrchr(dir, ':');
+	if (colon) {
+		*colon++ = '\0';
+		if (!*colon || strlen(colon) >= sizeof(sh->tag)) {
+			error("--share %s: a tag is 1 to %zu characters", arg,
+			      sizeof(sh->tag) - 1);
+			goto out;
+		}
+		for (const char *p = colon; *p; p++) {
+			if (!tag_char(*p)) {
+				error("--share %s: a tag is letters, digits, "
+				      "'_', '-' and '.'", arg);
+				goto out;
+			}
+		}
+		strcpy(sh->tag, colon);
+	} else {
+		const char *base = path_basename(dir);
+		size_t n = 0;
+
+		for (; *base && n < sizeof(sh->tag) - 1; base++)
+			sh->tag[n++] = tag_char(*base) ? *base : '_';
+		if (!n || !strcmp(sh->tag, ".") || !strcmp(sh->tag, ".."))
+			strcpy(sh->tag, "root");
+	}
+	if (!*dir || strlen(dir) >= sizeof(sh->dir)) {
+		error("--share %s: no directory", arg);
+		goto out;
+	}
+	strcpy(sh->dir, dir);
+	while ((opt = strtok_r(NULL, ",", &save))) {
+		if (!strcmp(opt, "ro")) {
+			sh->ro = true;
+		} else if (!strcmp(opt, "dev")) {
+			sh->dev = true;
+		} else if (!strcmp(opt, "fs=virtiofs") || !strcmp(opt, "fs=9p")) {
+			sh->fs = opt[3] == '9' ? SHARE_9P : SHARE_VIRTIOFS;
+			sh->fs_given = true;
+		} else if (str_starts(opt, "mount=")) {
+			const char *m = opt + 6;
+
+			if (*m != '/' || strlen(m) >= sizeof(sh->mount) ||
+			    strpbrk(m, " \t\n\\")) {
+				error("--share %s: mount= takes an absolute guest "
+				      "path without blanks", arg);
+				goto out;
+			}
+			strcpy(sh->mount, m);
+		} else {
+			error("--share %s: unknown option %s (ro, dev, fs=virtiofs, "
+			      "fs=9p, mount=PATH)", arg, opt);
+			goto out;
+		}
+	}
+	if (!*sh->mount)
+		memcpy(sh->mount, "/mnt/", 5), strcpy(sh->mount + 5, sh->tag);
+	for (unsigned i = 0; i < r->nshares; i++) {
+		if (!strcmp(r->shares[i].tag, sh->tag)) {
+			error("--share %s: tag %s is taken; name one with DIR:TAG",
+			      arg, sh->tag);
+			goto out;
+		}
+	}
+	r->nshares++;
+	ret = 0;
+out:
+	free(copy);
+	return ret;
+}
+
 static int parse_run_option(struct run_opts *r, int opt, const char *arg)
 {
 	int i;
@@ -181,6 +283,7 @@ static int parse_run_option(struct run_opts *r, int opt, const char *arg)
 	case OPT_FORCE: r->force = true; return 0;
 	case OPT_HUGEPAGES: r->hugepages = true; return 0;
 	case OPT_DISK: return parse_disk(r, arg);
+	case OPT_SHARE: return parse_share(r, arg);
 	case OPT_TRANSPORT:
 		if (parse_choice("--transport", arg, "pci\0mmio\0", "pci or mmio",
 				 &i))
@@ -279,7 +382,8 @@ static enum compression last_segment(const char *p, size_t len)
  * skips the zeros before); a compressed one follows directly, as lz4's
  * decoder reads on through the image's stream into the segment's. */
 static int make_initrd(const struct buf *image, const struct strv *argv,
-		       const struct strv *env, bool in, int *out)
+		       const struct strv *env, const struct buf *mounts, bool in,
+		       int *out)
 {
 	enum compression c = last_segment(image->p, image->len);
 	struct manifest m;
@@ -302,6 +406,9 @@ static int make_initrd(const struct buf *image, const struct strv *argv,
 				      0, 0, NULL);
 	if (!r && in)
 		r = manifest_add_data(&m, TINYRD_CONF_STDIN, "", 0, 0644, 0, 0, NULL);
+	if (!r && mounts->len)
+		r = manifest_add_data(&m, TINYRD_CONF_MOUNTS, mounts->p, mounts->len,
+				      0644, 0, 0, NULL);
 	if (!r)
 		r = manifest_finalize(&m);
 	if (!r && m.n)
@@ -331,6 +438,24 @@ static int make_initrd(const struct buf *image, const struct strv *argv,
 	return r;
 }
 
+/* The guest's mount table for the shares (abi.h). 9p: the largest msize
+ * Linux's virtio transport takes before 6.2 (125 pages; later kernels
+ * take more, and say so if they clamp), cache=mmap so host edits show
+ * and mmap works, access=client so the guest checks permissions (as it
+ * does for virtio-fs). */
+static void mount_lines(const struct run_opts *ro, struct buf *out)
+{
+	for (unsigned i = 0; i < ro->nshares; i++) {
+		const struct vm_share *sh = &ro->shares[i];
+
+		buf_printf(out, "%s %s %s %s %s\n",
+			   sh->fs == SHARE_9P ? "9p" : "virtiofs", sh->tag,
+			   sh->mount, sh->ro ? "ro" : "rw",
+			   sh->fs == SHARE_9P ? "trans=virtio,version=9p2000.L,"
+			   "msize=512000,cache=mmap,access=client" : "-");
+	}
+}
+
 /* Standard input worth forwarding: a pipe, a socket, a file, a terminal;
  * not /dev/null or another device. */
 static bool forwardable_stdin(void)
@@ -351,7 +476,7 @@ static int get_image(struct build_opts *o, const struct run_opts *ro,
 	char key[65], *dir = NULL, *path = NULL;
 	int r;
 
-	o->auto_kmods = build_vm_modules;
+	o->auto_kmods = ro->nshares ? build_vm_share_modules : build_vm_modules;
 	if (!o->kernel && !o->kver)
 		o->kernel = kernel;
 	r = build_init(&b, o);
@@ -525,10 +650,29 @@ static int pick_vmm(struct run_opts *ro)
 	for (unsigned i = 0; i < ro->ndisks; i++)
 		if (access(ro->disks[i].file, ro->disks[i].ro ? R_OK : R_OK | W_OK))
 			return error_errno(errno, "disk %s", ro->disks[i].file);
+	for (unsigned i = 0; i < ro->nshares; i++) {
+		struct stat st;
+
+		if (stat(ro->shares[i].dir, &st))
+			return error_errno(errno, "share %s", ro->shares[i].dir);
+		if (!S_ISDIR(st.st_mode))
+			return error_errno(ENOTDIR, "share %s", ro->shares[i].dir);
+	}
 	if (choose_vmm(ro, &vc))
 		return -1;
 	if (ro->mmio && ro->vmm == VMM_QEMU)
 		return error("--transport mmio is the built-in launcher's; QEMU runs here");
+	/* virtio-fs is the launcher's own; QEMU serves 9p (its virtio-fs
+	 * needs virtiofsd and shared memory). */
+	for (unsigned i = 0; i < ro->nshares; i++) {
+		struct vm_share *sh = &ro->shares[i];
+
+		if (ro->vmm == VMM_QEMU && sh->fs_given && sh->fs == SHARE_VIRTIOFS)
+			return error("share %s: fs=virtiofs is the built-in "
+				     "launcher's; with QEMU use fs=9p", sh->dir);
+		if (!sh->fs_given)
+			sh->fs = ro->vmm == VMM_QEMU ? SHARE_9P : SHARE_VIRTIOFS;
+	}
 	ro->vm_accel = vc.accel;
 	return 0;
 }
@@ -558,6 +702,8 @@ static int launch(struct run_opts *ro, const char *kernel, int initrd,
 	vc.hugepages = ro->hugepages;
 	memcpy(vc.disks, ro->disks, sizeof(vc.disks));
 	vc.ndisks = ro->ndisks;
+	memcpy(vc.shares, ro->shares, sizeof(vc.shares));
+	vc.nshares = ro->nshares;
 	vc.mmio_transport = ro->mmio;
 	/* A shell on the console, for no command or tinyrd.shell: the
 	 * console is the user's terminal then. */
@@ -581,7 +727,7 @@ int cmd_run(int argc, char **argv)
 	struct run_opts ro = { .mem_mb = 512, .cpus = 1, .accel = ACCEL_AUTO };
 	struct strv cmd = { 0 }, env = { 0 };
 	struct build_opts o;
-	struct buf image = { 0 };
+	struct buf image = { 0 }, mounts = { 0 };
 	char *kernel = NULL, shortopts[64];
 	int dd, opt, r, st = STATUS_FAILED, log_fd = -1, initrd = -1;
 	size_t n = 0;
@@ -665,7 +811,8 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	/* QEMU cannot hold input back until the init is ready for it. */
 	ro.stdin = cmd.n && ro.vmm != VMM_QEMU && forwardable_stdin();
-	if (make_initrd(&image, &cmd, &env, ro.stdin, &initrd))
+	mount_lines(&ro, &mounts);
+	if (make_initrd(&image, &cmd, &env, &mounts, ro.stdin, &initrd))
 		goto out;
 	if (ro.console_log) {
 		log_fd = open(ro.console_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
@@ -682,6 +829,7 @@ out:
 	if (initrd >= 0)
 		close(initrd);
 	buf_free(&image);
+	buf_free(&mounts);
 	strv_free(&cmd);
 	strv_free(&env);
 	build_opts_free(&o);
@@ -708,6 +856,8 @@ static void boot_usage(FILE *f)
 		"      --force            boot even where KVM fails the smoke boot\n"
 		"      --hugepages        back guest memory with 2 MiB huge pages\n"
 		"      --disk FILE[,ro]   a virtio-blk disk (/dev/vda, vdb...; repeatable)\n"
+		"      --share DIR[:TAG][,ro][,dev][,fs=virtiofs|9p]  share a host\n"
+		"                         directory under TAG (repeatable)\n"
 		"      --transport pci|mmio  how virtio devices attach (mmio: for\n"
 		"                         kernels with VIRTIO_MMIO_CMDLINE_DEVICES)\n"
 		"  -v, --verbose          the launcher's decisions on stderr\n"
@@ -732,6 +882,7 @@ int cmd_boot(int argc, char **argv)
 		{ "hugepages", no_argument, NULL, OPT_HUGEPAGES },
 		{ "disk", required_argument, NULL, OPT_DISK },
 		{ "transport", required_argument, NULL, OPT_TRANSPORT },
+		{ "share", required_argument, NULL, OPT_SHARE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },

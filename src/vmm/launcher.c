@@ -36,6 +36,7 @@
 #include "serial8250.h"
 #include "vmm.h"
 #include "virtio/blk.h"
+#include "virtio/p9.h"
 #include "virtio/console.h"
 #include "virtio/mmio.h"
 #include "virtio/pci.h"
@@ -58,6 +59,8 @@ struct launcher {
 	struct virtio_dev rng;
 	struct virtio_blk blk[VM_DISKS_MAX];
 	unsigned nblk;			/* disks open */
+	struct virtio_p9 p9[VM_SHARES_MAX];
+	unsigned np9;			/* 9p shares open */
 	struct virtio_pci vpci[3 + VM_DISKS_MAX]; /* PCI functions, slot order */
 	struct virtio_mmio vmmio[3 + VM_DISKS_MAX]; /* or MMIO windows */
 	struct virtio_dev *vdev[3 + VM_DISKS_MAX];
@@ -362,6 +365,16 @@ static int setup_virtio(struct launcher *l)
 			r = add_virtio(l, &l->blk[i].dev, 0);
 		}
 	}
+	for (unsigned i = 0; i < c->nshares && !r; i++) {
+		const struct vm_share *sh = &c->shares[i];
+
+		if (sh->fs != SHARE_9P)
+			continue;
+		r = virtio_p9_open(&l->p9[l->np9], &l->vm.mem, sh->dir, sh->tag,
+				   sh->ro, sh->dev);
+		if (!r)
+			r = add_virtio(l, &l->p9[l->np9++].dev, 0);
+	}
 	return r;
 }
 
@@ -374,7 +387,9 @@ static void teardown_virtio(struct launcher *l)
 	buf_free(&l->mmio_args);
 	for (unsigned i = 0; i < l->nblk; i++)
 		virtio_blk_close(&l->blk[i]);
-	l->nvirtio = l->nblk = 0;
+	for (unsigned i = 0; i < l->np9; i++)
+		virtio_p9_close(&l->p9[i]);
+	l->nvirtio = l->nblk = l->np9 = 0;
 }
 
 static int setup_devices(struct launcher *l)

@@ -50,6 +50,13 @@ static long long now_ms(void)
 
 /* A single-port virtio-serial function (no MULTIPORT with max_ports=1,
  * so the guest makes its console at probe, in slot order) writing to fd. */
+/* A value in QEMU's option syntax, which doubles a comma inside it. */
+static void add_value(struct buf *b, const char *s)
+{
+	for (; *s; s++)
+		buf_add(b, *s == ',' ? ",," : s, *s == ',' ? 2 : 1);
+}
+
 static void virtconsole(struct strv *v, const char *id, int fd)
 {
 	strv_push(v, "-device");
@@ -98,14 +105,30 @@ static void build_argv(const struct vm_config *c, int con_fd, int out_fd,
 	for (unsigned i = 0; i < c->ndisks; i++) {
 		struct buf d = { 0 };
 
-		/* QEMU's option syntax doubles a comma inside a value. */
 		buf_printf(&d, "file=");
-		for (const char *p = c->disks[i].file; *p; p++)
-			buf_add(&d, *p == ',' ? ",," : p, *p == ',' ? 2 : 1);
+		add_value(&d, c->disks[i].file);
 		buf_printf(&d, ",if=virtio,format=raw%s",
 			   c->disks[i].ro ? ",readonly=on" : "");
 		strv_push(v, "-drive");
 		strv_push_owned(v, d.p);
+	}
+	/* Shares: QEMU's own 9p server (virtio-fs would need virtiofsd and
+	 * shared memory; run refuses it before we get here). As root it
+	 * passes owners through, as a user it maps them as ours does. */
+	for (unsigned i = 0; i < c->nshares; i++) {
+		const struct vm_share *sh = &c->shares[i];
+		struct buf d = { 0 };
+
+		buf_printf(&d, "local,id=fs%u,path=", i);
+		add_value(&d, sh->dir);
+		buf_printf(&d, ",security_model=%s%s",
+			   geteuid() ? "none" : "passthrough",
+			   sh->ro ? ",readonly=on" : "");
+		strv_push(v, "-fsdev");
+		strv_push_owned(v, d.p);
+		strv_push(v, "-device");
+		strv_push_owned(v, xasprintf("virtio-9p-pci,fsdev=fs%u,mount_tag=%s",
+					     i, sh->tag));
 	}
 	strv_push(v, "-kernel");
 	strv_push(v, c->kernel);

@@ -17,6 +17,20 @@ struct vm_disk {
 	bool ro;
 };
 
+#define VM_SHARES_MAX 8
+
+enum share_fs { SHARE_VIRTIOFS, SHARE_9P };
+
+/* --share HOSTDIR[:TAG][,ro][,dev][,fs=virtiofs|9p][,mount=GUESTPATH] */
+struct vm_share {
+	char dir[PATH_MAX];
+	char tag[33];
+	char mount[PATH_MAX];	/* where run mounts it in the guest */
+	enum share_fs fs;
+	bool fs_given;		/* fs= was said (else the VMM's default) */
+	bool ro, dev;
+};
+
 struct vm_config {
 	const char *kernel;
 	int initrd_fd;		/* the initrd: image and per-run segment */
@@ -37,6 +51,8 @@ struct vm_config {
 	bool mmio_transport;	/* --transport mmio (built-in launcher) */
 	struct vm_disk disks[VM_DISKS_MAX]; /* --disk, in order: vda, vdb... */
 	unsigned ndisks;
+	struct vm_share shares[VM_SHARES_MAX];	/* --share, resolved */
+	unsigned nshares;
 };
 
 enum vm_ending {
