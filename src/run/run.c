@@ -641,6 +641,20 @@ static int report(const struct vm_result *res, const struct run_opts *ro,
 	return st;
 }
 
+/* Shared directories exist: checked first, before anything is built. */
+static int check_shares(const struct run_opts *ro)
+{
+	for (unsigned i = 0; i < ro->nshares; i++) {
+		struct stat st;
+
+		if (stat(ro->shares[i].dir, &st))
+			return error_errno(errno, "share %s", ro->shares[i].dir);
+		if (!S_ISDIR(st.st_mode))
+			return error_errno(ENOTDIR, "share %s", ro->shares[i].dir);
+	}
+	return 0;
+}
+
 /* The disks checked and the VMM chosen, before the image is finished:
  * what goes in it (forwarded stdin) depends on the VMM. */
 static int pick_vmm(struct run_opts *ro)
@@ -650,14 +664,6 @@ static int pick_vmm(struct run_opts *ro)
 	for (unsigned i = 0; i < ro->ndisks; i++)
 		if (access(ro->disks[i].file, ro->disks[i].ro ? R_OK : R_OK | W_OK))
 			return error_errno(errno, "disk %s", ro->disks[i].file);
-	for (unsigned i = 0; i < ro->nshares; i++) {
-		struct stat st;
-
-		if (stat(ro->shares[i].dir, &st))
-			return error_errno(errno, "share %s", ro->shares[i].dir);
-		if (!S_ISDIR(st.st_mode))
-			return error_errno(ENOTDIR, "share %s", ro->shares[i].dir);
-	}
 	if (choose_vmm(ro, &vc))
 		return -1;
 	if (ro->mmio && ro->vmm == VMM_QEMU)
@@ -792,7 +798,7 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 
-	if (find_kernel(o.kernel, &kernel))
+	if (check_shares(&ro) || find_kernel(o.kernel, &kernel))
 		goto out;
 	if (ro.image) {
 		r = read_file(ro.image, &image);
@@ -929,6 +935,8 @@ int cmd_boot(int argc, char **argv)
 		error("boot needs -k KERNEL and -i IMAGE");
 		return STATUS_FAILED;
 	}
+	if (check_shares(&ro))
+		return STATUS_FAILED;
 	image = open(ro.image, O_RDONLY | O_CLOEXEC);
 	if (image < 0) {
 		error_errno(errno, "%s", ro.image);

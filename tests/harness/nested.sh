@@ -16,7 +16,8 @@
 # /l1/: the guest kernel (vmlinuz and, extracted from it, the ELF vmlinux
 # for PVH), L2 images built here beforehand for that kernel, with its
 # virtio modules (img/default.img, img/cmd.img
-# with a command of status 5, img/true.img, img/vqfuzz.img with the
+# with a command of status 5, img/true.img, img/shares.img with the
+# share file systems' modules, img/vqfuzz.img with the
 # hostile virtio driver vqfuzz.c as /bin/vqfuzz; L1 needs no modules tree), a
 # pty driver (ptyrun, ptyrun.c), a stopwatch with a memory sampler
 # (measure, measure.c), tinyrd (the plain build) and the scenario
@@ -70,6 +71,8 @@ done
 	-o "$work/img/vqfuzz.img" || exit 125
 "$tinyrd" build -q $l2 -o "$work/img/cmd.img" -- sh -c 'echo from the image; exit 5' || exit 125
 "$tinyrd" build -q $l2 -o "$work/img/true.img" -- true || exit 125
+"$tinyrd" build -q $l2 --kmod 9p --kmod 9pnet_virtio --kmod virtiofs \
+	--kmod overlay -o "$work/img/shares.img" || exit 125
 [ -f "$K/vmlinux" ] || "$top/tests/fixtures/extract-vmlinux.sh" "$K/vmlinuz" >"$K/vmlinux.tmp" &&
 	mv "$K/vmlinux.tmp" "$K/vmlinux" 2>/dev/null
 modules="--kmod kvm_amd"

@@ -1,0 +1,88 @@
+#!/bin/bash
+# --share: the option's errors (before anything boots), and shares under
+# QEMU TCG, whose own 9p server tinyrd drives the same way as its own
+# (the built-in servers are checked in the nested harness, t1310).
+. "$(dirname "$0")/lib.sh"
+
+K=${TINYRD_KERNEL_DIR-}
+
+need() {
+	[ -n "$K" ] || { skip "no Debian kernel: ${TINYRD_KERNEL_WHY-}"; return 1; }
+	command -v qemu-system-x86_64 >/dev/null ||
+		{ skip "qemu-system-x86_64 is not installed"; return 1; }
+	command -v busybox >/dev/null || { skip "busybox is not installed"; return 1; }
+	export XDG_CACHE_HOME=$T/cache
+}
+
+trun() {
+	run timeout 300 "$TINYRD" run -k "$K/vmlinuz" --moddir "$K" --vmm qemu \
+		--accel tcg "$@"
+}
+
+# A usage error: status 125, the first line names it.
+assert_usage() {
+	assertEquals 125 "$rc"
+	assertContains "$(head -n 1 "$T/err")" "tinyrd: error: $1"
+}
+
+test_share_errors() {
+	local k=$T/vmlinuz
+
+	echo not-a-kernel >vmlinuz
+	mkdir d
+	run tinyrd run -k "$k" --share "$T/missing" -- true
+	assertEquals 125 "$rc"
+	assert_one_error "share $T/missing: No such file or directory"
+	touch file
+	run tinyrd run -k "$k" --share "$T/file" -- true
+	assertEquals 125 "$rc"
+	assert_one_error "share $T/file: Not a directory"
+	run tinyrd run -k "$k" --share "d,bogus" -- true
+	assert_usage "--share d,bogus: unknown option bogus"
+	run tinyrd run -k "$k" --share "d:bad/tag" -- true
+	assert_usage "--share d:bad/tag: a tag is letters, digits"
+	run tinyrd run -k "$k" --share "d,mount=relative" -- true
+	assert_usage "--share d,mount=relative: mount= takes an absolute guest path"
+	run tinyrd run -k "$k" --share d --share "$T/d" -- true
+	assert_usage "--share $T/d: tag d is taken"
+	run tinyrd boot -k "$k" -i x.img --share "$T/missing"
+	assertEquals 125 "$rc"
+	assert_one_error "share $T/missing: No such file or directory"
+	need || return
+	run tinyrd run -k "$K/vmlinuz" --moddir "$K" --vmm qemu --accel tcg \
+		--share "d,fs=virtiofs" -- true
+	assertEquals 125 "$rc"
+	assert_one_error "share d: fs=virtiofs is the built-in launcher's"
+}
+
+test_share_help() {
+	run tinyrd run --help
+	assertContains "$(cat "$T/out")" "--share DIR[:TAG]"
+	run tinyrd boot --help
+	assertContains "$(cat "$T/out")" "--share DIR[:TAG]"
+}
+
+# Under QEMU: read what the host wrote, write what the host reads, a ro
+# share refuses writes, mount= and the default /mnt/TAG.
+test_qemu_9p() {
+	need || return
+	mkdir -p s r
+	head -c 1500000 /dev/urandom >s/data
+	echo ro-file >r/keep
+	trun --share "$T/s" --share "$T/r:ro,ro,mount=/srv/ro" -- sh -c '
+		echo "sum $(md5sum </mnt/s/data)"
+		echo guest >/mnt/s/from-guest
+		echo x >/srv/ro/new 2>/dev/null && echo "ro written"
+		cat /srv/ro/keep
+		grep " /mnt/s \| /srv/ro " /proc/mounts | cut -d" " -f3,4 | cut -d, -f1'
+	assertEquals "$(cat "$T/err")" 0 "$rc"
+	assertContains "$(cat "$T/out")" "sum $(md5sum <s/data)"
+	assertEquals guest "$(cat s/from-guest)"
+	assertNotContains "$(cat "$T/out")" "ro written"
+	assertFalse "ro share written" "[ -e r/new ]"
+	assertContains "$(cat "$T/out")" "ro-file"
+	assertContains "$(cat "$T/out")" "9p rw"
+	assertContains "$(cat "$T/out")" "9p ro"
+}
+
+. shunit2
