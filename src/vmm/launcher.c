@@ -61,9 +61,9 @@ struct launcher {
 	unsigned nblk;			/* disks open */
 	struct virtio_p9 p9[VM_SHARES_MAX];
 	unsigned np9;			/* 9p shares open */
-	struct virtio_pci vpci[3 + VM_DISKS_MAX]; /* PCI functions, slot order */
-	struct virtio_mmio vmmio[3 + VM_DISKS_MAX]; /* or MMIO windows */
-	struct virtio_dev *vdev[3 + VM_DISKS_MAX];
+	struct virtio_pci vpci[3 + VM_DISKS_MAX + VM_SHARES_MAX]; /* PCI functions, slot order */
+	struct virtio_mmio vmmio[3 + VM_DISKS_MAX + VM_SHARES_MAX]; /* or MMIO windows */
+	struct virtio_dev *vdev[3 + VM_DISKS_MAX + VM_SHARES_MAX];
 	struct buf mmio_args;		/* virtio_mmio.device=... for each */
 	unsigned nvirtio;		/* devices set up (to tear down) */
 	const struct vm_config *cfg;

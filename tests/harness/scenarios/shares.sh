@@ -27,7 +27,7 @@ not_ok() {
 
 mkdir -p /tmp/outside
 echo "canary: outside every share" >/tmp/outside/canary
-canary() { (cd /tmp/outside && md5sum canary && ls -la); }
+canary() { (cd /tmp/outside && md5sum canary && ls -l); }
 canary >/tmp/canary.before
 
 for fs in $FSES; do

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: MIT
+/* virtio-fs: FUSE requests on the hiprio and request queues. See fs.h. */
+#include <endian.h>
+#include <errno.h>
+#include <string.h>
+#include <linux/virtio_fs.h>
+#include <linux/virtio_ids.h>
+
+#include "fs.h"
+#include "../../common/log.h"
+
+/* The largest read or write: a chain holds the headers (in, args, out)
+ * and a descriptor per page, within the queue's size. */
+#define MAX_PAGES (VQ_SIZE_MAX - 8)
+
+static void notify(struct virtio_dev *d, unsigned qn)
+{
+	struct virtio_fs *f = d->priv;
+	struct vq *q = &d->vq[qn];
+	struct vq_chain ch;
+	int r;
+
+	do {
+		while ((r = vq_pop(q, &ch)) > 0) {
+			/* FORGET has no reply: its buffer goes back empty. */
+			uint32_t len = fuse_serve(&f->srv, ch.iov, ch.nout,
+						  ch.iov + ch.nout, ch.nin);
+
+			vq_push(q, ch.head, len);
+			virtio_used(d, qn);
+		}
+		if (r < 0) {
+			virtio_broken(d, qn, q->why);
+			return;
+		}
+	} while (vq_arm(q));
+}
+
+static void config(struct virtio_dev *d, uint32_t off, uint8_t *data,
+		   unsigned len, bool write)
+{
+	struct virtio_fs *f = d->priv;
+	struct virtio_fs_config cfg = { .num_request_queues = htole32(1) };
+
+	if (write)
+		return;
+	memcpy(cfg.tag, f->tag, strlen(f->tag));
+	memcpy(data, (uint8_t *)&cfg + off, len);
+}
+
+/* A reset ends the FUSE session: every node and open file goes, and the
+ * driver starts again with FUSE_INIT. */
+static void stop(struct virtio_dev *d)
+{
+	struct virtio_fs *f = d->priv;
+
+	fuse_server_free(&f->srv);
+	fuse_server_init(&f->srv, &f->share, MAX_PAGES);
+}
+
+static const struct virtio_ops fs_ops = {
+	.name = "virtio-fs",
+	.id = VIRTIO_ID_FS,
+	.nqueues = 2,
+	.config_size = sizeof(struct virtio_fs_config),
+	.config = config,
+	.notify = notify,
+	.stop = stop,
+};
+
+int virtio_fs_open(struct virtio_fs *f, const struct gmem *mem,
+		   const char *dir, const char *tag, bool ro, bool dev)
+{
+	int r;
+
+	memset(f, 0, sizeof(*f));
+	if (strlen(tag) > VIRTIO_FS_TAG_MAX)
+		return error("share %s: tag %s is longer than %d bytes", dir, tag,
+			     VIRTIO_FS_TAG_MAX);
+	strcpy(f->tag, tag);
+	r = share_open(&f->share, dir, ro, dev);
+	if (r)
+		return r;
+	r = fuse_server_init(&f->srv, &f->share, MAX_PAGES);
+	if (!r)
+		r = virtio_init(&f->dev, &fs_ops, f, mem);
+	if (r) {
+		fuse_server_free(&f->srv);
+		share_close(&f->share);
+		return error_errno(r, "virtio-fs %s", tag);
+	}
+	return 0;
+}
+
+void virtio_fs_close(struct virtio_fs *f)
+{
+	fuse_server_free(&f->srv);
+	share_close(&f->share);
+}
