@@ -77,7 +77,7 @@ LIB_OBJS = $(LIB_SRCS:.c=.o) $(ASM_OBJS)
 SAN_OBJS = $(LIB_SRCS:.c=.san.o) $(ASM_OBJS)
 
 # tinyrd-init: static, libc only, as small as the libc allows.
-INIT_SRCS = init/init.c init/mount.c init/module.c init/util.c
+INIT_SRCS = init/init.c init/mount.c init/module.c init/util.c init/root.c
 INIT_CC ?= $(shell command -v musl-gcc >/dev/null 2>&1 && echo musl-gcc || \
 	echo '$(CC) -static')
 INIT_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARNINGS) -Os -static \

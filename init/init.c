@@ -275,8 +275,7 @@ static void keeper(char **argv, char **env, const char *tty,
 	if (chdir("/") < 0)
 		_exit(STATUS_INFRA);
 	/* Forwarded input comes on hvc0, the command's tty. */
-	if (!interactive && !strcmp(tty, "/dev/hvc0") &&
-	    !access(TINYRD_CONF_STDIN, F_OK)) {
+	if (!interactive && !strcmp(tty, "/dev/hvc0") && init_stdin) {
 		sigemptyset(&chld);
 		sigaddset(&chld, SIGCHLD);
 		sigprocmask(SIG_BLOCK, &chld, NULL);
@@ -370,6 +369,7 @@ static void stop_everything(void)
 int main(void)
 {
 	char **cmdline, **argv, **env;
+	const char *root;
 	bool shell = false;
 	int status;
 
@@ -393,9 +393,15 @@ int main(void)
 	setup_network();
 	trace("network set up");
 	load_modules(cmdline);
-	mount_shares();
+	/* What the image says is read before a switch to the host's root
+	 * leaves the image behind. */
 	argv = nul_list(TINYRD_CONF_ARGV, 0);
 	env = environment();
+	init_stdin = !access(TINYRD_CONF_STDIN, F_OK);
+	root = enter_host_root();
+	mount_shares(root);
+	if (*root)
+		switch_root();
 	if (shell || !argv || !argv[0]) {
 		static char *sh[] = { "/bin/sh", NULL };
 

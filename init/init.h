@@ -12,6 +12,7 @@
 #define STATUS_INFRA 125	/* tinyrd itself failed (abi.h, tinyrd(1)) */
 
 extern bool init_debug;		/* tinyrd.debug */
+extern bool init_stdin;		/* the host forwards stdin (abi.h) */
 extern int init_out_fd;		/* the command's tty, drained before the end */
 
 /* "tinyrd-init: <step>: <object>: <error>" ("<step>: <error>" when object
@@ -37,7 +38,17 @@ char **cmdline_words(void);
 void mount_proc(void);
 void setup_mounts(void);
 void setup_network(void);
-void mount_shares(void);
+/* The shares, mounted under root ("" or the host root's mount point). */
+void mount_shares(const char *root);
+/* mkdir -p */
+int make_dirs(char *path);
+
+/* root.c: host-root mode (abi.h TINYRD_CONF_ROOT): the share mounted
+ * read-only, tmpfs and overlays on it, then made the root. Returns
+ * where it was mounted for mount_shares ("" when not in that mode);
+ * the switch itself is switch_root(). */
+const char *enter_host_root(void);
+void switch_root(void);
 
 /* module.c */
 void load_modules(char **cmdline);

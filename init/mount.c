@@ -130,7 +130,7 @@ void setup_network(void)
 }
 
 /* mkdir -p: the share's mount point may be anywhere. */
-static int make_dirs(char *path)
+int make_dirs(char *path)
 {
 	for (char *p = path + 1;; p++) {
 		if (*p && *p != '/')
@@ -151,10 +151,11 @@ static int make_dirs(char *path)
 /* The shares (TINYRD_CONF_MOUNTS), after the modules: 9p and virtiofs
  * are modules in distribution kernels. A share that does not mount ends
  * the run: the command would not find its files. */
-void mount_shares(void)
+void mount_shares(const char *root)
 {
 	size_t len;
 	char *conf = slurp(TINYRD_CONF_MOUNTS, &len), *save = NULL;
+	char target[4096];
 
 	if (!conf)
 		return;
@@ -166,11 +167,13 @@ void mount_shares(void)
 		for (char *w = strtok_r(line, " ", &s2); w && n < 5;
 		     w = strtok_r(NULL, " ", &s2))
 			f[n++] = w;
-		if (n != 5 || f[2][0] != '/')
+		if (n != 5 || f[2][0] != '/' ||
+		    (size_t)snprintf(target, sizeof(target), "%s%s", root, f[2]) >=
+		    sizeof(target))
 			die("mounts", TINYRD_CONF_MOUNTS, EINVAL);
-		trace("mount %s %s on %s", f[0], f[1], f[2]);
-		r = make_dirs(f[2]);
-		if (!r && mount(f[1], f[2], f[0],
+		trace("mount %s %s on %s", f[0], f[1], target);
+		r = make_dirs(target);
+		if (!r && mount(f[1], target, f[0],
 				!strcmp(f[3], "ro") ? MS_RDONLY : 0,
 				strcmp(f[4], "-") ? f[4] : NULL) < 0)
 			r = -errno;

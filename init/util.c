@@ -15,6 +15,7 @@
 #include "../src/common/abi.h"
 
 bool init_debug;
+bool init_stdin;
 int init_out_fd = -1;
 
 void complain(const char *step, const char *object, int err)

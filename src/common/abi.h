@@ -32,6 +32,17 @@
  */
 #define TINYRD_CONF_MOUNTS	TINYRD_CONF_DIR "/mounts"
 
+/*
+ * Host-root mode (tinyrd run --rootfs): the guest's root is a share. The
+ * first line says which:
+ *	FSTYPE SOURCE OPTIONS
+ * (as in TINYRD_CONF_MOUNTS); it is mounted read-only with tmpfs over
+ * /tmp, /run and /var/tmp. Each further line "rw PATH" puts a writable
+ * overlay over PATH, its changes kept in memory. Shares are mounted
+ * inside the new root, on mount points that exist there.
+ */
+#define TINYRD_CONF_ROOT	TINYRD_CONF_DIR "/root"
+
 /* The command's extra environment: NAME=VALUE, each followed by one NUL. */
 #define TINYRD_CONF_ENV		TINYRD_CONF_DIR "/env"
 

@@ -31,7 +31,7 @@ enum {
 	OPT_IMAGE = 'i', OPT_MEM = 'm', OPT_CPUS = 'c',
 	OPT_VMM = 512, OPT_ACCEL, OPT_APPEND, OPT_TIMEOUT, OPT_BISECT,
 	OPT_CONSOLE_LOG, OPT_REBUILD, OPT_SILENCE, OPT_FORCE, OPT_HUGEPAGES,
-	OPT_DISK, OPT_TRANSPORT, OPT_SHARE,
+	OPT_DISK, OPT_TRANSPORT, OPT_SHARE, OPT_ROOTFS, OPT_RW,
 };
 
 enum vmm_choice { VMM_AUTO, VMM_BUILTIN, VMM_QEMU };
@@ -50,6 +50,8 @@ struct run_opts {
 	unsigned ndisks;
 	struct vm_share shares[VM_SHARES_MAX];
 	unsigned nshares;
+	int rootfs;		/* the share that is the root (--rootfs), or -1 */
+	struct strv rw;		/* --rw PATH: overlays in host-root mode */
 };
 
 static const struct option run_longopts[] = {
@@ -69,6 +71,8 @@ static const struct option run_longopts[] = {
 	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "transport", required_argument, NULL, OPT_TRANSPORT },
 	{ "share", required_argument, NULL, OPT_SHARE },
+	{ "rootfs", required_argument, NULL, OPT_ROOTFS },
+	{ "rw", required_argument, NULL, OPT_RW },
 };
 
 static void usage(FILE *f)
@@ -98,6 +102,11 @@ static void usage(FILE *f)
 		"      --share DIR[:TAG][,ro][,dev][,fs=virtiofs|9p][,mount=PATH]\n"
 		"                         share a host directory (repeatable); run\n"
 		"                         mounts it at PATH (default /mnt/TAG)\n"
+		"      --rootfs DIR[,fs=virtiofs|9p]  the guest's root is DIR (e.g. /),\n"
+		"                         read-only, with tmpfs on /tmp /run /var/tmp;\n"
+		"                         COMMAND comes from it, the image is the init\n"
+		"      --rw PATH          with --rootfs: a writable overlay over PATH,\n"
+		"                         its changes in memory (repeatable)\n"
 		"      --transport pci|mmio  how virtio devices attach (built-in\n"
 		"                         launcher; mmio: for kernels with\n"
 		"                         VIRTIO_MMIO_CMDLINE_DEVICES)\n"
@@ -254,6 +263,32 @@ out:
 	return ret;
 }
 
+/* --rootfs DIR[,fs=virtiofs|9p]: a read-only share under the tag
+ * "rootfs" that the init makes the root. */
+static int parse_rootfs(struct run_opts *r, const char *arg)
+{
+	char *s;
+	int ret;
+
+	if (r->rootfs >= 0)
+		return error("--rootfs %s: one root is enough", arg);
+	if (strchr(arg, ':'))
+		return error("--rootfs %s: no tag (the root's is rootfs)", arg);
+	if (strstr(arg, ",mount=") || strstr(arg, ",ro") || strstr(arg, ",dev"))
+		return error("--rootfs %s: only fs= may follow the directory", arg);
+	s = xstrdup(arg);
+	if (strchr(s, ','))
+		*strchr(s, ',') = '\0';
+	s = xasprintf("%s:rootfs,ro%s", s, strchr(arg, ',') ? strchr(arg, ',') : "");
+	ret = parse_share(r, s);
+	free(s);
+	if (!ret) {
+		r->rootfs = (int)r->nshares - 1;
+		strcpy(r->shares[r->rootfs].mount, "/");
+	}
+	return ret;
+}
+
 static int parse_run_option(struct run_opts *r, int opt, const char *arg)
 {
 	int i;
@@ -284,6 +319,13 @@ static int parse_run_option(struct run_opts *r, int opt, const char *arg)
 	case OPT_HUGEPAGES: r->hugepages = true; return 0;
 	case OPT_DISK: return parse_disk(r, arg);
 	case OPT_SHARE: return parse_share(r, arg);
+	case OPT_ROOTFS: return parse_rootfs(r, arg);
+	case OPT_RW:
+		if (arg[0] != '/' || strpbrk(arg, " \t\n,:\\"))
+			return error("--rw %s: an absolute path without blanks, "
+				     "commas or colons", arg);
+		strv_push(&r->rw, arg);
+		return 0;
 	case OPT_TRANSPORT:
 		if (parse_choice("--transport", arg, "pci\0mmio\0", "pci or mmio",
 				 &i))
@@ -382,8 +424,8 @@ static enum compression last_segment(const char *p, size_t len)
  * skips the zeros before); a compressed one follows directly, as lz4's
  * decoder reads on through the image's stream into the segment's. */
 static int make_initrd(const struct buf *image, const struct strv *argv,
-		       const struct strv *env, const struct buf *mounts, bool in,
-		       int *out)
+		       const struct strv *env, const struct buf *mounts,
+		       const struct buf *root, bool in, int *out)
 {
 	enum compression c = last_segment(image->p, image->len);
 	struct manifest m;
@@ -408,6 +450,9 @@ static int make_initrd(const struct buf *image, const struct strv *argv,
 		r = manifest_add_data(&m, TINYRD_CONF_STDIN, "", 0, 0644, 0, 0, NULL);
 	if (!r && mounts->len)
 		r = manifest_add_data(&m, TINYRD_CONF_MOUNTS, mounts->p, mounts->len,
+				      0644, 0, 0, NULL);
+	if (!r && root->len)
+		r = manifest_add_data(&m, TINYRD_CONF_ROOT, root->p, root->len,
 				      0644, 0, 0, NULL);
 	if (!r)
 		r = manifest_finalize(&m);
@@ -443,10 +488,22 @@ static int make_initrd(const struct buf *image, const struct strv *argv,
  * take more, and say so if they clamp), cache=mmap so host edits show
  * and mmap works, access=client so the guest checks permissions (as it
  * does for virtio-fs). */
-static void mount_lines(const struct run_opts *ro, struct buf *out)
+static void mount_lines(const struct run_opts *ro, struct buf *out,
+			struct buf *root)
 {
 	for (unsigned i = 0; i < ro->nshares; i++) {
 		const struct vm_share *sh = &ro->shares[i];
+
+		/* The root: 9p's cache=loose, as nothing writes it. */
+		if ((int)i == ro->rootfs) {
+			buf_printf(root, "%s rootfs %s\n",
+				   sh->fs == SHARE_9P ? "9p" : "virtiofs",
+				   sh->fs == SHARE_9P ? "trans=virtio,version=9p2000.L,"
+				   "msize=512000,cache=loose,access=client" : "-");
+			for (size_t k = 0; k < ro->rw.n; k++)
+				buf_printf(root, "rw %s\n", ro->rw.v[k]);
+			continue;
+		}
 
 		buf_printf(out, "%s %s %s %s %s\n",
 			   sh->fs == SHARE_9P ? "9p" : "virtiofs", sh->tag,
@@ -730,10 +787,11 @@ static int launch(struct run_opts *ro, const char *kernel, int initrd,
 int cmd_run(int argc, char **argv)
 {
 	struct option lo[ARRAY_SIZE(run_longopts) + 32];
-	struct run_opts ro = { .mem_mb = 512, .cpus = 1, .accel = ACCEL_AUTO };
+	struct run_opts ro = { .mem_mb = 512, .cpus = 1, .accel = ACCEL_AUTO,
+			       .rootfs = -1 };
 	struct strv cmd = { 0 }, env = { 0 };
 	struct build_opts o;
-	struct buf image = { 0 }, mounts = { 0 };
+	struct buf image = { 0 }, mounts = { 0 }, root = { 0 };
 	char *kernel = NULL, shortopts[64];
 	int dd, opt, r, st = STATUS_FAILED, log_fd = -1, initrd = -1;
 	size_t n = 0;
@@ -798,6 +856,14 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 
+	if (ro.rw.n && ro.rootfs < 0) {
+		error("--rw makes an overlay in the host's root: it needs --rootfs");
+		goto out;
+	}
+	/* Host-root mode: the image is the init and the modules. */
+	if (ro.rootfs >= 0 && !ro.image && !o.programs.n && !o.recipes.n &&
+	    !o.copies.n)
+		o.bare = true;
 	if (check_shares(&ro) || find_kernel(o.kernel, &kernel))
 		goto out;
 	if (ro.image) {
@@ -817,8 +883,8 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	/* QEMU cannot hold input back until the init is ready for it. */
 	ro.stdin = cmd.n && ro.vmm != VMM_QEMU && forwardable_stdin();
-	mount_lines(&ro, &mounts);
-	if (make_initrd(&image, &cmd, &env, &mounts, ro.stdin, &initrd))
+	mount_lines(&ro, &mounts, &root);
+	if (make_initrd(&image, &cmd, &env, &mounts, &root, ro.stdin, &initrd))
 		goto out;
 	if (ro.console_log) {
 		log_fd = open(ro.console_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
@@ -836,6 +902,8 @@ out:
 		close(initrd);
 	buf_free(&image);
 	buf_free(&mounts);
+	buf_free(&root);
+	strv_free(&ro.rw);
 	strv_free(&cmd);
 	strv_free(&env);
 	build_opts_free(&o);
@@ -894,7 +962,8 @@ int cmd_boot(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct run_opts ro = { .mem_mb = 512, .cpus = 1, .vmm = VMM_BUILTIN };
+	struct run_opts ro = { .mem_mb = 512, .cpus = 1, .vmm = VMM_BUILTIN,
+			       .rootfs = -1 };
 	const char *kernel = NULL;
 	int opt, st = STATUS_FAILED, image = -1, log_fd = -1;
 

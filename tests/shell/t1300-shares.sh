@@ -85,4 +85,29 @@ test_qemu_9p() {
 	assertContains "$(cat "$T/out")" "9p ro"
 }
 
+# Host-root mode under QEMU's 9p: the host's userland runs, / is
+# read-only, --rw gives an overlay whose changes stay in the guest.
+test_qemu_rootfs() {
+	need || return
+	mkdir -p w
+	echo before >w/f
+	trun --rootfs /,fs=9p --rw "$T/w" -- sh -c '
+		echo $((6*7))
+		cat /etc/hostname >/dev/null && echo "host /etc"
+		touch /usr/tinyrd-test 2>/dev/null || echo "/usr read-only"
+		echo after >'"$T"'/w/f && cat '"$T"'/w/f
+		echo tmp >/tmp/x && cat /tmp/x'
+	assertEquals "$(cat "$T/err")" 0 "$rc"
+	assertEquals "42
+host /etc
+/usr read-only
+after
+tmp" "$(cat "$T/out")"
+	assertEquals "the host's file is untouched" before "$(cat w/f)"
+	assertFalse "[ -e /usr/tinyrd-test ]"
+	run tinyrd run -k "$K/vmlinuz" --rw /tmp -- true
+	assertEquals 125 "$rc"
+	assertContains "$(cat "$T/err")" "--rw makes an overlay in the host's root: it needs --rootfs"
+}
+
 . shunit2

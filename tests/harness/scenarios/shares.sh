@@ -111,6 +111,17 @@ for fs in $FSES; do
 		diff /tmp/canary.before /tmp/canary.after | sed 's/^/# /'
 	fi
 	rm -rf $S
+
+	# Host-root mode: L1's own / is L2's root, L1's busybox runs.
+	echo "# $(date +%T) $fs: host-root mode"
+	timeout 500 $R --rootfs /,fs=$fs -- sh -c 'echo $((6*7)); ls /l1/scenario' >/tmp/o 2>/tmp/e
+	rc=$?
+	if [ "$rc" = 0 ] && [ "$(cat /tmp/o)" = "42
+/l1/scenario" ]; then
+		ok "$fs: tinyrd run --rootfs / -- sh -c 'echo \$((6*7))' prints 42"
+	else
+		not_ok "$fs: host-root mode (status $rc)"
+	fi
 done
 
 echo "# $(date +%T) a missing directory"
