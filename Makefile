@@ -70,7 +70,8 @@ LIB_SRCS = \
 	src/vmm/doctor.c src/vmm/pci.c src/vmm/virtio/queue.c \
 	src/vmm/virtio/virtio.c src/vmm/virtio/pci.c src/vmm/virtio/console.c \
 	src/vmm/virtio/rng.c src/vmm/virtio/blk.c \
-	src/vmm/virtio/mmio.c src/vmm/share.c
+	src/vmm/virtio/mmio.c src/vmm/share.c src/vmm/fuse/fuse.c \
+	src/vmm/fuse/node.c src/vmm/fuse/dir.c src/vmm/fuse/file.c
 ASM_OBJS = src/build/initbin.o src/vmm/microguest.o
 LIB_OBJS = $(LIB_SRCS:.c=.o) $(ASM_OBJS)
 SAN_OBJS = $(LIB_SRCS:.c=.san.o) $(ASM_OBJS)
