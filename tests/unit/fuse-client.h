@@ -36,6 +36,7 @@ struct fc {
 	char *top, *dir, *canary;
 	unsigned split;		/* 0: one iovec each way; else pieces of split bytes */
 	uint32_t uid, gid;	/* the caller in fuse_in_header */
+	uint16_t extlen;	/* fuse_in_header.total_extlen */
 	uint64_t room;		/* writable bytes offered */
 	uint64_t unique;
 	struct fuse_out_header oh;
@@ -85,7 +86,8 @@ static inline int fc_raw(struct fc *c, uint32_t opcode, uint64_t nodeid,
 {
 	struct fuse_in_header h = { .opcode = opcode, .unique = ++c->unique,
 				    .nodeid = nodeid, .uid = c->uid,
-				    .gid = c->gid, .pid = 1 };
+				    .gid = c->gid, .pid = 1,
+				    .total_extlen = c->extlen };
 	uint64_t n = sizeof(h) + an + bn + dn, span = fc_span(n, c->split);
 	uint64_t rspan = fc_span(c->room, c->split);
 	uint8_t *flat = malloc(n);
