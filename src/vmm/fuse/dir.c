@@ -430,7 +430,8 @@ int fuse_op_setxattr(struct fuse_server *f, struct fuse_req *r)
 /*
  * GETXATTR and LISTXATTR: size 0 asks for the length (fuse_getxattr_out),
  * else the value, ERANGE when it is larger than size. The value never
- * exceeds XATTR_SIZE_MAX, our buffer; nor may it the writable space.
+ * exceeds XATTR_SIZE_MAX, our buffer's size; nor may it the writable
+ * space.
  */
 static int xattr_reply(struct fuse_server *f, struct fuse_req *r,
 		       const char *name)
@@ -452,7 +453,7 @@ static int xattr_reply(struct fuse_server *f, struct fuse_req *r,
 		fuse_put(r, 0, &out, sizeof(out));
 		return sizeof(out);
 	}
-	size = in.size < XATTR_SIZE_MAX ? in.size : XATTR_SIZE_MAX;
+	size = in.size < FUSE_BUF_SIZE ? in.size : FUSE_BUF_SIZE;
 	if (size > r->space)
 		size = r->space;
 	n = name ? share_getxattr(f->sh, r->node->fd, name, f->buf, size)

@@ -303,6 +303,7 @@ static int read_dir(struct fuse_server *f, struct fuse_req *r, bool plus)
 	struct stat st;
 	uint64_t size, used = 0;
 	size_t chunk;
+	int err;
 
 	memcpy(&in, r->arg, sizeof(in));
 	dir = fuse_file_get(f, in.fh, true);
@@ -310,13 +311,14 @@ static int read_dir(struct fuse_server *f, struct fuse_req *r, bool plus)
 		return -EBADF;
 	if (in.offset > INT64_MAX)
 		return -EINVAL;
-	if (share_stat(f->sh, dir->fd, &st))
-		return -EIO;
+	err = share_stat(f->sh, dir->fd, &st);
+	if (err)
+		return err;
 	size = in.size < r->space ? in.size : r->space;
 	/* A guest entry is no smaller than its getdents64 record: reading
 	 * size bytes of those fills the reply, and one whole name always
 	 * fits in 4096. */
-	chunk = size < 4096 ? 4096 : size > XATTR_SIZE_MAX ? XATTR_SIZE_MAX : size;
+	chunk = size < 4096 ? 4096 : size > FUSE_BUF_SIZE ? FUSE_BUF_SIZE : size;
 	if (lseek(dir->fd, (off_t)in.offset, SEEK_SET) < 0)
 		return -errno;
 	for (;;) {

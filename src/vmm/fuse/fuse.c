@@ -45,11 +45,12 @@
  * SETXATTR with a name and a value of XATTR_SIZE_MAX. */
 #define ARGS_MAX (FUSE_COMPAT_SETXATTR_IN_SIZE + XATTR_NAME_MAX + 1 + \
 		  XATTR_SIZE_MAX)
-#define BUF_SIZE XATTR_SIZE_MAX
 
 int fuse_server_init(struct fuse_server *f, struct share *sh,
 		     unsigned max_pages)
 {
+	int err;
+
 	memset(f, 0, sizeof(*f));
 	if (!max_pages)
 		return -EINVAL;
@@ -59,9 +60,12 @@ int fuse_server_init(struct fuse_server *f, struct share *sh,
 	f->sh = sh;
 	f->files_max = FUSE_FILES_MAX;
 	f->args = xmalloc(ARGS_MAX);
-	f->buf = xmalloc(BUF_SIZE);
+	f->buf = xmalloc(FUSE_BUF_SIZE);
 	f->iov = xmalloc(IOV_MAX * sizeof(*f->iov));
-	return fuse_tables_init(f);
+	err = fuse_tables_init(f);
+	if (err)
+		fuse_server_free(f);
+	return err;
 }
 
 void fuse_server_free(struct fuse_server *f)

@@ -45,7 +45,8 @@ struct fuse_server {
 };
 
 /* max_pages: the largest read or write, in pages, the device can carry
- * (its queue size less the header descriptors). 0 or -errno. */
+ * (its queue size less the header descriptors). 0 or -errno (and then
+ * nothing to free). */
 int fuse_server_init(struct fuse_server *f, struct share *sh,
 		     unsigned max_pages);
 /* Closes every handle and file. */

@@ -35,6 +35,10 @@ struct fuse_file {
 	bool root;		/* a directory handle on the share's root */
 };
 
+/* fuse_server.buf: an xattr value (XATTR_SIZE_MAX), a link's text,
+ * getdents64 records. */
+#define FUSE_BUF_SIZE 65536
+
 #define FUSE_IN_HDR sizeof(struct fuse_in_header)
 #define FUSE_OUT_HDR sizeof(struct fuse_out_header)
 

@@ -83,7 +83,7 @@ int fuse_tables_init(struct fuse_server *f)
 	f->nodes[i] = (struct fuse_node){ .fd = h, .gen = 0, .nlookup = 1,
 					  .dev = st.st_dev, .ino = st.st_ino };
 	f->hash[hash_of(st.st_dev, st.st_ino)] = i;
-	return i == ROOT_INDEX ? 0 : -EINVAL;
+	return 0;
 }
 
 static void unhash(struct fuse_server *f, uint32_t i)
