@@ -467,6 +467,21 @@ static void test_names(void **state)
 	d = e->nodeid;
 	assert_int_equal(fc_stat(c, "d", &st), 0);
 	assert_int_equal(st.st_mode, S_IFDIR | 0755);
+	/* The guest's mode, whatever our umask (022 here). */
+	md = (struct fuse_mkdir_in){ 0777, 0 };
+	assert_int_equal(fc_call(c, FUSE_MKDIR, d, &md, sizeof(md),
+				 FC_STR("open"), NULL, 0), sizeof(struct fuse_entry_out));
+	assert_int_equal(fc_stat(c, "d/open", &st), 0);
+	assert_int_equal(st.st_mode, S_IFDIR | 0777);
+	md = (struct fuse_mkdir_in){ 0777, 027 };
+	assert_int_equal(fc_call(c, FUSE_MKDIR, d, &md, sizeof(md),
+				 FC_STR("masked"), NULL, 0), sizeof(struct fuse_entry_out));
+	assert_int_equal(fc_stat(c, "d/masked", &st), 0);
+	assert_int_equal(st.st_mode, S_IFDIR | 0750);
+	assert_int_equal(fc_call(c, FUSE_RMDIR, d, FC_STR("open"), NULL, 0, NULL,
+				 0), 0);
+	assert_int_equal(fc_call(c, FUSE_RMDIR, d, FC_STR("masked"), NULL, 0, NULL,
+				 0), 0);
 	assert_int_equal(fc_call(c, FUSE_MKNOD, d, &mn, sizeof(mn), FC_STR("p"),
 				 NULL, 0), sizeof(struct fuse_entry_out));
 	assert_int_equal(e->attr.mode, S_IFIFO | 0640);

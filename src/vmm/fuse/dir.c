@@ -359,10 +359,12 @@ int fuse_op_rename2(struct fuse_server *f, struct fuse_req *r)
 int fuse_op_link(struct fuse_server *f, struct fuse_req *r)
 {
 	struct fuse_link_in in;
+	struct fuse_entry_out e;
 	struct fuse_node *old;
+	struct stat st;
 	uint32_t off = sizeof(in);
 	const char *name = fuse_arg_str(r, &off);
-	int h;
+	int err;
 
 	memcpy(&in, r->arg, sizeof(in));
 	old = fuse_node_get(f, in.oldnodeid);
@@ -370,13 +372,13 @@ int fuse_op_link(struct fuse_server *f, struct fuse_req *r)
 		return -ENOENT;
 	if (!name)
 		return -EINVAL;
-	h = share_link(f->sh, old->fd, r->node->fd, name);
-	if (h < 0)
-		return h;
-	h = share_dup(f->sh, old->fd);
-	if (h < 0)
-		return h;
-	return fuse_entry_reply(f, r, h, 0);
+	err = share_link(f->sh, old->fd, r->node->fd, name);
+	if (err || (err = share_stat(f->sh, old->fd, &st)))
+		return err;
+	old->nlookup++;
+	fuse_entry_set(&e, in.oldnodeid, &st);
+	fuse_put(r, 0, &e, sizeof(e));
+	return sizeof(e);
 }
 
 int fuse_op_statfs(struct fuse_server *f, struct fuse_req *r)

@@ -128,6 +128,19 @@ void fuse_attr_fill(struct fuse_attr *a, const struct stat *st)
 	};
 }
 
+void fuse_entry_set(struct fuse_entry_out *e, uint64_t nodeid,
+		    const struct stat *st)
+{
+	/* The nodeid's generation makes nodeid alone unique over the
+	 * session, as fuse.h asks of nodeid:generation. */
+	*e = (struct fuse_entry_out){
+		.nodeid = nodeid,
+		.entry_valid = FUSE_ENTRY_VALID,
+		.attr_valid = FUSE_ATTR_VALID,
+	};
+	fuse_attr_fill(&e->attr, st);
+}
+
 int fuse_entry_fill(struct fuse_server *f, int handle, struct fuse_entry_out *e)
 {
 	struct stat st;
@@ -141,14 +154,7 @@ int fuse_entry_fill(struct fuse_server *f, int handle, struct fuse_entry_out *e)
 	r = fuse_node_add(f, handle, &id);
 	if (r)
 		return r;
-	/* The nodeid's generation makes nodeid alone unique over the
-	 * session, as fuse.h asks of nodeid:generation. */
-	*e = (struct fuse_entry_out){
-		.nodeid = id,
-		.entry_valid = FUSE_ENTRY_VALID,
-		.attr_valid = FUSE_ATTR_VALID,
-	};
-	fuse_attr_fill(&e->attr, &st);
+	fuse_entry_set(e, id, &st);
 	return 0;
 }
 

@@ -82,6 +82,8 @@ const char *fuse_arg_str(struct fuse_req *r, uint32_t *off);
 /* Copy into the reply at off bytes past its fuse_out_header. */
 void fuse_put(struct fuse_req *r, uint64_t off, const void *p, uint64_t n);
 void fuse_attr_fill(struct fuse_attr *a, const struct stat *st);
+void fuse_entry_set(struct fuse_entry_out *e, uint64_t nodeid,
+		    const struct stat *st);
 /* Make handle a node and fill *e; the handle is consumed either way. */
 int fuse_entry_fill(struct fuse_server *f, int handle, struct fuse_entry_out *e);
 /* The same, put into the reply at off; returns its size or -errno. */
