@@ -297,6 +297,20 @@ static inline int fc_read(struct fc *c, uint32_t opcode, uint64_t fh,
 	return fc_call(c, opcode, 0, &in, sizeof(in), NULL, 0, NULL, 0);
 }
 
+static inline int fc_empty(struct fc *c, uint32_t opcode, uint64_t node)
+{
+	return fc_call(c, opcode, node, NULL, 0, NULL, 0, NULL, 0);
+}
+
+/* FORGET has no reply. */
+static inline void fc_forget(struct fc *c, uint64_t node, uint64_t n)
+{
+	struct fuse_forget_in in = { n };
+
+	assert_int_equal(fc_call(c, FUSE_FORGET, node, &in, sizeof(in), NULL, 0,
+				 NULL, 0), FC_NOREPLY);
+}
+
 /* A host file's digest, as hex; "" when it cannot be read. */
 static inline void fc_digest(const char *path, char out[65])
 {
