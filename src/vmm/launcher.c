@@ -37,6 +37,7 @@
 #include "vmm.h"
 #include "virtio/blk.h"
 #include "virtio/p9.h"
+#include "virtio/fs.h"
 #include "virtio/console.h"
 #include "virtio/mmio.h"
 #include "virtio/pci.h"
@@ -61,6 +62,8 @@ struct launcher {
 	unsigned nblk;			/* disks open */
 	struct virtio_p9 p9[VM_SHARES_MAX];
 	unsigned np9;			/* 9p shares open */
+	struct virtio_fs fs[VM_SHARES_MAX];
+	unsigned nfs;			/* virtio-fs shares open */
 	struct virtio_pci vpci[3 + VM_DISKS_MAX + VM_SHARES_MAX]; /* PCI functions, slot order */
 	struct virtio_mmio vmmio[3 + VM_DISKS_MAX + VM_SHARES_MAX]; /* or MMIO windows */
 	struct virtio_dev *vdev[3 + VM_DISKS_MAX + VM_SHARES_MAX];
@@ -368,12 +371,17 @@ static int setup_virtio(struct launcher *l)
 	for (unsigned i = 0; i < c->nshares && !r; i++) {
 		const struct vm_share *sh = &c->shares[i];
 
-		if (sh->fs != SHARE_9P)
-			continue;
-		r = virtio_p9_open(&l->p9[l->np9], &l->vm.mem, sh->dir, sh->tag,
-				   sh->ro, sh->dev);
-		if (!r)
-			r = add_virtio(l, &l->p9[l->np9++].dev, 0);
+		if (sh->fs == SHARE_9P) {
+			r = virtio_p9_open(&l->p9[l->np9], &l->vm.mem, sh->dir,
+					   sh->tag, sh->ro, sh->dev);
+			if (!r)
+				r = add_virtio(l, &l->p9[l->np9++].dev, 0);
+		} else {
+			r = virtio_fs_open(&l->fs[l->nfs], &l->vm.mem, sh->dir,
+					   sh->tag, sh->ro, sh->dev);
+			if (!r)
+				r = add_virtio(l, &l->fs[l->nfs++].dev, 0);
+		}
 	}
 	return r;
 }
@@ -389,7 +397,9 @@ static void teardown_virtio(struct launcher *l)
 		virtio_blk_close(&l->blk[i]);
 	for (unsigned i = 0; i < l->np9; i++)
 		virtio_p9_close(&l->p9[i]);
-	l->nvirtio = l->nblk = l->np9 = 0;
+	for (unsigned i = 0; i < l->nfs; i++)
+		virtio_fs_close(&l->fs[i]);
+	l->nvirtio = l->nblk = l->np9 = l->nfs = 0;
 }
 
 static int setup_devices(struct launcher *l)

@@ -84,7 +84,7 @@ int share_io_open(struct share *s, int fd, int flags);
  * the guest's creator (root only; -1 keeps ours). */
 int share_create(struct share *s, int dir, const char *name, int flags,
 		 mode_t mode, uid_t uid, gid_t gid, int *handle);
-/* The others return the new object's handle. */
+/* mkdir, mknod and symlink return the new object's handle; link 0. */
 int share_mkdir(struct share *s, int dir, const char *name, mode_t mode,
 		uid_t uid, gid_t gid);
 int share_mknod(struct share *s, int dir, const char *name, mode_t mode,
