@@ -63,7 +63,7 @@ LIB_SRCS = \
 	src/build/manifest.c src/build/recipe.c src/build/elfdeps.c \
 	src/build/moddeps.c src/build/cpio.c src/build/compress.c \
 	src/build/build.c src/build/inspect.c src/common/sha256.c src/common/iov.c \
-	src/common/crc32c.c \
+	src/common/crc32c.c src/common/verify.c \
 	src/run/run.c src/run/cache.c src/run/console.c \
 	src/vmm/qemu.c src/vmm/host.c src/vmm/mem.c src/vmm/bus.c \
 	src/vmm/serial8250.c src/vmm/rtc.c src/vmm/boot.c src/vmm/mptable.c \
