@@ -77,7 +77,10 @@ LIB_OBJS = $(LIB_SRCS:.c=.o) $(ASM_OBJS)
 SAN_OBJS = $(LIB_SRCS:.c=.san.o) $(ASM_OBJS)
 
 # tinyrd-init: static, libc only, as small as the libc allows.
-INIT_SRCS = init/init.c init/mount.c init/module.c init/util.c
+INIT_SRCS = init/init.c init/mount.c init/module.c init/util.c init/verify.c \
+	init/verify-manifest.c src/common/crc32c.c src/common/verify.c
+INIT_HDRS = init/init.h init/verify.h init/verify-manifest.h src/common/abi.h \
+	src/common/crc32c.h src/common/verify.h
 INIT_CC ?= $(shell command -v musl-gcc >/dev/null 2>&1 && echo musl-gcc || \
 	echo '$(CC) -static')
 INIT_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARNINGS) -Os -static \
@@ -99,7 +102,7 @@ all: tinyrd
 tinyrd: src/main.o $(LIB_OBJS)
 	$(QUIET_LINK)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
-init/tinyrd-init: $(INIT_SRCS) init/init.h src/common/abi.h
+init/tinyrd-init: $(INIT_SRCS) $(INIT_HDRS)
 	$(QUIET_LINK)$(INIT_CC) $(INIT_CFLAGS) -o $@ $(INIT_SRCS)
 
 src/build/initbin.o: src/build/initbin.S init/tinyrd-init
@@ -165,9 +168,9 @@ uninstall:
 
 clean:
 	rm -f tinyrd init/tinyrd-init demo.img $(UNIT_TESTS) tests/tinyrd-san
-	find src tests -name '*.o' -delete -o -name '*.d' -delete
+	find src tests init -name '*.o' -delete -o -name '*.d' -delete
 
 .PHONY: all check deps demo install uninstall clean tests
 
--include $(wildcard src/*.d src/*/*.d src/*/*/*.d tests/unit/*.d)
+-include $(wildcard src/*.d src/*/*.d src/*/*/*.d tests/unit/*.d init/*.d)
 .SECONDARY:
