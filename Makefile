@@ -121,6 +121,11 @@ src/vmm/microguest.o: src/vmm/microguest.S src/vmm/layout.h
 tests/unit/test-%: tests/unit/test-%.san.o $(UNIT_HELPERS) $(SAN_OBJS)
 	$(QUIET_LINK)$(CC) $(LDFLAGS) $(SAN_FLAGS) -o $@ $^ $(ALL_LDLIBS) -lcmocka
 
+# The guest's checker runs natively in its test, the "mount" a directory.
+tests/unit/test-verify: tests/unit/test-verify.san.o init/verify.san.o \
+		init/verify-manifest.san.o $(UNIT_HELPERS) $(SAN_OBJS)
+	$(QUIET_LINK)$(CC) $(LDFLAGS) $(SAN_FLAGS) -o $@ $^ $(ALL_LDLIBS) -lcmocka
+
 # The CLI tests run this: tinyrd itself under the sanitizers.
 tests/tinyrd-san: src/main.san.o $(SAN_OBJS)
 	$(QUIET_LINK)$(CC) $(LDFLAGS) $(SAN_FLAGS) -o $@ $^ $(ALL_LDLIBS)
