@@ -17,7 +17,7 @@
  * 1. THE MANIFEST (host -> guest), a text file in the image, by default
  *    VERIFY_MANIFEST. One item per line; the first word picks the item,
  *    words are separated by one space, PATHs are escaped (3.), numbers
- *    are decimal unless said otherwise. Every header line is required
+ *    are decimal unless said otherwise, hex digits lowercase. Every header line is required
  *    except sweepdir and sweep; the first line comes first, the rest in
  *    any order.
  *

@@ -227,6 +227,13 @@ void verify_report_line(struct verify_report *r, const char *line, size_t len)
 
 	if (len && line[len - 1] == '\r')
 		len--;
+	/* A console may put a message in front of the begin line. */
+	if (r->state == BEFORE && len > sizeof(begin_line) &&
+	    !memcmp(line + len - sizeof(begin_line), begin_line,
+		    sizeof(begin_line) - 1)) {
+		line += len - sizeof(begin_line);
+		len = sizeof(begin_line);
+	}
 	if (len >= sizeof(begin_line) - 1 &&
 	    !memcmp(line, begin_line, sizeof(begin_line) - 1)) {
 		bool v1 = len == sizeof(begin_line) &&

@@ -117,6 +117,8 @@ int verify_fixture(const char *dir)
 	for (size_t i = 0; i < ARRAY_SIZE(fixture) && !r; i++) {
 		const struct fixture *f = &fixture[i];
 		char *path = path_join(dir, f->name);
+		/* A sparse file's second half of data goes past the hole;
+		 * the offsets of the stream are the file's. */
 		uint64_t seed = name_seed(f->name), half = f->size / 2;
 		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 			      O_CLOEXEC, 0644);
@@ -124,14 +126,15 @@ int verify_fixture(const char *dir)
 		if (fd < 0) {
 			r = error_errno(errno, "create %s", path);
 		} else {
-			/* A sparse file's second half of data goes past the
-			 * hole: the offsets of the stream are the file's. */
-			if (f->hole)
-				r = put_stream(fd, seed, 0, 0, half, buf) ?:
-				    put_stream(fd, seed, half + f->hole,
-					       half + f->hole, f->size - half, buf);
-			else
+			if (!f->hole) {
 				r = put_stream(fd, seed, 0, 0, f->size, buf);
+			} else {
+				r = put_stream(fd, seed, 0, 0, half, buf);
+				if (!r)
+					r = put_stream(fd, seed, half + f->hole,
+						       half + f->hole,
+						       f->size - half, buf);
+			}
 			if (r)
 				r = error_errno(r, "write %s", path);
 			if (close(fd) < 0 && !r)
