@@ -44,7 +44,8 @@
  *
  * 2. RESULT LINES (guest -> host), printed by the guest on its standard
  *    output, one per check; the host ignores everything before the begin
- *    line and after the end line, and every line in between must parse.
+ *    line (which may end a line of console chatter) and after the end
+ *    line, and every line in between must parse. A trailing CR is fine.
  *
  *	verify begin 1
  *	ok PATH METHOD BYTES		BYTES checked
@@ -57,9 +58,11 @@
  *    SEEK_HOLE over the host's extents), read:N (read() with N-byte
  *    requests from start to end), pread (pread() tiling the file with odd
  *    offsets and sizes around 4 KiB and msize), mmap, write (a sweep file);
- *    the host adds sweep (its check of a sweep file). DETAIL is the rest
- *    of the line, printable ASCII. A guest prints at most one fail line per
- *    file and method: the first bad offset, later trouble in the detail.
+ *    the host adds sweep (its check of a sweep file). Each file owes
+ *    stat, blocks, seek, read:4096 (not when quick), read:MSIZE, pread and
+ *    mmap; a failed open stands for all of them. DETAIL is the rest of the
+ *    line, printable ASCII. A guest prints at most one fail line per file
+ *    and method: the first bad offset, later trouble in the detail.
  *
  *    CLASS, and what it means:
  *	EMPTY_READ	metadata works, reads return no data (or only zeros)

@@ -14,8 +14,6 @@
 
 #include "verify.h"
 
-enum { BEFORE, INSIDE, ENDED };
-
 #define LINE_MAX_LEN	(32 * 1024)	/* a 4 KiB path escaped, and more */
 #define RESULTS_MAX	100000		/* kept; past it only counted */
 #define PROTOCOL_MAX	20		/* garbled lines named one by one */
@@ -210,7 +208,7 @@ static bool parse(struct verify_report *r, char *p)
 		if (!what || strcmp(what, "end") || !num_field(&p, &a) || p ||
 		    a > LONG_MAX)
 			return false;
-		r->state = ENDED;
+		r->state = VERIFY_ENDED;
 		r->guest_failures = (long)a;
 		if (a != r->guest_fails)
 			protocol(r, "the guest counted %" PRIu64 " failures but "
@@ -228,7 +226,7 @@ void verify_report_line(struct verify_report *r, const char *line, size_t len)
 	if (len && line[len - 1] == '\r')
 		len--;
 	/* A console may put a message in front of the begin line. */
-	if (r->state == BEFORE && len > sizeof(begin_line) &&
+	if (r->state == VERIFY_BEFORE && len > sizeof(begin_line) &&
 	    !memcmp(line + len - sizeof(begin_line), begin_line,
 		    sizeof(begin_line) - 1)) {
 		line += len - sizeof(begin_line);
@@ -239,19 +237,19 @@ void verify_report_line(struct verify_report *r, const char *line, size_t len)
 		bool v1 = len == sizeof(begin_line) &&
 			  line[len - 1] == '0' + VERIFY_VERSION;
 
-		if (r->state == ENDED)
+		if (r->state == VERIFY_ENDED)
 			return;		/* another run: not this report's */
-		if (r->state == INSIDE)
+		if (r->state == VERIFY_INSIDE)
 			protocol(r, "line %lu: begins again: the guest "
 				 "started over", r->line);
 		else if (!v1)
 			protocol(r, "the guest speaks another version of the "
 				 "result lines (tinyrd-init not this "
 				 "tinyrd's)");
-		r->state = v1 ? INSIDE : r->state;
+		r->state = v1 ? VERIFY_INSIDE : r->state;
 		return;
 	}
-	if (r->state != INSIDE)
+	if (r->state != VERIFY_INSIDE)
 		return;		/* the console's chatter around the results */
 	r->line++;
 	if (len > LINE_MAX_LEN) {
@@ -281,7 +279,7 @@ void verify_report_feed(struct verify_report *r, const char *data, size_t len)
 			/* The rest of a line already reported too long. */
 			r->overlong = !nl;
 		} else if (r->partial.len + n > LINE_MAX_LEN) {
-			if (r->state == INSIDE) {
+			if (r->state == VERIFY_INSIDE) {
 				r->line++;
 				protocol(r, "line %lu: longer than %d bytes",
 					 r->line, LINE_MAX_LEN);
@@ -424,22 +422,22 @@ void verify_report_finish(struct verify_report *r)
 		verify_report_line(r, r->partial.p, r->partial.len);
 	buf_reset(&r->partial);
 	r->overlong = false;
-	if (r->state == BEFORE)
+	if (r->state == VERIFY_BEFORE)
 		protocol(r, "no results: the guest printed no \"%sN\" line",
 			 begin_line);
-	else if (r->state == INSIDE)
+	else if (r->state == VERIFY_INSIDE)
 		protocol(r, "no end line after %lu lines: the guest stopped "
 			 "before it finished", r->line);
 	if (r->dropped)
 		protocol(r, "%u results past the first %d were counted but "
 			 "not kept", r->dropped, RESULTS_MAX);
-	else if (r->state == ENDED && r->expect.n)
+	else if (r->state == VERIFY_ENDED && r->expect.n)
 		check_expected(r);
 }
 
 int verify_report_status(const struct verify_report *r)
 {
-	return r->failures || r->state != ENDED ? 1 : 0;
+	return r->failures || r->state != VERIFY_ENDED ? 1 : 0;
 }
 
 /* The table. */

@@ -510,11 +510,13 @@ static char *sweep_name(const char *dir, uint64_t size)
 	return path_join(dir, name);
 }
 
-/* Did the guest already fail writing this file? Then it has said so. */
-static bool guest_failed(const struct verify_report *r, const char *guest)
+/* Did the guest say it wrote the file (VERIFY_WROTE), or that it failed
+ * to (VERIFY_FAIL)? */
+static bool guest_said(const struct verify_report *r, enum verify_kind kind,
+		       const char *guest)
 {
 	for (size_t i = 0; i < r->n; i++)
-		if (r->r[i].kind == VERIFY_FAIL && !r->r[i].host &&
+		if (r->r[i].kind == kind && !r->r[i].host &&
 		    !strcmp(r->r[i].method, "write") &&
 		    !strcmp(r->r[i].path, guest))
 			return true;
@@ -534,7 +536,9 @@ int verify_sweep_check(struct verify_report *r, const char *dir,
 		char *host = sweep_name(hdir, p->sweep[i]);
 		char *guest = sweep_name(gdir, p->sweep[i]);
 
-		if (!guest_failed(r, guest))
+		if (!guest_said(r, VERIFY_FAIL, guest) &&
+		    (r->state == VERIFY_ENDED ||
+		     guest_said(r, VERIFY_WROTE, guest)))
 			check_sweep_file(r, host, p->sweep[i], p->seed);
 		free(guest);
 		free(host);

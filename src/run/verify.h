@@ -12,8 +12,10 @@
  *      /bin/sh);
  *   2. verify_manifest() writes what they must contain, as the guest
  *      will see them under the share's mount point;
- *   3. the guest runs "tinyrd-init verify MANIFEST"; its standard output
- *      goes to verify_report_feed(), then verify_report_finish();
+ *   3. the guest runs "tinyrd-init verify MANIFEST"; the report learns
+ *      what to expect from the manifest (verify_report_expect()), the
+ *      guest's standard output goes to verify_report_feed(), then
+ *      verify_report_finish();
  *   4. verify_sweep_check() checks the files the guest wrote into the
  *      share and deletes them;
  *   5. verify_report_print() prints a table or JSON, and
@@ -91,13 +93,20 @@ struct verify_result {
  * begin and end lines, or a missing end, is a PROTOCOL failure; nothing
  * in it can make the host crash, allocate without bound or pass a run.
  */
+/* Where the parser is in the guest's output. */
+enum verify_state {
+	VERIFY_BEFORE,		/* no begin line yet: chatter is ignored */
+	VERIFY_INSIDE,		/* every line must parse */
+	VERIFY_ENDED,		/* the end line came: the guest finished */
+};
+
 struct verify_report {
 	struct verify_result *r;
 	size_t n, alloc;
 	unsigned failures, passed;
 	unsigned classes[VERIFY_NCLASSES];
 	/* the parser */
-	int state;
+	enum verify_state state;
 	unsigned long line;	/* lines since begin */
 	long guest_failures;	/* from the end line, -1 before */
 	unsigned guest_fails;	/* fail lines seen */
@@ -135,7 +144,9 @@ void verify_report_add(struct verify_report *r, enum verify_kind kind,
 /*
  * Check the sweep files of p in the share dir and delete them (and the
  * sweep directory when it is left empty). Findings go to r; the return
- * value is 0 or -errno only for trouble of the host's own.
+ * value is 0 or -errno only for trouble of the host's own. A file the
+ * guest failed to write is not checked again (the guest named it); when
+ * the guest did not finish, only the files it said it wrote are checked.
  */
 int verify_sweep_check(struct verify_report *r, const char *dir,
 		       const struct verify_params *p);
