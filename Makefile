@@ -63,7 +63,9 @@ LIB_SRCS = \
 	src/build/manifest.c src/build/recipe.c src/build/elfdeps.c \
 	src/build/moddeps.c src/build/cpio.c src/build/compress.c \
 	src/build/build.c src/build/inspect.c src/common/sha256.c src/common/iov.c \
-	src/run/run.c src/run/cache.c src/run/console.c \
+	src/common/crc32c.c src/common/verify.c \
+	src/run/run.c src/run/cache.c src/run/console.c src/run/verify.c \
+	src/run/verify-report.c \
 	src/vmm/qemu.c src/vmm/host.c src/vmm/mem.c src/vmm/bus.c \
 	src/vmm/serial8250.c src/vmm/rtc.c src/vmm/boot.c src/vmm/mptable.c \
 	src/vmm/cpuid.c src/vmm/kvm.c src/vmm/launcher.c src/vmm/smoke.c \
@@ -79,7 +81,11 @@ LIB_OBJS = $(LIB_SRCS:.c=.o) $(ASM_OBJS)
 SAN_OBJS = $(LIB_SRCS:.c=.san.o) $(ASM_OBJS)
 
 # tinyrd-init: static, libc only, as small as the libc allows.
-INIT_SRCS = init/init.c init/mount.c init/module.c init/util.c init/root.c
+INIT_SRCS = init/init.c init/mount.c init/module.c init/util.c init/root.c \
+	init/verify.c init/verify-manifest.c src/common/crc32c.c \
+	src/common/verify.c
+INIT_HDRS = init/init.h init/verify.h init/verify-manifest.h src/common/abi.h \
+	src/common/crc32c.h src/common/verify.h
 INIT_CC ?= $(shell command -v musl-gcc >/dev/null 2>&1 && echo musl-gcc || \
 	echo '$(CC) -static')
 INIT_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARNINGS) -Os -static \
@@ -101,7 +107,7 @@ all: tinyrd
 tinyrd: src/main.o $(LIB_OBJS)
 	$(QUIET_LINK)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
-init/tinyrd-init: $(INIT_SRCS) init/init.h src/common/abi.h
+init/tinyrd-init: $(INIT_SRCS) $(INIT_HDRS)
 	$(QUIET_LINK)$(INIT_CC) $(INIT_CFLAGS) -o $@ $(INIT_SRCS)
 
 src/build/initbin.o: src/build/initbin.S init/tinyrd-init
@@ -117,6 +123,11 @@ src/vmm/microguest.o: src/vmm/microguest.S src/vmm/layout.h
 	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -O1 $(SAN_FLAGS) -c -o $@ $<
 
 tests/unit/test-%: tests/unit/test-%.san.o $(UNIT_HELPERS) $(SAN_OBJS)
+	$(QUIET_LINK)$(CC) $(LDFLAGS) $(SAN_FLAGS) -o $@ $^ $(ALL_LDLIBS) -lcmocka
+
+# The guest's checker runs natively in its test, the "mount" a directory.
+tests/unit/test-verify: tests/unit/test-verify.san.o init/verify.san.o \
+		init/verify-manifest.san.o $(UNIT_HELPERS) $(SAN_OBJS)
 	$(QUIET_LINK)$(CC) $(LDFLAGS) $(SAN_FLAGS) -o $@ $^ $(ALL_LDLIBS) -lcmocka
 
 # The CLI tests run this: tinyrd itself under the sanitizers.
@@ -167,9 +178,9 @@ uninstall:
 
 clean:
 	rm -f tinyrd init/tinyrd-init demo.img $(UNIT_TESTS) tests/tinyrd-san
-	find src tests -name '*.o' -delete -o -name '*.d' -delete
+	find src tests init -name '*.o' -delete -o -name '*.d' -delete
 
 .PHONY: all check deps demo install uninstall clean tests
 
--include $(wildcard src/*.d src/*/*.d src/*/*/*.d tests/unit/*.d)
+-include $(wildcard src/*.d src/*/*.d src/*/*/*.d tests/unit/*.d init/*.d)
 .SECONDARY:

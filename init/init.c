@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "init.h"
+#include "verify.h"
 #include "../src/common/abi.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -366,7 +367,20 @@ static void stop_everything(void)
 		;
 }
 
-int main(void)
+/* "tinyrd-init verify MANIFEST", run by a command in the guest: result
+ * lines on stdout; 0 all passed, 1 failures, 2 no usable manifest. */
+static int verify_command(const char *manifest)
+{
+	int r = verify_run(manifest, stdout);
+
+	if (r < 0) {
+		complain("verify", manifest, -r);
+		return 2;
+	}
+	return r ? 1 : 0;
+}
+
+int main(int argc, char **argv_in)
 {
 	char **cmdline, **argv, **env;
 	const char *root;
@@ -375,8 +389,10 @@ int main(void)
 
 	trace_start();
 	if (getpid() != 1) {
+		if (argc == 3 && !strcmp(argv_in[1], "verify"))
+			return verify_command(argv_in[2]);
 		fprintf(stderr, "tinyrd-init: not PID 1; this is the /init of a "
-			"tinyrd image\n");
+			"tinyrd image (or: tinyrd-init verify MANIFEST)\n");
 		return 2;
 	}
 	mount_proc();
