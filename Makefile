@@ -65,7 +65,7 @@ LIB_SRCS = \
 	src/build/build.c src/build/inspect.c src/common/sha256.c src/common/iov.c \
 	src/common/crc32c.c src/common/verify.c \
 	src/run/run.c src/run/cache.c src/run/console.c src/run/verify.c \
-	src/run/verify-report.c \
+	src/run/verify-report.c src/run/verify-cmd.c \
 	src/vmm/qemu.c src/vmm/host.c src/vmm/mem.c src/vmm/bus.c \
 	src/vmm/serial8250.c src/vmm/rtc.c src/vmm/boot.c src/vmm/mptable.c \
 	src/vmm/cpuid.c src/vmm/kvm.c src/vmm/launcher.c src/vmm/smoke.c \

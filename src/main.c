@@ -24,6 +24,7 @@ static const struct cmd cmds[] = {
 	{ "run", cmd_run, "boot a kernel with an image and run a command in it" },
 	{ "boot", cmd_boot, "boot a kernel with an image in tinyrd's KVM launcher" },
 	{ "doctor", cmd_doctor, "what works on this host: KVM, the launcher, QEMU" },
+	{ "verify", cmd_verify, "check that shared files arrive byte for byte, both ways" },
 };
 
 static void usage(FILE *f)

@@ -18,41 +18,11 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "run.h"
 #include "../build/cpio.h"
 #include "../common/abi.h"
 #include "../common/kernel.h"
 #include "../vmm/vmm.h"
-
-#define STATUS_NO_REPORT 123
-#define STATUS_TIMEOUT 124
-#define STATUS_FAILED 125
-
-enum {
-	OPT_IMAGE = 'i', OPT_MEM = 'm', OPT_CPUS = 'c',
-	OPT_VMM = 512, OPT_ACCEL, OPT_APPEND, OPT_TIMEOUT, OPT_BISECT,
-	OPT_CONSOLE_LOG, OPT_REBUILD, OPT_SILENCE, OPT_FORCE, OPT_HUGEPAGES,
-	OPT_DISK, OPT_TRANSPORT, OPT_SHARE, OPT_ROOTFS, OPT_RW,
-};
-
-enum vmm_choice { VMM_AUTO, VMM_BUILTIN, VMM_QEMU };
-
-struct run_opts {
-	const char *image;
-	enum vmm_choice vmm;
-	enum accel accel;
-	unsigned mem_mb, cpus, timeout, silence;
-	const char *append;
-	const char *console_log;
-	bool bisect, rebuild, force, hugepages, mmio;
-	bool stdin;		/* forward standard input (built-in launcher) */
-	enum accel vm_accel;	/* QEMU's, once the VMM is chosen */
-	struct vm_disk disks[VM_DISKS_MAX];
-	unsigned ndisks;
-	struct vm_share shares[VM_SHARES_MAX];
-	unsigned nshares;
-	int rootfs;		/* the share that is the root (--rootfs), or -1 */
-	struct strv rw;		/* --rw PATH: overlays in host-root mode */
-};
 
 static const struct option run_longopts[] = {
 	{ "image", required_argument, NULL, OPT_IMAGE },
@@ -289,7 +259,7 @@ static int parse_rootfs(struct run_opts *r, const char *arg)
 	return ret;
 }
 
-static int parse_run_option(struct run_opts *r, int opt, const char *arg)
+int run_parse_option(struct run_opts *r, int opt, const char *arg)
 {
 	int i;
 
@@ -359,7 +329,7 @@ static int newest_kernel(char **out)
 	return 0;
 }
 
-static int find_kernel(const char *given, char **out)
+int run_find_kernel(const char *given, char **out)
 {
 	char *rel, *path;
 	int fd;
@@ -423,9 +393,9 @@ static enum compression last_segment(const char *p, size_t len)
  * segment starts 4-byte aligned (the kernel looks for "0707" there, and
  * skips the zeros before); a compressed one follows directly, as lz4's
  * decoder reads on through the image's stream into the segment's. */
-static int make_initrd(const struct buf *image, const struct strv *argv,
-		       const struct strv *env, const struct buf *mounts,
-		       const struct buf *root, bool in, int *out)
+int run_make_initrd(const struct buf *image, const struct strv *argv,
+		    const struct strv *env, const struct run_file *files,
+		    size_t nfiles, bool in, int *out)
 {
 	enum compression c = last_segment(image->p, image->len);
 	struct manifest m;
@@ -448,12 +418,10 @@ static int make_initrd(const struct buf *image, const struct strv *argv,
 				      0, 0, NULL);
 	if (!r && in)
 		r = manifest_add_data(&m, TINYRD_CONF_STDIN, "", 0, 0644, 0, 0, NULL);
-	if (!r && mounts->len)
-		r = manifest_add_data(&m, TINYRD_CONF_MOUNTS, mounts->p, mounts->len,
-				      0644, 0, 0, NULL);
-	if (!r && root->len)
-		r = manifest_add_data(&m, TINYRD_CONF_ROOT, root->p, root->len,
-				      0644, 0, 0, NULL);
+	for (size_t i = 0; i < nfiles && !r; i++)
+		if (files[i].data->len)
+			r = manifest_add_data(&m, files[i].path, files[i].data->p,
+					      files[i].data->len, 0644, 0, 0, NULL);
 	if (!r)
 		r = manifest_finalize(&m);
 	if (!r && m.n)
@@ -488,7 +456,7 @@ static int make_initrd(const struct buf *image, const struct strv *argv,
  * take more, and say so if they clamp), cache=mmap so host edits show
  * and mmap works, access=client so the guest checks permissions (as it
  * does for virtio-fs). */
-static void mount_lines(const struct run_opts *ro, struct buf *out,
+void run_mount_lines(const struct run_opts *ro, struct buf *out,
 			struct buf *root)
 {
 	for (unsigned i = 0; i < ro->nshares; i++) {
@@ -526,7 +494,7 @@ static bool forwardable_stdin(void)
 }
 
 /* Build the image, or take it from the cache. */
-static int get_image(struct build_opts *o, const struct run_opts *ro,
+int run_get_image(struct build_opts *o, const struct run_opts *ro,
 		     const char *kernel, struct buf *image)
 {
 	struct build b;
@@ -699,7 +667,7 @@ static int report(const struct vm_result *res, const struct run_opts *ro,
 }
 
 /* Shared directories exist: checked first, before anything is built. */
-static int check_shares(const struct run_opts *ro)
+int run_check_shares(const struct run_opts *ro)
 {
 	for (unsigned i = 0; i < ro->nshares; i++) {
 		struct stat st;
@@ -714,7 +682,7 @@ static int check_shares(const struct run_opts *ro)
 
 /* The disks checked and the VMM chosen, before the image is finished:
  * what goes in it (forwarded stdin) depends on the VMM. */
-static int pick_vmm(struct run_opts *ro)
+int run_pick_vmm(struct run_opts *ro)
 {
 	struct vm_config vc = { 0 };
 
@@ -741,7 +709,7 @@ static int pick_vmm(struct run_opts *ro)
 }
 
 /* Boot with the VMM picked, the statuses mapped. */
-static int launch(struct run_opts *ro, const char *kernel, int initrd,
+int run_launch(struct run_opts *ro, const char *kernel, int initrd,
 		  int log_fd, bool interactive)
 {
 	struct vm_config vc = { .accel = ro->vm_accel };
@@ -771,7 +739,7 @@ static int launch(struct run_opts *ro, const char *kernel, int initrd,
 	/* A shell on the console, for no command or tinyrd.shell: the
 	 * console is the user's terminal then. */
 	vc.interactive = interactive || has_word(ro->append, "tinyrd.shell");
-	vc.out_fd = STDOUT_FILENO;
+	vc.out_fd = ro->out_fd >= 0 ? ro->out_fd : STDOUT_FILENO;
 	vc.in_fd = ro->stdin && !vc.interactive ? STDIN_FILENO : -1;
 	vc.err_fd = STDERR_FILENO;
 	vc.echo_fd = log_level >= LOG_VERBOSE && !vc.interactive ? STDERR_FILENO : -1;
@@ -787,11 +755,11 @@ static int launch(struct run_opts *ro, const char *kernel, int initrd,
 int cmd_run(int argc, char **argv)
 {
 	struct option lo[ARRAY_SIZE(run_longopts) + 32];
-	struct run_opts ro = { .mem_mb = 512, .cpus = 1, .accel = ACCEL_AUTO,
-			       .rootfs = -1 };
+	struct run_opts ro = RUN_OPTS_INIT;
 	struct strv cmd = { 0 }, env = { 0 };
 	struct build_opts o;
 	struct buf image = { 0 }, mounts = { 0 }, root = { 0 };
+	struct run_file files[2];
 	char *kernel = NULL, shortopts[64];
 	int dd, opt, r, st = STATUS_FAILED, log_fd = -1, initrd = -1;
 	size_t n = 0;
@@ -815,7 +783,7 @@ int cmd_run(int argc, char **argv)
 		}
 		r = opt == '?' ? -EINVAL
 		    : opt == 'i' || opt == 'm' || opt == 'c' || opt >= 512
-			? parse_run_option(&ro, opt, optarg)
+			? run_parse_option(&ro, opt, optarg)
 			: build_opts_parse(&o, opt, optarg);
 		if (r) {
 			fprintf(stderr, "Try 'tinyrd run --help'.\n");
@@ -864,7 +832,7 @@ int cmd_run(int argc, char **argv)
 	if (ro.rootfs >= 0 && !ro.image && !o.programs.n && !o.recipes.n &&
 	    !o.copies.n)
 		o.bare = true;
-	if (check_shares(&ro) || find_kernel(o.kernel, &kernel))
+	if (run_check_shares(&ro) || run_find_kernel(o.kernel, &kernel))
 		goto out;
 	if (ro.image) {
 		r = read_file(ro.image, &image);
@@ -876,15 +844,17 @@ int cmd_run(int argc, char **argv)
 			error("%s: not a cpio initrd", ro.image);
 			goto out;
 		}
-	} else if (get_image(&o, &ro, kernel, &image)) {
+	} else if (run_get_image(&o, &ro, kernel, &image)) {
 		goto out;
 	}
-	if (pick_vmm(&ro))
+	if (run_pick_vmm(&ro))
 		goto out;
 	/* QEMU cannot hold input back until the init is ready for it. */
 	ro.stdin = cmd.n && ro.vmm != VMM_QEMU && forwardable_stdin();
-	mount_lines(&ro, &mounts, &root);
-	if (make_initrd(&image, &cmd, &env, &mounts, &root, ro.stdin, &initrd))
+	run_mount_lines(&ro, &mounts, &root);
+	files[0] = (struct run_file){ TINYRD_CONF_MOUNTS, &mounts };
+	files[1] = (struct run_file){ TINYRD_CONF_ROOT, &root };
+	if (run_make_initrd(&image, &cmd, &env, files, 2, ro.stdin, &initrd))
 		goto out;
 	if (ro.console_log) {
 		log_fd = open(ro.console_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
@@ -894,7 +864,7 @@ int cmd_run(int argc, char **argv)
 			goto out;
 		}
 	}
-	st = launch(&ro, kernel, initrd, log_fd, !cmd.n);
+	st = run_launch(&ro, kernel, initrd, log_fd, !cmd.n);
 out:
 	if (log_fd >= 0)
 		close(log_fd);
@@ -962,11 +932,11 @@ int cmd_boot(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct run_opts ro = { .mem_mb = 512, .cpus = 1, .vmm = VMM_BUILTIN,
-			       .rootfs = -1 };
+	struct run_opts ro = RUN_OPTS_INIT;
 	const char *kernel = NULL;
 	int opt, st = STATUS_FAILED, image = -1, log_fd = -1;
 
+	ro.vmm = VMM_BUILTIN;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "k:i:m:c:vqh", lo, NULL)) != -1) {
 		int r = 0;
@@ -988,7 +958,7 @@ int cmd_boot(int argc, char **argv)
 			r = -EINVAL;
 			break;
 		default:
-			r = parse_run_option(&ro, opt, optarg);
+			r = run_parse_option(&ro, opt, optarg);
 		}
 		if (r) {
 			fprintf(stderr, "Try 'tinyrd boot --help'.\n");
@@ -1004,7 +974,7 @@ int cmd_boot(int argc, char **argv)
 		error("boot needs -k KERNEL and -i IMAGE");
 		return STATUS_FAILED;
 	}
-	if (check_shares(&ro))
+	if (run_check_shares(&ro))
 		return STATUS_FAILED;
 	image = open(ro.image, O_RDONLY | O_CLOEXEC);
 	if (image < 0) {
@@ -1023,9 +993,9 @@ int cmd_boot(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (pick_vmm(&ro))
+	if (run_pick_vmm(&ro))
 		goto out;
-	st = launch(&ro, kernel, image, log_fd, true);
+	st = run_launch(&ro, kernel, image, log_fd, true);
 out:
 	if (image >= 0)
 		close(image);

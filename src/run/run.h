@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TINYRD_RUN_H
+#define TINYRD_RUN_H
+
+/*
+ * What tinyrd run, boot and verify share (run.c): the run options, and
+ * the steps from a kernel and an image to a guest's status.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../build/build.h"
+#include "../common/util.h"
+#include "../vmm/vmm.h"
+
+#define STATUS_NO_REPORT 123
+#define STATUS_TIMEOUT 124
+#define STATUS_FAILED 125
+
+enum {
+	OPT_IMAGE = 'i', OPT_MEM = 'm', OPT_CPUS = 'c',
+	OPT_VMM = 512, OPT_ACCEL, OPT_APPEND, OPT_TIMEOUT, OPT_BISECT,
+	OPT_CONSOLE_LOG, OPT_REBUILD, OPT_SILENCE, OPT_FORCE, OPT_HUGEPAGES,
+	OPT_DISK, OPT_TRANSPORT, OPT_SHARE, OPT_ROOTFS, OPT_RW,
+};
+
+enum vmm_choice { VMM_AUTO, VMM_BUILTIN, VMM_QEMU };
+
+struct run_opts {
+	const char *image;
+	enum vmm_choice vmm;
+	enum accel accel;
+	unsigned mem_mb, cpus, timeout, silence;
+	const char *append;
+	const char *console_log;
+	bool bisect, rebuild, force, hugepages, mmio;
+	bool stdin;		/* forward standard input (built-in launcher) */
+	enum accel vm_accel;	/* QEMU's, once the VMM is chosen */
+	struct vm_disk disks[VM_DISKS_MAX];
+	unsigned ndisks;
+	struct vm_share shares[VM_SHARES_MAX];
+	unsigned nshares;
+	int rootfs;		/* the share that is the root (--rootfs), or -1 */
+	struct strv rw;		/* --rw PATH: overlays in host-root mode */
+	int out_fd;		/* the command's stdout; -1: ours */
+};
+
+#define RUN_OPTS_INIT { .mem_mb = 512, .cpus = 1, .accel = ACCEL_AUTO, \
+			.rootfs = -1, .out_fd = -1 }
+
+/* A file of the per-run segment (empty data: left out). */
+struct run_file {
+	const char *path;
+	const struct buf *data;
+};
+
+/* One of run's options (OPT_* or 'i', 'm', 'c'); 0 or -EINVAL, said. */
+int run_parse_option(struct run_opts *r, int opt, const char *arg);
+/* The kernel: given, else the host's, else the newest in /boot. */
+int run_find_kernel(const char *given, char **out);
+/* Build the image (cached), or -errno (said). */
+int run_get_image(struct build_opts *o, const struct run_opts *ro,
+		  const char *kernel, struct buf *image);
+/* Shared directories exist (said when not). */
+int run_check_shares(const struct run_opts *ro);
+/* The VMM and accelerator chosen, each share's file system settled. */
+int run_pick_vmm(struct run_opts *ro);
+/* The shares' mount table (abi.h TINYRD_CONF_MOUNTS) and the root's
+ * (TINYRD_CONF_ROOT). */
+void run_mount_lines(const struct run_opts *ro, struct buf *out,
+		     struct buf *root);
+/* The image with the per-run segment, as a memfd in *out. */
+int run_make_initrd(const struct buf *image, const struct strv *argv,
+		    const struct strv *env, const struct run_file *files,
+		    size_t nfiles, bool in, int *out);
+/* Boot, and map the ending to an exit status. */
+int run_launch(struct run_opts *ro, const char *kernel, int initrd,
+	       int log_fd, bool interactive);
+
+#endif
