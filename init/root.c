@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "init.h"
+#include "verify.h"
+#include "../src/common/verify.h"
 #include "../src/common/abi.h"
 
 #define NEWROOT "/newroot"
@@ -60,6 +62,44 @@ static void overlay(const char *path, int n)
 	must_mount("overlay", target, "overlay", 0, opts);
 }
 
+/* The quick sample the host put in the per-run segment (the loader and
+ * /bin/sh): read every way before anything runs from the share. The
+ * results go to the console; a failure also to the command's stderr,
+ * as the console is hidden, and ends the run. */
+static void verify_root(void)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem;
+	int failures;
+
+	if (access(VERIFY_MANIFEST, R_OK))
+		return;
+	mem = open_memstream(&text, &len);
+	if (!mem)
+		die("verify", "the host's root", errno);
+	failures = verify_run(VERIFY_MANIFEST, mem);
+	fclose(mem);
+	fputs(text ? text : "", stderr);
+	trace("the host's root verified: %d failures", failures);
+	if (failures) {
+		FILE *err = fopen("/dev/hvc1", "w");
+
+		if (!err)
+			err = stderr;
+		fprintf(err, "tinyrd-init: the host's root fails verification:\n");
+		for (char *l = text, *e; l && *l; l = e ? e + 1 : NULL) {
+			e = strchr(l, '\n');
+			if (!strncmp(l, "fail ", 5))
+				fprintf(err, "  %.*s\n", e ? (int)(e - l) : (int)strlen(l), l);
+		}
+		if (err != stderr)
+			fclose(err);
+		die("verify", "the host's root", failures < 0 ? -failures : EIO);
+	}
+	free(text);
+}
+
 const char *enter_host_root(void)
 {
 	static const char *const scratch[] = { "/tmp", "/run", "/var/tmp" };
@@ -85,6 +125,7 @@ const char *enter_host_root(void)
 				"system (a module missing from the image?)\n", f[0]);
 		die("mount", "the host's root", errno);
 	}
+	verify_root();
 	if (mkdir(LOWER, 0755) < 0 && errno != EEXIST)
 		die("mkdir", LOWER, errno);
 	must_mount(NEWROOT, LOWER, NULL, MS_BIND, NULL);

@@ -19,6 +19,9 @@
 
 #include "cache.h"
 #include "run.h"
+#include "verify.h"
+#include "../build/elfdeps.h"
+#include "../vmm/virtio/queue.h"
 #include "../build/cpio.h"
 #include "../common/abi.h"
 #include "../common/kernel.h"
@@ -481,6 +484,31 @@ void run_mount_lines(const struct run_opts *ro, struct buf *out,
 	}
 }
 
+/* Host-root mode: a quick sample of the root for the init to verify
+ * before it switches (verify.h): /bin/sh and its dynamic loader, the two
+ * files every command needs. Without them (a root that is not a Linux
+ * userland) nothing is checked, said. */
+static void root_sample(const struct vm_share *sh, struct buf *out)
+{
+	struct verify_params p = {
+		.mount = "/newroot", .seed = verify_seed(), .quick = true,
+		.msize = sh->fs == SHARE_9P ? 512000 : (VQ_SIZE_MAX - 8) * 4096u,
+	};
+	struct elf_info info = { 0 };
+	char *sh_path = path_join(sh->dir, "bin/sh"), *paths[2] = { sh_path, NULL };
+	size_t n = 1;
+
+	if (!elfdeps_read(sh_path, &info) && info.interp)
+		paths[n++] = path_join(sh->dir, info.interp);
+	if (verify_manifest(out, sh->dir, paths, n, &p)) {
+		buf_reset(out);
+		warn("the root %s is not verified before the switch", sh->dir);
+	}
+	elfdeps_info_free(&info);
+	for (size_t i = 0; i < n; i++)
+		free(paths[i]);
+}
+
 /* Standard input worth forwarding: a pipe, a socket, a file, a terminal;
  * not /dev/null or another device. */
 static bool forwardable_stdin(void)
@@ -758,8 +786,8 @@ int cmd_run(int argc, char **argv)
 	struct run_opts ro = RUN_OPTS_INIT;
 	struct strv cmd = { 0 }, env = { 0 };
 	struct build_opts o;
-	struct buf image = { 0 }, mounts = { 0 }, root = { 0 };
-	struct run_file files[2];
+	struct buf image = { 0 }, mounts = { 0 }, root = { 0 }, sample = { 0 };
+	struct run_file files[3];
 	char *kernel = NULL, shortopts[64];
 	int dd, opt, r, st = STATUS_FAILED, log_fd = -1, initrd = -1;
 	size_t n = 0;
@@ -852,9 +880,12 @@ int cmd_run(int argc, char **argv)
 	/* QEMU cannot hold input back until the init is ready for it. */
 	ro.stdin = cmd.n && ro.vmm != VMM_QEMU && forwardable_stdin();
 	run_mount_lines(&ro, &mounts, &root);
+	if (ro.rootfs >= 0)
+		root_sample(&ro.shares[ro.rootfs], &sample);
 	files[0] = (struct run_file){ TINYRD_CONF_MOUNTS, &mounts };
 	files[1] = (struct run_file){ TINYRD_CONF_ROOT, &root };
-	if (run_make_initrd(&image, &cmd, &env, files, 2, ro.stdin, &initrd))
+	files[2] = (struct run_file){ VERIFY_MANIFEST, &sample };
+	if (run_make_initrd(&image, &cmd, &env, files, 3, ro.stdin, &initrd))
 		goto out;
 	if (ro.console_log) {
 		log_fd = open(ro.console_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
@@ -873,6 +904,7 @@ out:
 	buf_free(&image);
 	buf_free(&mounts);
 	buf_free(&root);
+	buf_free(&sample);
 	strv_free(&ro.rw);
 	strv_free(&cmd);
 	strv_free(&env);

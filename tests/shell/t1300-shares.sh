@@ -91,7 +91,7 @@ test_qemu_rootfs() {
 	need || return
 	mkdir -p w
 	echo before >w/f
-	trun --rootfs /,fs=9p --rw "$T/w" -- sh -c '
+	trun --rootfs /,fs=9p --rw "$T/w" --console-log "$T/con" -- sh -c '
 		echo $((6*7))
 		cat /etc/hostname >/dev/null && echo "host /etc"
 		touch /usr/tinyrd-test 2>/dev/null || echo "/usr read-only"
@@ -104,10 +104,35 @@ host /etc
 after
 tmp" "$(cat "$T/out")"
 	assertEquals "the host's file is untouched" before "$(cat w/f)"
+	# The loader and /bin/sh were verified before the switch.
+	assertContains "$(cat "$T/con")" "ok /newroot/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 mmap"
+	assertContains "$(cat "$T/con")" "verify end 0"
 	assertFalse "[ -e /usr/tinyrd-test ]"
 	run tinyrd run -k "$K/vmlinuz" --rw /tmp -- true
 	assertEquals 125 "$rc"
 	assertContains "$(cat "$T/err")" "--rw makes an overlay in the host's root: it needs --rootfs"
+}
+
+# tinyrd verify against QEMU's 9p: the fixture and the sweep pass, in a
+# table and in JSON; a --share DIR is sampled and left as it was.
+test_qemu_verify() {
+	need || return
+	run timeout 600 "$TINYRD" verify -k "$K/vmlinuz" --moddir "$K" --vmm qemu \
+		--accel tcg --quick
+	assertEquals "$(cat "$T/err")" 0 "$rc"
+	assertContains "$(tail -n 1 "$T/out")" " passed, 0 failed"
+	mkdir d
+	head -c 3000000 /dev/urandom >d/a
+	echo small >d/b
+	ls -la d >before
+	run timeout 600 "$TINYRD" verify -k "$K/vmlinuz" --moddir "$K" --vmm qemu \
+		--accel tcg --quick --json --share "$T/d"
+	assertEquals "$(cat "$T/err")" 0 "$rc"
+	python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["failed"] == 0 and r["passed"] > 0
+assert any(x["path"].endswith("/a") and x["method"] == "mmap" for x in r["results"])' "$T/out"
+	assertEquals "the JSON parses and names d/a" 0 $?
+	ls -la d >after
+	assertEquals "the share is as it was" "$(cat before)" "$(cat after)"
 }
 
 . shunit2

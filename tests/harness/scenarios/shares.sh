@@ -112,12 +112,24 @@ for fs in $FSES; do
 	fi
 	rm -rf $S
 
-	# Host-root mode: L1's own / is L2's root, L1's busybox runs.
+	# tinyrd verify: the fixture read every way, the sweep (with its
+	# 64 MiB file) written by the guest and checked here.
+	echo "# $(date +%T) $fs: tinyrd verify"
+	timeout 600 $TINYRD verify --vmm builtin -k $K -i $IMG --fs $fs --timeout 500 >/tmp/o 2>/tmp/e
+	rc=$?
+	if [ "$rc" = 0 ] && grep -q " passed, 0 failed$" /tmp/o; then
+		ok "$fs: tinyrd verify passes ($(tail -n 1 /tmp/o))"
+	else
+		not_ok "$fs: tinyrd verify (status $rc)"
+	fi
+
+	# Host-root mode: L1's own / is L2's root, L1's busybox runs; the
+	# loader and /bin/sh are verified before the switch.
 	echo "# $(date +%T) $fs: host-root mode"
-	timeout 500 $R --rootfs /,fs=$fs -- sh -c 'echo $((6*7)); ls /l1/scenario' >/tmp/o 2>/tmp/e
+	timeout 500 $R --rootfs /,fs=$fs --console-log /tmp/con -- sh -c 'echo $((6*7)); ls /l1/scenario' >/tmp/o 2>/tmp/e
 	rc=$?
 	if [ "$rc" = 0 ] && [ "$(cat /tmp/o)" = "42
-/l1/scenario" ]; then
+/l1/scenario" ] && grep -q "^verify end 0" /tmp/con; then
 		ok "$fs: tinyrd run --rootfs / -- sh -c 'echo \$((6*7))' prints 42"
 	else
 		not_ok "$fs: host-root mode (status $rc)"
