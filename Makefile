@@ -96,6 +96,7 @@ UNIT_TESTS = $(UNIT_SRCS:.c=)
 UNIT_HELPERS = tests/unit/elfcraft.san.o tests/unit/helpers.san.o
 
 MANS = man/tinyrd.1 man/tinyrd-run.1 man/tinyrd-boot.1 man/tinyrd-doctor.1 \
+	man/tinyrd-verify.1 \
 	man/tinyrd-recipe.5 man/tinyrd-init.8
 TEMPLATES = $(wildcard templates/*.recipe)
 
@@ -165,7 +166,7 @@ install: tinyrd
 	$(INSTALL) -m 755 init/tinyrd-init $(DESTDIR)$(libexecdir)/tinyrd/tinyrd-init
 	$(INSTALL) -m 644 $(TEMPLATES) $(DESTDIR)$(datadir)/tinyrd/templates
 	$(INSTALL) -m 644 man/tinyrd.1 man/tinyrd-run.1 man/tinyrd-boot.1 \
-		man/tinyrd-doctor.1 $(DESTDIR)$(mandir)/man1
+		man/tinyrd-doctor.1 man/tinyrd-verify.1 $(DESTDIR)$(mandir)/man1
 	$(INSTALL) -m 644 man/tinyrd-recipe.5 $(DESTDIR)$(mandir)/man5
 	$(INSTALL) -m 644 man/tinyrd-init.8 $(DESTDIR)$(mandir)/man8
 
@@ -174,6 +175,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(datadir)/tinyrd $(DESTDIR)$(libexecdir)/tinyrd
 	rm -f $(DESTDIR)$(mandir)/man1/tinyrd.1 $(DESTDIR)$(mandir)/man1/tinyrd-run.1 \
 		$(DESTDIR)$(mandir)/man1/tinyrd-boot.1 $(DESTDIR)$(mandir)/man1/tinyrd-doctor.1 \
+		$(DESTDIR)$(mandir)/man1/tinyrd-verify.1 \
 		$(DESTDIR)$(mandir)/man5/tinyrd-recipe.5 $(DESTDIR)$(mandir)/man8/tinyrd-init.8
 
 clean:

@@ -31,7 +31,7 @@ test_every_option_documented() {
 	done >missing
 	assertEquals "" "$(cat missing)"
 	# boot's and doctor's, in their pages.
-	for cmd in boot doctor; do
+	for cmd in boot doctor verify; do
 		tinyrd $cmd --help | grep -oE -- '--[a-z][a-z-]*' | sort -u | grep -v -- --help |
 			while read -r o; do
 				grep -qE -- "Fl .*-${o#--}( |$)|Fl -${o#--}" "$MAN/tinyrd-$cmd.1" || echo "$cmd $o"
@@ -49,7 +49,7 @@ test_every_verb_documented() {
 }
 
 test_sections() {
-	for page in tinyrd.1 tinyrd-run.1 tinyrd-boot.1 tinyrd-doctor.1 tinyrd-init.8; do
+	for page in tinyrd.1 tinyrd-run.1 tinyrd-boot.1 tinyrd-doctor.1 tinyrd-verify.1 tinyrd-init.8; do
 		for s in "EXIT STATUS" EXAMPLES "SEE ALSO"; do
 			grep -q "^\\.Sh $s" "$MAN/$page" || fail "$page: $s"
 		done
