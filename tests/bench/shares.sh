@@ -1,0 +1,73 @@
+#!/bin/bash
+# Host shares beside QEMU's, in one L1 boot of the nested harness (this
+# machine's /dev/kvm is PVM): sequential write and read of SIZE_MB
+# (default 256) MiB, untar of a 5000-file tree, and a stat storm (find
+# -type f | wc -l over it), through tinyrd's 9p and virtio-fs and QEMU's
+# virtio-9p (tinyrd run --vmm qemu --accel kvm: -fsdev local, msize
+# 512000, cache=mmap, the same mount options as tinyrd's 9p), the same
+# kernel and image. The guest times itself (/proc/uptime). L1 runs under
+# TCG, so absolute figures are slow; the ratios count. Targets (issue 6):
+# tinyrd 9p >= QEMU 9p on every row; tinyrd virtio-fs >= 2x QEMU 9p on
+# sequential read and >= 3x on untar.
+set -eu
+cd "$(dirname "$0")/../.."
+SIZE_MB=${SIZE_MB:-256}
+FILES=${FILES:-5000}
+make -s tinyrd
+K=$(tests/fixtures/kernel.sh)
+dir=$(mktemp -d)
+out=$dir/out
+trap 'rm -rf "$dir"' EXIT
+mkdir -p "$dir/extra" "$dir/tree"
+# The tree: FILES files of 1-8 KiB in 100 directories.
+for d in $(seq 0 99); do mkdir "$dir/tree/d$d"; done
+for i in $(seq 1 "$FILES"); do
+	head -c $(( (i * 2654435761 % 7168) + 1024 )) /dev/urandom \
+		>"$dir/tree/d$((i % 100))/f$i"
+done
+tar -C "$dir" -cf "$dir/tree.tar" tree
+t='$(cut -d" " -f1 /proc/uptime)'
+cat >"$dir/bench.sh" <<SCRIPT
+cd /mnt/b || exit 9
+el() { echo \$1 \$2 | awk '{print \$2 - \$1}'; }
+a=$t; tar -xf /bench/tree.tar; sync; b=$t
+echo "bench untar_s \$(el \$a \$b)"
+echo 3 >/proc/sys/vm/drop_caches
+a=$t; n=\$(find tree -type f | wc -l); b=$t
+echo "bench find_s \$(el \$a \$b) \$n"
+a=$t; dd if=/dev/zero of=big bs=1M count=$SIZE_MB conv=fsync 2>/dev/null; b=$t
+echo "bench write_s \$(el \$a \$b)"
+echo 3 >/proc/sys/vm/drop_caches
+a=$t; dd if=big of=/dev/null bs=1M 2>/dev/null; b=$t
+echo "bench read_s \$(el \$a \$b)"
+SCRIPT
+./tinyrd build -q -k "$K/vmlinuz" --moddir "$K" --kmod 9p --kmod 9pnet_virtio \
+	--kmod virtiofs --copy "$dir/tree.tar:/bench/tree.tar" \
+	--copy "$dir/bench.sh:/bench/run.sh" -o "$dir/extra/bench.img"
+NESTED_EXTRA=$dir/extra NESTED_TIMEOUT=${NESTED_TIMEOUT:-3000} \
+	tests/harness/nested.sh --qemu "$PWD/tests/bench/shares-l1.sh" | tee "$out" |
+	grep --line-buffered '^#' || true
+grep -q '^qemu9p read_s' "$out" || { echo "the benchmark did not finish" >&2; exit 1; }
+
+awk -v mb="$SIZE_MB" -v files="$FILES" '
+$2 == "untar_s" { un[$1] = files / $3 }
+$2 == "find_s" { fi[$1] = files / $3; n[$1] = $4 }
+$2 == "write_s" { wr[$1] = mb / $3 }
+$2 == "read_s" { rd[$1] = mb / $3 }
+END {
+	printf "%-26s %10s %10s %10s %9s %9s\n", "", "tinyrd 9p", "virtio-fs",
+		"QEMU 9p", "9p/QEMU", "fs/QEMU"
+	row("seq read MB/s", rd, 2)
+	row("seq write MB/s", wr, 1)
+	row("untar files/s", un, 3)
+	row("find files/s", fi, 1)
+	printf "files found: %s %s %s (of %s)\n", n["tinyrd9p"], n["virtiofs"], n["qemu9p"], files
+	printf "targets: tinyrd 9p >= QEMU 9p everywhere; virtio-fs >= 2x on read, >= 3x on untar: %s\n",
+		bad ? "NOT met (" bad ")" : "met"
+}
+function row(name, a, want) {
+	printf "%-26s %10.1f %10.1f %10.1f %8.2fx %8.2fx\n", name, a["tinyrd9p"],
+		a["virtiofs"], a["qemu9p"], a["tinyrd9p"] / a["qemu9p"], a["virtiofs"] / a["qemu9p"]
+	if (a["tinyrd9p"] < a["qemu9p"]) bad = bad " " name " 9p"
+	if (a["virtiofs"] < want * a["qemu9p"]) bad = bad " " name " virtio-fs"
+}' "$out"
