@@ -810,6 +810,34 @@ static void test_escapes(void **state)
 }
 
 
+/* The same escapes where openat2 is missing: one O_NOFOLLOW step per
+ * checked component. */
+static void test_escapes_without_openat2(void **state)
+{
+	t.sh.no_openat2 = true;
+	test_escapes(state);
+}
+
+/* Inode numbers of different host file systems never meet: each device
+ * its own range, and inodes past 48 bits numbers of their own. */
+static void test_ino_remap(void **state)
+{
+	uint64_t a, b, c, big1, big2;
+
+	(void)state;
+	a = share_ino(&t.sh, 100, 5);
+	b = share_ino(&t.sh, 200, 5);
+	c = share_ino(&t.sh, 100, 5);
+	assert_true(a != b);
+	assert_int_equal(a, c);
+	assert_int_equal(a & 0xffffffffffffull, 5);
+	big1 = share_ino(&t.sh, 100, (ino_t)1 << 50);
+	big2 = share_ino(&t.sh, 200, (ino_t)1 << 50);
+	assert_true(big1 != big2 && big1 != a && big2 != b);
+	assert_int_equal(big1 >> 48, 0);
+	assert_int_equal(share_ino(&t.sh, 100, (ino_t)1 << 50), big1);
+}
+
 /* Magic links: a share of /proc/self. Its links are walked to, never
  * through, and never opened. */
 static void test_magic_links(void **state)
@@ -965,6 +993,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_xattr_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_escapes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_escapes_without_openat2, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ino_remap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_magic_links, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_owner_mapping, setup, teardown),
