@@ -57,7 +57,9 @@ int fuse_op_read(struct fuse_server *f, struct fuse_req *r)
 {
 	struct fuse_read_in in;
 	struct fuse_file *file;
-	uint64_t size, done = 0;
+	uint64_t size, got, done = 0;
+	int64_t k;
+	unsigned n;
 
 	memcpy(&in, r->arg, sizeof(in));
 	file = fuse_file_get(f, in.fh, false);
@@ -66,20 +68,18 @@ int fuse_op_read(struct fuse_server *f, struct fuse_req *r)
 	if (in.offset > INT64_MAX)
 		return -EINVAL;
 	size = min3(in.size, f->max_write, r->space);
+	/* IOV_MAX buffers at a time. An error after some data: the data
+	 * (the next read gets the error); never a zero-length success for
+	 * an error. */
 	while (done < size) {
-		uint64_t got;
-		unsigned n = iov_slice(r->rep, r->nrep, FUSE_OUT_HDR + done,
-				       size - done, f->iov, IOV_MAX, &got);
-		ssize_t k = preadv(file->fd, f->iov, (int)n,
-				   (off_t)(in.offset + done));
-
-		if (k < 0 && errno == EINTR)
-			continue;
+		n = iov_slice(r->rep, r->nrep, FUSE_OUT_HDR + done, size - done,
+			      f->iov, IOV_MAX, &got);
+		k = iov_pio(file->fd, f->iov, n, (int64_t)(in.offset + done), false);
 		if (k < 0)
-			return -errno;
-		if (!k)
-			break;
+			return done ? (int)done : (int)k;
 		done += (uint64_t)k;
+		if ((uint64_t)k < got)
+			break;		/* the end of the file */
 	}
 	return (int)done;
 }
@@ -91,7 +91,9 @@ int fuse_op_write(struct fuse_server *f, struct fuse_req *r)
 	struct fuse_write_in in;
 	struct fuse_write_out out = { 0 };
 	struct fuse_file *file;
-	uint64_t at = FUSE_IN_HDR + sizeof(in), done = 0;
+	uint64_t at = FUSE_IN_HDR + sizeof(in), got;
+	int64_t done, k;
+	unsigned n;
 
 	memcpy(&in, r->arg, sizeof(in));
 	if (in.size != r->argn - sizeof(in) || in.size > f->max_write)
@@ -103,20 +105,14 @@ int fuse_op_write(struct fuse_server *f, struct fuse_req *r)
 		return -EROFS;
 	if (in.offset > INT64_MAX)
 		return -EINVAL;
-	while (done < in.size) {
-		uint64_t got;
-		unsigned n = iov_slice(r->req, r->nreq, at + done, in.size - done,
-				       f->iov, IOV_MAX, &got);
-		ssize_t k = pwritev(file->fd, f->iov, (int)n,
-				    (off_t)(in.offset + done));
-
-		if (k < 0 && errno == EINTR)
-			continue;
+	for (done = 0; (uint64_t)done < in.size; done += k) {
+		n = iov_slice(r->req, r->nreq, at + (uint64_t)done,
+			      in.size - (uint64_t)done, f->iov, IOV_MAX, &got);
+		k = iov_pio(file->fd, f->iov, n, (int64_t)in.offset + done, true);
 		if (k < 0)
-			return -errno;
+			return (int)k;
 		if (!k)
 			return -EIO;
-		done += (uint64_t)k;
 	}
 	out.size = (uint32_t)done;
 	fuse_put(r, 0, &out, sizeof(out));
