@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 #include <linux/openat2.h>
@@ -91,6 +92,10 @@ uint64_t share_ino(struct share *s, dev_t dev, ino_t ino)
 	return m->next;
 }
 
+/* The mode bits a guest may give: no setuid, no setgid (a guest's
+ * root would leave set-id programs for the host's users), sticky kept. */
+#define SHARE_MODE (07777 & ~(S_ISUID | S_ISGID))
+
 static void procpath(int fd, char buf[32])
 {
 	snprintf(buf, 32, "/proc/self/fd/%d", fd);
@@ -99,6 +104,39 @@ static void procpath(int fd, char buf[32])
 static int stat_fd(int fd, struct stat *st)
 {
 	return fstatat(fd, "", st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) ? -errno : 0;
+}
+
+/*
+ * File systems whose "regular files" are not data: the kernel's and the
+ * launcher's own state (/proc/<pid>/mem, kcore), files whose reads block
+ * (kmsg, trace_pipe) or act. A share of / reaches them; they are never
+ * opened, nor their extended attributes touched.
+ */
+static bool pseudo_fs(int fd)
+{
+	static const unsigned long magic[] = {
+		0x9fa0,		/* proc */
+		0x62656572,	/* sysfs */
+		0x64626720,	/* debugfs */
+		0x74726163,	/* tracefs */
+		0x73636673,	/* securityfs */
+		0x27e0eb,	/* cgroup */
+		0x63677270,	/* cgroup2 */
+		0xcafe4a11,	/* bpf */
+		0x62656570,	/* configfs */
+		0xde5e81e4,	/* efivarfs */
+		0x6165676c,	/* pstore */
+		0x1cd1,		/* devpts */
+		0x42494e4d,	/* binfmt_misc */
+	};
+	struct statfs sf;
+
+	if (fstatfs(fd, &sf))
+		return true;	/* cannot tell: not opened */
+	for (size_t i = 0; i < ARRAY_SIZE(magic); i++)
+		if ((unsigned long)sf.f_type == magic[i])
+			return true;
+	return false;
 }
 
 static int count(struct share *s, int fd)
@@ -270,7 +308,7 @@ int share_io_open(struct share *s, int fd, int flags)
 
 	if (r)
 		return r;
-	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+	if ((!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) || pseudo_fs(fd))
 		return -EPERM;
 	if (s->ro && (acc != O_RDONLY || flags & O_TRUNC))
 		return -EROFS;
@@ -310,7 +348,7 @@ int share_create(struct share *s, int dir, const char *name, int flags,
 	if (r)
 		return r;
 	flags &= O_ACCMODE | O_APPEND | O_SYNC | O_DSYNC | O_LARGEFILE;
-	io = open_beneath(s, dir, name, flags | O_CREAT | O_EXCL, mode & 07777);
+	io = open_beneath(s, dir, name, flags | O_CREAT | O_EXCL, mode & SHARE_MODE);
 	if (io < 0)
 		return io;
 	procpath(io, path);
@@ -354,8 +392,9 @@ int share_mkdir(struct share *s, int dir, const char *name, mode_t mode,
 
 	if (r)
 		return r;
-	return created(s, dir, name, mkdirat(dir, name, mode & 07777), uid, gid,
-		       true);
+	/* setgid on a directory only passes its group on: kept. */
+	return created(s, dir, name, mkdirat(dir, name, mode & (SHARE_MODE | S_ISGID)),
+		       uid, gid, true);
 }
 
 int share_mknod(struct share *s, int dir, const char *name, mode_t mode,
@@ -383,7 +422,7 @@ int share_mknod(struct share *s, int dir, const char *name, mode_t mode,
 		return -EINVAL;
 	}
 	return created(s, dir, name,
-		       mknodat(dir, name, mode & (S_IFMT | 07777), rdev), uid,
+		       mknodat(dir, name, mode & (S_IFMT | SHARE_MODE), rdev), uid,
 		       gid, false);
 }
 
@@ -475,7 +514,12 @@ static int set_times(int fd, const struct share_attr *a, bool symlink)
 static int truncate_to(struct share *s, int fd, int io_fd, off_t size)
 {
 	int r = 0, own_fd = -1;
+	struct stat a, b;
 
+	/* An open file of another inode is not this one's to truncate. */
+	if (io_fd >= 0 && (fstat(io_fd, &a) || stat_fd(fd, &b) ||
+			   a.st_dev != b.st_dev || a.st_ino != b.st_ino))
+		io_fd = -1;
 	if (io_fd < 0 || (fcntl(io_fd, F_GETFL) & O_ACCMODE) == O_RDONLY) {
 		own_fd = share_io_open(s, fd, O_WRONLY);
 		if (own_fd < 0)
@@ -507,7 +551,8 @@ int share_setattr(struct share *s, int fd, int io_fd,
 		if (S_ISLNK(st.st_mode))
 			return -EOPNOTSUPP;
 		procpath(fd, path);
-		if (chmod(path, a->mode & 07777))
+		if (chmod(path, a->mode & (S_ISDIR(st.st_mode) ? SHARE_MODE | S_ISGID
+							       : SHARE_MODE)))
 			return -errno;
 	}
 	if (a->valid & (SHARE_SET_UID | SHARE_SET_GID | SHARE_SET_CTIME)) {
@@ -548,8 +593,19 @@ static int xattr_path(int fd, char path[32])
 		return r;
 	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
 		return -EOPNOTSUPP;
+	if (pseudo_fs(fd))
+		return -EPERM;
 	procpath(fd, path);
 	return 0;
+}
+
+/* Names a guest may set: its own (user.*) and POSIX ACLs. security.*
+ * (file capabilities, SELinux labels) and trusted.* (overlayfs) would
+ * act on the host. */
+static int xattr_settable(const char *name)
+{
+	return str_starts(name, "user.") ||
+	       str_starts(name, "system.posix_acl_") ? 0 : -EPERM;
 }
 
 ssize_t share_getxattr(struct share *s, int fd, const char *name, void *buf,
@@ -583,7 +639,7 @@ int share_setxattr(struct share *s, int fd, const char *name,
 		   const void *value, size_t size, int flags)
 {
 	char path[32];
-	int r = s->ro ? -EROFS : xattr_path(fd, path);
+	int r = s->ro ? -EROFS : xattr_settable(name) ?: xattr_path(fd, path);
 
 	if (r)
 		return r;
@@ -593,7 +649,7 @@ int share_setxattr(struct share *s, int fd, const char *name,
 int share_removexattr(struct share *s, int fd, const char *name)
 {
 	char path[32];
-	int r = s->ro ? -EROFS : xattr_path(fd, path);
+	int r = s->ro ? -EROFS : xattr_settable(name) ?: xattr_path(fd, path);
 
 	if (r)
 		return r;
@@ -617,8 +673,9 @@ int share_parent(struct share *s, int fd, int *dir, char name[256])
 	root[nr] = at[na] = '\0';
 	len = !strcmp(root, "/") ? 0 : (size_t)nr;
 	/* Beneath the root's current path, not the root, not unlinked. */
-	if (strncmp(at, root, len) || at[len] != '/' || !at[len + 1] ||
-	    str_ends(at, " (deleted)"))
+	/* A deleted file's link ends in " (deleted)": the inode check
+	 * below finds it is gone. */
+	if (strncmp(at, root, len) || at[len] != '/' || !at[len + 1])
 		return -ENOENT;
 	rel = at + len + 1;
 	last = strrchr(rel, '/');

@@ -13,10 +13,15 @@ for v in tinyrd9p virtiofs qemu9p; do
 	virtiofs) set -- --vmm builtin --share /tmp/b:b,fs=virtiofs ;;
 	qemu9p) set -- --vmm qemu --accel kvm --share /tmp/b:b,fs=9p ;;
 	esac
-	$TINYRD run -q -m 1024 -k $K -i $E/bench.img --timeout 2400 "$@" \
-		-- sh /bench/run.sh >/tmp/o 2>/tmp/e
-	rc=$?
-	sed -n 's/^bench /'$v' /p' /tmp/o
+	# Each result as it comes (a "# " line shows progress on the host).
+	{ $TINYRD run -q -m 1024 -k $K -i $E/bench.img --timeout 2400 "$@" \
+		-- sh /bench/run.sh 2>/tmp/e; echo $? >/tmp/rc; } |
+	while read -r b name value rest; do
+		[ "$b" = bench ] || continue
+		echo "# $(date +%T) $v $name $value $rest"
+		echo "$v $name $value $rest"
+	done
+	rc=$(cat /tmp/rc)
 	[ "$rc" = 0 ] || { echo "# $v: status $rc"; tail -n 20 /tmp/e | sed 's/^/#   /'; }
 done
 rm -rf /tmp/b

@@ -341,7 +341,12 @@ static void test_create_write(void **state)
 	fd = open(host("new"), O_RDONLY);
 	assert_int_equal(read(fd, buf, sizeof(buf)), 6);
 	close(fd);
-	assert_int_equal(lcreate(0, "new", 2, 0640), -EEXIST);
+	assert_int_equal(lcreate(0, "new", 2 | 0200 /* O_EXCL */, 0640), -EEXIST);
+	/* Without O_EXCL an existing file is opened, as open(2) does. */
+	assert_int_equal(walk(0, 1, 0, NULL), 0);
+	assert_int_equal(lcreate(1, "new", 0, 0640), 0);
+	assert_int_equal(p9read(1, 0, 64), 6);
+	assert_int_equal(clunk(1), 0);
 	/* Twrite's count must be what follows. */
 	assert_int_equal(walk1(0, 1, "new"), 0);
 	assert_int_equal(lopen(1, 1), 0);
@@ -864,6 +869,61 @@ static void test_magic_links(void **state)
 	assert_true(walk1(3, 4, "x") < 0);
 }
 
+/* What a guest's root must not leave on the host: set-id bits,
+ * security.* attributes; and an open fid does not walk. */
+static void test_host_safety(void **state)
+{
+	struct stat st;
+
+	(void)state;
+	assert_int_equal(walk(0, 1, 0, NULL), 0);
+	assert_int_equal(lcreate(1, "suid", 2, 06755), 0);
+	assert_int_equal(stat(host("suid"), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0755);
+	m_start(TSETATTR);
+	m_u32(1);
+	m_u32(0x1);
+	m_u32(04711);
+	m_u32(0);
+	m_u32(0);
+	m_u64(0);
+	m_u64(0);
+	m_u64(0);
+	m_u64(0);
+	m_u64(0);
+	assert_int_equal(rpc(TSETATTR + 1), 0);
+	assert_int_equal(stat(host("suid"), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0711);
+	assert_int_equal(walk1(1, 1, "x"), -EBADF);	/* opened: no walk */
+	m_start(TXATTRCREATE);
+	m_u32(1);
+	m_str("security.capability");
+	m_u64(4);
+	m_u32(0);
+	assert_int_equal(rpc(TXATTRCREATE + 1), -EBADF);	/* opened */
+	assert_int_equal(clunk(1), 0);
+	assert_int_equal(walk1(0, 1, "suid"), 0);
+	m_start(TXATTRCREATE);
+	m_u32(1);
+	m_str("security.capability");
+	m_u64(4);
+	m_u32(0);
+	assert_int_equal(rpc(TXATTRCREATE + 1), 0);
+	assert_int_equal(p9write(1, 0, "abcd", 4), 0);
+	assert_int_equal(clunk(1), -EPERM);	/* refused when it is set */
+	/* A pseudo file system's files are never opened (/proc/self/mem). */
+	p9_server_free(&t.srv);
+	share_close(&t.sh);
+	assert_int_equal(share_open(&t.sh, "/proc/self", true, false), 0);
+	p9_server_init(&t.srv, &t.sh);
+	version(MSIZE);
+	attach(0);
+	assert_int_equal(walk1(0, 1, "mem"), 0);
+	assert_int_equal(lopen(1, 0), -EPERM);
+	assert_int_equal(walk1(0, 2, "status"), 0);
+	assert_int_equal(lopen(2, 0), -EPERM);
+}
+
 /* A read-only share: every mutation is EROFS, reads work. */
 static void test_read_only(void **state)
 {
@@ -997,6 +1057,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ino_remap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_magic_links, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_host_safety, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_owner_mapping, setup, teardown),
 	};
 

@@ -26,6 +26,7 @@
 
 /* Tlopen/Tlcreate flags (include/net/9p/9p.h P9_DOTL_*) */
 #define DOTL_ACCMODE	03
+#define DOTL_EXCL	0200
 #define DOTL_TRUNC	01000
 #define DOTL_APPEND	02000
 #define DOTL_DSYNC	010000
@@ -164,6 +165,10 @@ int p9_walk(struct p9_server *s, struct pdu *in, struct pdu *out)
 	r = file_fid(s, num, &f);
 	if (!r && newnum != num && p9_fid_get(s, newnum))
 		r = -EBADF;
+	/* An open fid stays where it was opened (9P: walk from an open
+	 * fid is an error). */
+	if (!r && f->io >= 0 && newnum == num && n)
+		r = -EBADF;
 	if (r)
 		goto out;
 	cur = share_dup(s->sh, f->fd);
@@ -263,6 +268,16 @@ int p9_lcreate(struct p9_server *s, struct pdu *in, struct pdu *out)
 		return -EBADF;
 	io = share_create(s->sh, f->fd, name, host_flags(flags), mode, f->uid,
 			  gid, &h);
+	/* Made on the host since the guest looked: open(2) without O_EXCL
+	 * opens it. */
+	if (io == -EEXIST && !(flags & DOTL_EXCL)) {
+		h = share_lookup(s->sh, f->fd, name);
+		if (h < 0)
+			return h;
+		io = share_io_open(s->sh, h, host_flags(flags));
+		if (io < 0)
+			share_put(s->sh, h);
+	}
 	if (io < 0)
 		return io;
 	r = qid_stat(s, h, &q, NULL);
@@ -547,6 +562,8 @@ int p9_xattrwalk(struct p9_server *s, struct pdu *in, struct pdu *out)
 		return (int)n;
 	if (n > P9_XATTR_MAX)
 		return -E2BIG;
+	if (s->xattr_bytes + (uint64_t)n > P9_XATTR_BUDGET)
+		return -ENOSPC;
 	val = xmalloc((size_t)n + 1);
 	if (n)
 		n = *name ? share_getxattr(s->sh, f->fd, name, val, (size_t)n)
@@ -562,6 +579,7 @@ int p9_xattrwalk(struct p9_server *s, struct pdu *in, struct pdu *out)
 	nf->kind = FID_XATTR_READ;
 	nf->xval = val;
 	nf->xsize = (uint64_t)n;
+	s->xattr_bytes += nf->xsize;
 	pdu_put64(out, (uint64_t)n);
 	return 0;
 }
@@ -587,7 +605,13 @@ int p9_xattrcreate(struct p9_server *s, struct pdu *in, struct pdu *out)
 		return -EINVAL;
 	if (size > P9_XATTR_MAX)
 		return -E2BIG;
+	/* Values wait in memory until their clunk: bounded in all. */
+	if (s->xattr_bytes + size > P9_XATTR_BUDGET)
+		return -ENOSPC;
+	if (f->io >= 0)
+		return -EBADF;
 	/* The value arrives in Twrites; it is set when the fid is clunked. */
+	s->xattr_bytes += size;
 	f->kind = FID_XATTR_WRITE;
 	f->xname = xstrdup(name);
 	f->xval = xcalloc(1, (size_t)size + 1);
@@ -640,6 +664,12 @@ int p9_lock(struct p9_server *s, struct pdu *in, struct pdu *out)
 	if (f->io < 0)
 		return -EBADF;
 	fl.l_type = (short)type;
+	/* A read-only share takes no host locks: a guest holding one would
+	 * stall the host's writers of that file. Its locks are its own. */
+	if (s->sh->ro) {
+		pdu_put8(out, LOCK_SUCCESS);
+		return 0;
+	}
 	/* Open-file-description locks: one owner per guest open, so guest
 	 * processes conflict with each other as on a local disk. */
 	if (!fcntl(f->io, F_OFD_SETLK, &fl))
@@ -722,8 +752,10 @@ int p9_remove(struct p9_server *s, struct pdu *in, struct pdu *out)
 	f = p9_fid_take(s, num);
 	if (!f)
 		return -EBADF;
-	/* The fid goes whatever happens (9P's remove is also a clunk). */
-	r = s->sh->ro ? -EROFS : share_parent(s->sh, f->fd, &dir, name);
+	/* The fid goes whatever happens (9P's remove is also a clunk); an
+	 * xattr fid names no file to remove. */
+	r = s->sh->ro ? -EROFS : f->kind != FID_FILE ? -EBADF
+	    : share_parent(s->sh, f->fd, &dir, name);
 	if (!r) {
 		r = share_stat(s->sh, f->fd, &st);
 		if (!r)

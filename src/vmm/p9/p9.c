@@ -124,9 +124,18 @@ bool p9_parsed(const struct pdu *m)
 
 /* --- fids ---------------------------------------------------------- */
 
+/* The fid number's hash: a guest picks the numbers, so all of their
+ * bits count (a product's high half mixed down), not just the low ones. */
+static size_t hash(uint32_t num, size_t cap)
+{
+	uint64_t h = num * 0x9e3779b97f4a7c15ull;
+
+	return (size_t)(h ^ (h >> 32)) & (cap - 1);
+}
+
 static size_t slot(const struct p9_server *s, uint32_t num)
 {
-	return (num * 2654435761u) & (s->cap - 1);
+	return hash(num, s->cap);
 }
 
 struct p9_fid *p9_fid_get(struct p9_server *s, uint32_t num)
@@ -141,7 +150,7 @@ struct p9_fid *p9_fid_get(struct p9_server *s, uint32_t num)
 
 static void insert(struct p9_fid **t, size_t cap, struct p9_fid *f)
 {
-	size_t i = (f->num * 2654435761u) & (cap - 1);
+	size_t i = hash(f->num, cap);
 
 	while (t[i])
 		i = (i + 1) & (cap - 1);
@@ -182,6 +191,8 @@ int p9_fid_add(struct p9_server *s, uint32_t num, int fd, struct p9_fid **out)
 
 static void fid_free(struct p9_server *s, struct p9_fid *f)
 {
+	if (f->kind != FID_FILE)
+		s->xattr_bytes -= f->xsize;
 	share_put(s->sh, f->fd);
 	if (f->io >= 0)
 		close(f->io);
@@ -383,6 +394,10 @@ uint32_t p9_serve(struct p9_server *s, const struct iovec *req, unsigned nreq,
 		/* Requests are answered in order: the old tag is done. */
 		pdu_get16(&in);
 		r = in.bad ? -EINVAL : 0;
+	} else if (cap < P9_REPLY_MIN) {
+		/* Known before acting: a walk, open or create whose reply
+		 * could not be sent would leave the two sides apart. */
+		r = -EMSGSIZE;
 	} else if (handlers[type].fn) {
 		/* Each handler takes its arguments and checks them with
 		 * p9_parsed() before it acts. */

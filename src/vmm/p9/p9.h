@@ -26,6 +26,8 @@
 #define P9_MSIZE_MIN 4096
 #define P9_FIDS_MAX SHARE_NODES_MAX
 #define P9_XATTR_MAX 65536		/* XATTR_SIZE_MAX */
+#define P9_XATTR_BUDGET (16u << 20)	/* xattr values held by all fids */
+#define P9_REPLY_MIN 256		/* room every reply but data needs */
 
 struct p9_fid;
 
@@ -35,6 +37,7 @@ struct p9_server {
 	struct p9_fid **fids;		/* open addressing on the fid number */
 	size_t nfids, cap;
 	uint8_t *in, *out;		/* a message each, msize bytes */
+	uint64_t xattr_bytes;		/* held by xattr fids */
 };
 
 void p9_server_init(struct p9_server *s, struct share *sh);

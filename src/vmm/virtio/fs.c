@@ -23,8 +23,8 @@ static void notify(struct virtio_dev *d, unsigned qn)
 	do {
 		while ((r = vq_pop(q, &ch)) > 0) {
 			/* FORGET has no reply: its buffer goes back empty. */
-			uint32_t len = fuse_serve(&f->srv, ch.iov, ch.nout,
-						  ch.iov + ch.nout, ch.nin);
+			uint32_t len = f->dead ? 0 : fuse_serve(&f->srv, ch.iov,
+					ch.nout, ch.iov + ch.nout, ch.nin);
 
 			vq_push(q, ch.head, len);
 			virtio_used(d, qn);
@@ -55,7 +55,11 @@ static void stop(struct virtio_dev *d)
 	struct virtio_fs *f = d->priv;
 
 	fuse_server_free(&f->srv);
-	fuse_server_init(&f->srv, &f->share, MAX_PAGES);
+	/* Out of descriptors for the root's handle: every request of the
+	 * next session fails, until a reset finds some. */
+	f->dead = fuse_server_init(&f->srv, &f->share, MAX_PAGES) != 0;
+	if (f->dead)
+		warn("virtio-fs %s: the FUSE session cannot start again", f->tag);
 }
 
 static const struct virtio_ops fs_ops = {

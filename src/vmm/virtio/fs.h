@@ -19,6 +19,7 @@ struct virtio_fs {
 	struct share share;
 	struct fuse_server srv;
 	char tag[VIRTIO_FS_TAG_MAX + 1];
+	bool dead;			/* the server could not restart */
 };
 
 /* Share dir under tag (an error naming dir when it cannot be shared). */
