@@ -40,6 +40,8 @@ void setup_mounts(void);
 void setup_network(void);
 /* The shares, mounted under root ("" or the host root's mount point). */
 void mount_shares(const char *root);
+/* A virtio-fs mount's readahead raised to the server's request size. */
+void tune_readahead(const char *type, const char *target);
 /* mkdir -p */
 int make_dirs(char *path);
 

@@ -125,6 +125,7 @@ const char *enter_host_root(void)
 				"system (a module missing from the image?)\n", f[0]);
 		die("mount", "the host's root", errno);
 	}
+	tune_readahead(f[0], NEWROOT);
 	verify_root();
 	if (mkdir(LOWER, 0755) < 0 && errno != EEXIST)
 		die("mkdir", LOWER, errno);

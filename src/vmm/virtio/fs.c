@@ -27,8 +27,9 @@ static void notify(struct virtio_dev *d, unsigned qn)
 					ch.nout, ch.iov + ch.nout, ch.nin);
 
 			vq_push(q, ch.head, len);
-			virtio_used(d, qn);
 		}
+		/* One interrupt for the pass, as virtio-blk does. */
+		virtio_used(d, qn);
 		if (r < 0) {
 			virtio_broken(d, qn, q->why);
 			return;

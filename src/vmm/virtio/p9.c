@@ -23,8 +23,9 @@ static void notify(struct virtio_dev *d, unsigned qn)
 			/* No reply (no header, no room): the buffers go back
 			 * empty, and the driver's request fails. */
 			vq_push(q, ch.head, len);
-			virtio_used(d, qn);
 		}
+		/* One interrupt for the pass, as virtio-blk does. */
+		virtio_used(d, qn);
 		if (r < 0) {
 			virtio_broken(d, qn, q->why);
 			return;
