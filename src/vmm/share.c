@@ -176,10 +176,26 @@ int share_open(struct share *s, const char *dir, bool ro, bool dev)
 		close(fd);
 	else if (errno == ENOSYS)
 		s->no_openat2 = true;
-	/* Every handle is a descriptor: allow as many as the hard limit. */
-	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
+	/* Every handle is a descriptor, and a guest's untar of a big tree
+	 * holds one per file: as many as the system allows (root may raise
+	 * the hard limit to fs.nr_open, as virtiofsd does), else the hard
+	 * limit. */
+	if (!getrlimit(RLIMIT_NOFILE, &rl)) {
+		struct rlimit want = rl;
+		FILE *f = fopen("/proc/sys/fs/nr_open", "re");
+		unsigned long nr;
+
+		if (f && fscanf(f, "%lu", &nr) == 1 && nr > rl.rlim_max &&
+		    !geteuid())
+			want.rlim_max = nr < 2 * SHARE_NODES_MAX ? nr
+				       : 2 * SHARE_NODES_MAX;
+		if (f)
+			fclose(f);
+		want.rlim_cur = want.rlim_max;
+		if (want.rlim_cur != rl.rlim_cur && setrlimit(RLIMIT_NOFILE, &want)) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
 	}
 	return 0;
 }

@@ -722,6 +722,21 @@ static void test_malformed(void **state)
 	m_start(TCLUNK);				/* no room for a reply */
 	m_u32(0);
 	assert_int_equal(send_len(t.n, 10), 0);
+	/* Room for an error but not for the walk's qids: refused before
+	 * the new fid exists (Linux sizes reply buffers per type). */
+	m_start(TWALK);
+	m_u32(0);
+	m_u32(7);
+	m_u16(2);
+	m_str("sub");
+	m_str("inner");
+	assert_int_equal(send_len(t.n, 20), RLERROR);
+	assert_int_equal(get32(t.rep + 7), EMSGSIZE);
+	assert_int_equal(clunk(7), -EBADF);
+	m_start(TCLUNK);				/* a header-sized reply */
+	m_u32(0);
+	assert_int_equal(send_len(t.n, 11), TCLUNK + 1);
+	attach(0);
 	assert_int_equal(walk1(0, 1, "hello"), 0);	/* and fid 0 lives */
 }
 

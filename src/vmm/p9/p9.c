@@ -333,6 +333,33 @@ static uint32_t lerror(const struct iovec *rep, unsigned nrep, uint64_t cap,
 	return sizeof(m);
 }
 
+/* The room a successful reply of a state-changing message takes (Linux
+ * sizes each reply buffer to its type since 6.0); the others change
+ * nothing before their reply, or reply with the header alone. */
+static uint32_t reply_room(uint8_t type, const struct pdu *in)
+{
+	struct pdu m = *in;
+
+	switch (type) {
+	case P9_TWALK:
+		pdu_get32(&m);
+		pdu_get32(&m);
+		return P9_HDR + 2 + 13u * pdu_get16(&m);
+	case P9_TLOPEN:
+	case P9_TLCREATE:
+		return P9_HDR + 13 + 4;
+	case P9_TATTACH:
+	case P9_TMKDIR:
+	case P9_TSYMLINK:
+	case P9_TMKNOD:
+		return P9_HDR + 13;
+	case P9_TXATTRWALK:
+		return P9_HDR + 8;
+	default:
+		return P9_HDR;
+	}
+}
+
 uint32_t p9_serve(struct p9_server *s, const struct iovec *req, unsigned nreq,
 		  const struct iovec *rep, unsigned nrep)
 {
@@ -394,7 +421,7 @@ uint32_t p9_serve(struct p9_server *s, const struct iovec *req, unsigned nreq,
 		/* Requests are answered in order: the old tag is done. */
 		pdu_get16(&in);
 		r = in.bad ? -EINVAL : 0;
-	} else if (cap < P9_REPLY_MIN) {
+	} else if (cap < reply_room(type, &in)) {
 		/* Known before acting: a walk, open or create whose reply
 		 * could not be sent would leave the two sides apart. */
 		r = -EMSGSIZE;

@@ -27,7 +27,6 @@
 #define P9_FIDS_MAX SHARE_NODES_MAX
 #define P9_XATTR_MAX 65536		/* XATTR_SIZE_MAX */
 #define P9_XATTR_BUDGET (16u << 20)	/* xattr values held by all fids */
-#define P9_REPLY_MIN 256		/* room every reply but data needs */
 
 struct p9_fid;
 
