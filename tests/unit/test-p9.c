@@ -407,6 +407,7 @@ static void test_dirs_links(void **state)
 {
 	char target[64];
 	struct stat st;
+	uint64_t dotdot = 0;
 	int found = 0;
 
 	(void)state;
@@ -516,12 +517,20 @@ static void test_dirs_links(void **state)
 		for (p = 11; p < 11 + count;) {
 			uint16_t n = (uint16_t)(t.rep[p + 22] | t.rep[p + 23] << 8);
 
+			if (n == 2 && !memcmp(t.rep + p + 24, "..", 2))
+				dotdot = qid_path(t.rep + p);
 			off = get64(t.rep + p + 13);
 			found += !memcmp(t.rep + p + 24, "f", 1) && n > 10;
 			p += 24 + n;
 		}
 	}
 	assert_int_equal(found, 40);
+	/* The root's ".." is the root, not the host's directory above. */
+	m_start(TGETATTR);
+	m_u32(0);
+	m_u64(0x7ff);
+	assert_int_equal(rpc(TGETATTR + 1), 0);
+	assert_int_equal(dotdot, qid_path(t.rep + 15));
 	m_start(TREADDIR);				/* too small for one */
 	m_u32(1);
 	m_u64(0);

@@ -777,13 +777,14 @@ static int readdir_to(struct p9_server *s, struct p9_fid *f, uint64_t off,
 	struct pdu m = { xmalloc(count), count, 0, false };
 	char *d = xmalloc(32768);
 	struct stat st;
-	bool full = false;
+	bool full = false, root;
 	int r = 0;
 
 	if (fstat(f->io, &st) || lseek(f->io, (off_t)off, SEEK_SET) < 0) {
 		r = -errno;
 		goto out;
 	}
+	root = st.st_dev == s->sh->root_dev && st.st_ino == s->sh->root_ino;
 	while (!full) {
 		long n = syscall(SYS_getdents64, f->io, d, 32768);
 
@@ -801,6 +802,11 @@ static int readdir_to(struct p9_server *s, struct p9_fid *f, uint64_t off,
 					: e->d_type == DT_LNK ? P9_QTSYMLINK : 0,
 				.path = share_ino(s->sh, st.st_dev, e->d_ino),
 			};
+
+			/* The root's ".." is the root (as a walk finds it),
+			 * not the host directory above the share. */
+			if (root && !strcmp(e->d_name, ".."))
+				q.path = share_ino(s->sh, st.st_dev, st.st_ino);
 
 			if (m.len - m.off < 13 + 8 + 1 + 2 + len) {
 				full = true;
