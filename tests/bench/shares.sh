@@ -58,16 +58,17 @@ END {
 	printf "%-26s %10s %10s %10s %9s %9s\n", "", "tinyrd 9p", "virtio-fs",
 		"QEMU 9p", "9p/QEMU", "fs/QEMU"
 	row("seq read MB/s", rd, 2)
-	row("seq write MB/s", wr, 1)
+	row("seq write MB/s", wr, 0)
 	row("untar files/s", un, 3)
-	row("find files/s", fi, 1)
+	row("find files/s", fi, 0)
 	printf "files found: %s %s %s (of %s)\n", n["tinyrd9p"], n["virtiofs"], n["qemu9p"], files
 	printf "targets: tinyrd 9p >= QEMU 9p everywhere; virtio-fs >= 2x on read, >= 3x on untar: %s\n",
 		bad ? "NOT met (" bad ")" : "met"
 }
+# want: the virtio-fs target as a multiple of QEMU's 9p (0: none).
 function row(name, a, want) {
 	printf "%-26s %10.1f %10.1f %10.1f %8.2fx %8.2fx\n", name, a["tinyrd9p"],
 		a["virtiofs"], a["qemu9p"], a["tinyrd9p"] / a["qemu9p"], a["virtiofs"] / a["qemu9p"]
 	if (a["tinyrd9p"] < a["qemu9p"]) bad = bad " " name " 9p"
-	if (a["virtiofs"] < want * a["qemu9p"]) bad = bad " " name " virtio-fs"
+	if (want && a["virtiofs"] < want * a["qemu9p"]) bad = bad " " name " virtio-fs"
 }' "$out"
