@@ -249,10 +249,8 @@ static int parse_rootfs(struct run_opts *r, const char *arg)
 		return error("--rootfs %s: no tag (the root's is rootfs)", arg);
 	if (strstr(arg, ",mount=") || strstr(arg, ",ro") || strstr(arg, ",dev"))
 		return error("--rootfs %s: only fs= may follow the directory", arg);
-	s = xstrdup(arg);
-	if (strchr(s, ','))
-		*strchr(s, ',') = '\0';
-	s = xasprintf("%s:rootfs,ro%s", s, strchr(arg, ',') ? strchr(arg, ',') : "");
+	s = xasprintf("%.*s:rootfs,ro%s", (int)strcspn(arg, ","), arg,
+		      strchr(arg, ',') ? strchr(arg, ',') : "");
 	ret = parse_share(r, s);
 	free(s);
 	if (!ret) {
