@@ -124,14 +124,14 @@ test_qemu_verify() {
 	mkdir d
 	head -c 3000000 /dev/urandom >d/a
 	echo small >d/b
-	ls -la d >before
+	(cd d && ls -lAR) >before
 	run timeout 600 "$TINYRD" verify -k "$K/vmlinuz" --moddir "$K" --vmm qemu \
 		--accel tcg --quick --json --share "$T/d"
 	assertEquals "$(cat "$T/err")" 0 "$rc"
 	python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["failed"] == 0 and r["passed"] > 0
 assert any(x["path"].endswith("/a") and x["method"] == "mmap" for x in r["results"])' "$T/out"
 	assertEquals "the JSON parses and names d/a" 0 $?
-	ls -la d >after
+	(cd d && ls -lAR) >after
 	assertEquals "the share is as it was" "$(cat before)" "$(cat after)"
 }
 

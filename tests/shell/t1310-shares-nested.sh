@@ -5,4 +5,4 @@
 # outside the share, a ro share, host-root mode, a missing directory.
 set -u
 . "$(dirname "$0")/nested.sh"
-nested_scenario shares.sh 1500
+nested_scenario shares.sh 900
