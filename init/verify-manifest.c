@@ -16,37 +16,9 @@
 #define MSIZE_MIN	4096u
 #define MSIZE_MAX	(64u << 20)
 
-/* The next word of *p, NUL-terminated in place; NULL at the end of the
- * line or on an empty word (two blanks). */
-static char *word(char **p)
-{
-	char *w = *p, *e;
-
-	if (!w || !*w)
-		return NULL;
-	e = strchr(w, ' ');
-	if (e) {
-		*e = '\0';
-		*p = e + 1;
-	} else {
-		*p = NULL;
-	}
-	return *w ? w : NULL;
-}
-
-static int path_word(char **p, char **out)
-{
-	char *w = word(p);
-
-	if (!w || verify_unescape(w) <= 0)
-		return -EINVAL;
-	*out = w;
-	return 0;
-}
-
 static int num_word(char **p, int base, uint64_t *out)
 {
-	char *w = word(p);
+	char *w = verify_word(p);
 
 	return w ? verify_parse_u64(w, base, out) : -EINVAL;
 }
@@ -130,10 +102,10 @@ static int parse_file(char *p, struct vfile *f)
 	uint64_t crc;
 	int r;
 
-	if (path_word(&p, &f->path) || num_word(&p, 10, &f->size) ||
+	if (!verify_path_word(&p, &f->path) || num_word(&p, 10, &f->size) ||
 	    num_word(&p, 16, &crc) || crc > UINT32_MAX ||
-	    num_word(&p, 10, &f->blocks) || !(map = word(&p)) ||
-	    !(crcs = word(&p)) || !(tags = word(&p)) || p)
+	    num_word(&p, 10, &f->blocks) || !(map = verify_word(&p)) ||
+	    !(crcs = verify_word(&p)) || !(tags = verify_word(&p)) || p)
 		return -EINVAL;
 	f->crc = (uint32_t)crc;
 	r = parse_map(map, f);
@@ -146,7 +118,7 @@ static int parse_file(char *p, struct vfile *f)
 
 static int parse_line(char *line, struct vmanifest *m)
 {
-	char *p = line, *key = word(&p);
+	char *p = line, *key = verify_word(&p);
 	void *grown;
 	int r = 0;
 
@@ -169,9 +141,9 @@ static int parse_line(char *line, struct vmanifest *m)
 		m->quick = !r && q;
 		m->have_quick = true;
 	} else if (!strcmp(key, "sweepdir")) {
-		r = path_word(&p, &m->sweepdir);
+		r = verify_path_word(&p, &m->sweepdir) ? 0 : -EINVAL;
 	} else if (!strcmp(key, "sweep")) {
-		for (char *w; (w = word(&p));) {
+		for (char *w; (w = verify_word(&p));) {
 			uint64_t size;
 
 			r = verify_parse_u64(w, 10, &size);

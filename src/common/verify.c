@@ -346,3 +346,29 @@ bool verify_sum_page_zero(const struct verify_sum *s, size_t page)
 {
 	return page < s->npages && (s->zero[page / 8] >> page % 8 & 1);
 }
+
+char *verify_word(char **p)
+{
+	char *w = *p, *e;
+
+	if (!w || !*w)
+		return NULL;
+	e = strchr(w, ' ');
+	if (e) {
+		*e = '\0';
+		*p = e + 1;
+	} else {
+		*p = NULL;
+	}
+	return *w ? w : NULL;
+}
+
+bool verify_path_word(char **p, char **out)
+{
+	char *w = verify_word(p);
+
+	if (!w || verify_unescape(w) <= 0)
+		return false;
+	*out = w;
+	return true;
+}

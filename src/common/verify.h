@@ -156,6 +156,12 @@ enum verify_block_state verify_block_check(const uint8_t *blk, uint64_t seed,
  */
 size_t verify_escape(char *dst, const char *src);
 int verify_unescape(char *s);
+/* Lines of the manifest and of the results are words split by one
+ * blank: the next word of *p, NUL-terminated in place (NULL at the end
+ * of the line or for an empty word); verify_path_word also unescapes it
+ * (false when it is missing or does not decode). */
+char *verify_word(char **p);
+bool verify_path_word(char **p, char **out);
 
 /* A whole decimal (base 10) or hexadecimal (base 16, "0x" optional)
  * number without sign or blanks; -EINVAL or -ERANGE. */

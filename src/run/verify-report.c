@@ -119,44 +119,16 @@ static void protocol(struct verify_report *r, const char *fmt, ...)
 	    0, d);
 }
 
-/* The next word, NUL-terminated in place; NULL at the end of the line
- * or on an empty word. */
-static char *field(char **p)
-{
-	char *w = *p, *e;
-
-	if (!w || !*w)
-		return NULL;
-	e = strchr(w, ' ');
-	if (e) {
-		*e = '\0';
-		*p = e + 1;
-	} else {
-		*p = NULL;
-	}
-	return *w ? w : NULL;
-}
-
-static bool path_field(char **p, char **out)
-{
-	char *w = field(p);
-
-	if (!w || verify_unescape(w) <= 0)
-		return false;
-	*out = w;
-	return true;
-}
-
 static bool num_field(char **p, uint64_t *out)
 {
-	char *w = field(p);
+	char *w = verify_word(p);
 
 	return w && !verify_parse_u64(w, 10, out);
 }
 
 static bool method_field(char **p, char **out)
 {
-	char *w = field(p);
+	char *w = verify_word(p);
 	size_t n = w ? strlen(w) : 0;
 
 	if (!n || n > METHOD_MAX)
@@ -174,36 +146,36 @@ static bool method_field(char **p, char **out)
  * does not parse. */
 static bool parse(struct verify_report *r, char *p)
 {
-	char *kind = field(&p), *path, *method, *cls;
+	char *kind = verify_word(&p), *path, *method, *cls;
 	uint64_t a;
 	int c;
 
 	if (!kind)
 		return false;
 	if (!strcmp(kind, "ok")) {
-		if (!path_field(&p, &path) || !method_field(&p, &method) ||
+		if (!verify_path_word(&p, &path) || !method_field(&p, &method) ||
 		    !num_field(&p, &a) || p)
 			return false;
 		add(r, false, VERIFY_OK, 0, false, path, method, 0, a, NULL);
 	} else if (!strcmp(kind, "skip")) {
-		if (!path_field(&p, &path) || !method_field(&p, &method))
+		if (!verify_path_word(&p, &path) || !method_field(&p, &method))
 			return false;
 		add(r, false, VERIFY_SKIP, 0, false, path, method, 0, 0,
 		    p ? p : "");
 	} else if (!strcmp(kind, "fail")) {
-		if (!(cls = field(&p)) || (c = verify_class_parse(cls)) < 0 ||
-		    !path_field(&p, &path) || !num_field(&p, &a) ||
+		if (!(cls = verify_word(&p)) || (c = verify_class_parse(cls)) < 0 ||
+		    !verify_path_word(&p, &path) || !num_field(&p, &a) ||
 		    !method_field(&p, &method))
 			return false;
 		r->guest_fails++;
 		add(r, false, VERIFY_FAIL, (enum verify_class)c, false, path,
 		    method, a, 0, p ? p : "");
 	} else if (!strcmp(kind, "wrote")) {
-		if (!path_field(&p, &path) || !num_field(&p, &a) || p)
+		if (!verify_path_word(&p, &path) || !num_field(&p, &a) || p)
 			return false;
 		add(r, false, VERIFY_WROTE, 0, false, path, "write", 0, a, NULL);
 	} else if (!strcmp(kind, "verify")) {
-		char *what = field(&p);
+		char *what = verify_word(&p);
 
 		if (!what || strcmp(what, "end") || !num_field(&p, &a) || p ||
 		    a > LONG_MAX)
@@ -326,7 +298,7 @@ void verify_report_expect(struct verify_report *r, const char *manifest,
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
-		key = field(&p);
+		key = verify_word(&p);
 		if (!key || !p)
 			continue;
 		if (!strcmp(key, "msize"))
@@ -336,9 +308,9 @@ void verify_report_expect(struct verify_report *r, const char *manifest,
 		else if (!strcmp(key, "sweepdir"))
 			r->expect_sweepdir = xstrdup(p);
 		else if (!strcmp(key, "sweep"))
-			for (char *w; (w = field(&p));)
+			for (char *w; (w = verify_word(&p));)
 				strv_push(&sweep, w);
-		else if (!strcmp(key, "file") && (key = field(&p)))
+		else if (!strcmp(key, "file") && (key = verify_word(&p)))
 			strv_push(&files, key);
 	}
 	for (size_t i = 0; i < files.n; i++) {

@@ -13,28 +13,18 @@
  * and a descriptor per page, within the queue's size. */
 #define MAX_PAGES (VQ_SIZE_MAX - 8)
 
-static void notify(struct virtio_dev *d, unsigned qn)
+static uint32_t serve(struct virtio_dev *d, const struct vq_chain *ch)
 {
 	struct virtio_fs *f = d->priv;
-	struct vq *q = &d->vq[qn];
-	struct vq_chain ch;
-	int r;
 
-	do {
-		while ((r = vq_pop(q, &ch)) > 0) {
-			/* FORGET has no reply: its buffer goes back empty. */
-			uint32_t len = f->dead ? 0 : fuse_serve(&f->srv, ch.iov,
-					ch.nout, ch.iov + ch.nout, ch.nin);
+	/* FORGET has no reply: its buffer goes back empty. */
+	return f->dead ? 0 : fuse_serve(&f->srv, ch->iov, ch->nout,
+					ch->iov + ch->nout, ch->nin);
+}
 
-			vq_push(q, ch.head, len);
-		}
-		/* One interrupt for the pass, as virtio-blk does. */
-		virtio_used(d, qn);
-		if (r < 0) {
-			virtio_broken(d, qn, q->why);
-			return;
-		}
-	} while (vq_arm(q));
+static void notify(struct virtio_dev *d, unsigned qn)
+{
+	virtio_serve(d, qn, serve);
 }
 
 static void config(struct virtio_dev *d, uint32_t off, uint8_t *data,

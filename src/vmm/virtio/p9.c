@@ -8,29 +8,18 @@
 #include "p9.h"
 #include "../../common/log.h"
 
-static void notify(struct virtio_dev *d, unsigned qn)
+static uint32_t serve(struct virtio_dev *d, const struct vq_chain *ch)
 {
 	struct virtio_p9 *p = d->priv;
-	struct vq *q = &d->vq[qn];
-	struct vq_chain ch;
-	int r;
 
-	do {
-		while ((r = vq_pop(q, &ch)) > 0) {
-			uint32_t len = p9_serve(&p->srv, ch.iov, ch.nout,
-						ch.iov + ch.nout, ch.nin);
+	/* No reply (no header, no room): the buffers go back empty, and
+	 * the driver's request fails. */
+	return p9_serve(&p->srv, ch->iov, ch->nout, ch->iov + ch->nout, ch->nin);
+}
 
-			/* No reply (no header, no room): the buffers go back
-			 * empty, and the driver's request fails. */
-			vq_push(q, ch.head, len);
-		}
-		/* One interrupt for the pass, as virtio-blk does. */
-		virtio_used(d, qn);
-		if (r < 0) {
-			virtio_broken(d, qn, q->why);
-			return;
-		}
-	} while (vq_arm(q));
+static void notify(struct virtio_dev *d, unsigned qn)
+{
+	virtio_serve(d, qn, serve);
 }
 
 /* struct virtio_9p_config: tag_len (le16), then the tag, no NUL. */

@@ -294,3 +294,21 @@ void virtio_broken(struct virtio_dev *d, unsigned q, const char *why)
 	    d->interrupt)
 		d->interrupt(d, -1);
 }
+
+void virtio_serve(struct virtio_dev *d, unsigned qn, virtio_serve_fn fn)
+{
+	struct vq *q = &d->vq[qn];
+	struct vq_chain ch;
+	int r;
+
+	do {
+		while ((r = vq_pop(q, &ch)) > 0)
+			vq_push(q, ch.head, fn(d, &ch));
+		/* One interrupt for the pass, as virtio-blk does. */
+		virtio_used(d, qn);
+		if (r < 0) {
+			virtio_broken(d, qn, q->why);
+			return;
+		}
+	} while (vq_arm(q));
+}

@@ -105,6 +105,13 @@ void virtio_queue_enable(struct virtio_dev *d, unsigned q, bool on);
 
 /* For devices: return buffers and interrupt if the driver wants it. */
 void virtio_used(struct virtio_dev *d, unsigned q);
+/* Request-reply devices (9p, virtio-fs): every chain of queue q to fn,
+ * which returns the bytes it wrote into the chain (0: none, the buffers
+ * go back empty); one interrupt per pass; a malformed ring breaks the
+ * queue. */
+typedef uint32_t (*virtio_serve_fn)(struct virtio_dev *d,
+				    const struct vq_chain *c);
+void virtio_serve(struct virtio_dev *d, unsigned q, virtio_serve_fn fn);
 /* A malformed ring or request: DEVICE_NEEDS_RESET, one warning. */
 void virtio_broken(struct virtio_dev *d, unsigned q, const char *why);
 /* Kick queue q from the host side (e.g. a device's own input arrived). */
