@@ -75,7 +75,7 @@ LIB_SRCS = \
 	src/vmm/virtio/mmio.c src/vmm/share.c \
 	src/vmm/p9/p9.c src/vmm/p9/ops.c src/vmm/virtio/p9.c \
 	src/vmm/fuse/fuse.c src/vmm/fuse/node.c src/vmm/fuse/dir.c \
-	src/vmm/fuse/file.c src/vmm/virtio/fs.c
+	src/vmm/fuse/file.c src/vmm/virtio/fs.c src/vmm/dax.c
 ASM_OBJS = src/build/initbin.o src/vmm/microguest.o
 LIB_OBJS = $(LIB_SRCS:.c=.o) $(ASM_OBJS)
 SAN_OBJS = $(LIB_SRCS:.c=.san.o) $(ASM_OBJS)

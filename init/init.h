@@ -42,6 +42,8 @@ void setup_network(void);
 void mount_shares(const char *root);
 /* A virtio-fs mount's readahead raised to the server's request size. */
 void tune_readahead(const char *type, const char *target);
+int mount_share(const char *src, const char *target, const char *type,
+		unsigned long flags, const char *opts);
 /* mkdir -p */
 int make_dirs(char *path);
 

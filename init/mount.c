@@ -168,6 +168,31 @@ void tune_readahead(const char *type, const char *target)
 		close(fd);
 }
 
+/* A share with its options (opts "-": none). A kernel without DAX for
+ * virtio-fs (CONFIG_FUSE_DAX) refuses "dax=always": the share is mounted
+ * without it, and reads go through the page cache. */
+int mount_share(const char *src, const char *target, const char *type,
+		unsigned long flags, const char *opts)
+{
+	char rest[256];
+	size_t n = 0;
+
+	if (!mount(src, target, type, flags, strcmp(opts, "-") ? opts : NULL))
+		return 0;
+	if ((errno != EINVAL && errno != EOPNOTSUPP) || !strstr(opts, "dax"))
+		return -errno;
+	for (const char *o = opts; *o; o += strcspn(o, ","), o += *o == ',') {
+		size_t len = strcspn(o, ",");
+
+		if (!strncmp(o, "dax", 3) || n + len + 2 > sizeof(rest))
+			continue;
+		n += (size_t)sprintf(rest + n, "%s%.*s", n ? "," : "", (int)len, o);
+	}
+	rest[n] = '\0';
+	trace("mount %s: no DAX (%s), without it", target, strerror(errno));
+	return mount(src, target, type, flags, n ? rest : NULL) ? -errno : 0;
+}
+
 /* The shares (TINYRD_CONF_MOUNTS), after the modules: 9p and virtiofs
  * are modules in distribution kernels. A share that does not mount ends
  * the run: the command would not find its files. */
@@ -193,10 +218,9 @@ void mount_shares(const char *root)
 			die("mounts", TINYRD_CONF_MOUNTS, EINVAL);
 		trace("mount %s %s on %s", f[0], f[1], target);
 		r = make_dirs(target);
-		if (!r && mount(f[1], target, f[0],
-				!strcmp(f[3], "ro") ? MS_RDONLY : 0,
-				strcmp(f[4], "-") ? f[4] : NULL) < 0)
-			r = -errno;
+		if (!r)
+			r = mount_share(f[1], target, f[0],
+					!strcmp(f[3], "ro") ? MS_RDONLY : 0, f[4]);
 		if (r == -ENODEV)
 			fprintf(stderr, "tinyrd-init: the kernel has no %s file "
 				"system (a module missing from the image?)\n", f[0]);

@@ -118,8 +118,7 @@ const char *enter_host_root(void)
 		die("root", TINYRD_CONF_ROOT, EINVAL);
 	if (mkdir(NEWROOT, 0755) < 0 && errno != EEXIST)
 		die("mkdir", NEWROOT, errno);
-	if (mount(f[1], NEWROOT, f[0], MS_RDONLY,
-		  strcmp(f[2], "-") ? f[2] : NULL) < 0) {
+	if ((errno = -mount_share(f[1], NEWROOT, f[0], MS_RDONLY, f[2]))) {
 		if (errno == ENODEV)
 			fprintf(stderr, "tinyrd-init: the kernel has no %s file "
 				"system (a module missing from the image?)\n", f[0]);

@@ -21,6 +21,7 @@
 #include "run.h"
 #include "verify.h"
 #include "../build/elfdeps.h"
+#include "../vmm/dax.h"
 #include "../vmm/virtio/queue.h"
 #include "../build/cpio.h"
 #include "../common/abi.h"
@@ -146,7 +147,34 @@ static bool tag_char(char c)
 	       (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
 }
 
-/* --share HOSTDIR[:TAG][,ro][,dev][,fs=virtiofs|9p][,mount=GUESTPATH].
+/* dax=SIZE|off: a power of two from 2M to 64G, with K, M or G. */
+static int parse_dax(const char *arg, const char *v, uint64_t *out)
+{
+	char *end;
+	unsigned long long n;
+	unsigned shift = 0;
+
+	if (!strcmp(v, "off") || !strcmp(v, "0")) {
+		*out = 0;
+		return 0;
+	}
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (*end == 'K' || *end == 'k')
+		shift = 10, end++;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20, end++;
+	else if (*end == 'G' || *end == 'g')
+		shift = 30, end++;
+	if (errno || end == v || *end || n > (DAX_SIZE_MAX >> shift) ||
+	    (n << shift) < DAX_CHUNK || ((n << shift) & ((n << shift) - 1)))
+		return error("--share %s: dax= takes off or a power of two from "
+			     "2M to 64G", arg);
+	*out = (uint64_t)n << shift;
+	return 0;
+}
+
+/* --share HOSTDIR[:TAG][,ro][,dev][,fs=virtiofs|9p][,dax=SIZE|off][,mount=GUESTPATH].
  * The tag defaults to the directory's last name ("root" for /), made of
  * letters, digits and "_-." only. The fields after the first comma are
  * options; a directory name with a comma cannot be shared this way. */
@@ -204,6 +232,10 @@ static int parse_share(struct run_opts *r, const char *arg)
 		} else if (!strcmp(opt, "fs=virtiofs") || !strcmp(opt, "fs=9p")) {
 			sh->fs = opt[3] == '9' ? SHARE_9P : SHARE_VIRTIOFS;
 			sh->fs_given = true;
+		} else if (str_starts(opt, "dax=")) {
+			if (parse_dax(arg, opt + 4, &sh->dax))
+				goto out;
+			sh->dax_given = true;
 		} else if (str_starts(opt, "mount=")) {
 			const char *m = opt + 6;
 
@@ -216,7 +248,7 @@ static int parse_share(struct run_opts *r, const char *arg)
 			strcpy(sh->mount, m);
 		} else {
 			error("--share %s: unknown option %s (ro, dev, fs=virtiofs, "
-			      "fs=9p, mount=PATH)", arg, opt);
+			      "fs=9p, dax=SIZE|off, mount=PATH)", arg, opt);
 			goto out;
 		}
 	}
@@ -468,7 +500,8 @@ void run_mount_lines(const struct run_opts *ro, struct buf *out,
 			buf_printf(root, "%s rootfs %s\n",
 				   sh->fs == SHARE_9P ? "9p" : "virtiofs",
 				   sh->fs == SHARE_9P ? "trans=virtio,version=9p2000.L,"
-				   "msize=512000,cache=loose,access=client" : "-");
+				   "msize=512000,cache=loose,access=client" :
+				   sh->dax ? "dax=always" : "-");
 			for (size_t k = 0; k < ro->rw.n; k++)
 				buf_printf(root, "rw %s\n", ro->rw.v[k]);
 			continue;
@@ -478,7 +511,8 @@ void run_mount_lines(const struct run_opts *ro, struct buf *out,
 			   sh->fs == SHARE_9P ? "9p" : "virtiofs", sh->tag,
 			   sh->mount, sh->ro ? "ro" : "rw",
 			   sh->fs == SHARE_9P ? "trans=virtio,version=9p2000.L,"
-			   "msize=512000,cache=mmap,access=client" : "-");
+			   "msize=512000,cache=mmap,access=client" :
+			   sh->dax ? "dax=always" : "-");
 	}
 }
 
@@ -706,6 +740,27 @@ int run_check_shares(const struct run_opts *ro)
 	return 0;
 }
 
+/* A virtio-fs share's DAX window unless dax= says: a power of two, at
+ * most VM_DAX_DEFAULT, the windows together at most half the guest's
+ * RAM (the guest spends 1/64 of a window on page structures). None on
+ * virtio-mmio. */
+static void dax_defaults(struct run_opts *ro)
+{
+	uint64_t room = (uint64_t)ro->mem_mb << 19, each = VM_DAX_DEFAULT;
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < ro->nshares; i++)
+		n += ro->shares[i].fs == SHARE_VIRTIOFS && !ro->shares[i].dax_given;
+	while (n && each > DAX_CHUNK && each * n > room)
+		each >>= 1;
+	for (unsigned i = 0; i < ro->nshares; i++) {
+		struct vm_share *sh = &ro->shares[i];
+
+		if (!sh->dax_given)
+			sh->dax = sh->fs == SHARE_VIRTIOFS && !ro->mmio ? each : 0;
+	}
+}
+
 /* The disks checked and the VMM chosen, before the image is finished:
  * what goes in it (forwarded stdin) depends on the VMM. */
 int run_pick_vmm(struct run_opts *ro)
@@ -729,7 +784,13 @@ int run_pick_vmm(struct run_opts *ro)
 				     "launcher's; with QEMU use fs=9p", sh->dir);
 		if (!sh->fs_given)
 			sh->fs = ro->vmm == VMM_QEMU ? SHARE_9P : SHARE_VIRTIOFS;
+		if (sh->fs != SHARE_VIRTIOFS && sh->dax_given && sh->dax)
+			return error("share %s: dax= is virtio-fs's", sh->dir);
+		if (ro->mmio && sh->dax_given && sh->dax)
+			return error("share %s: dax= needs PCI (not --transport "
+				     "mmio)", sh->dir);
 	}
+	dax_defaults(ro);
 	ro->vm_accel = vc.accel;
 	return 0;
 }

@@ -111,8 +111,8 @@ int kvm_open(struct kvm_vm *vm)
 	return 0;
 }
 
-static int slot(struct kvm_vm *vm, unsigned n, uint64_t gpa, uint64_t size,
-		void *host)
+int kvm_memory(struct kvm_vm *vm, unsigned n, uint64_t gpa, uint64_t size,
+	       void *host)
 {
 	struct kvm_userspace_memory_region r = {
 		.slot = n,
@@ -151,9 +151,9 @@ int kvm_create(struct kvm_vm *vm, uint64_t mem_bytes, bool hugepages,
 	r = gmem_init(&vm->mem, mem_bytes, hugepages);
 	if (r)
 		return r;
-	r = slot(vm, 0, 0, vm->mem.low, vm->mem.host);
+	r = kvm_memory(vm, 0, 0, vm->mem.low, vm->mem.host);
 	if (!r && vm->mem.high)
-		r = slot(vm, 1, HIGH_RAM_START, vm->mem.high,
+		r = kvm_memory(vm, 1, HIGH_RAM_START, vm->mem.high,
 			 vm->mem.host + vm->mem.low);
 	return r;
 }

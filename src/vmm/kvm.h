@@ -54,6 +54,12 @@ void kvm_vcpu_destroy(struct kvm_vcpu *v);
 int kvm_vcpu_enter64(struct kvm_vcpu *v, uint64_t rip, uint64_t rsi);
 int kvm_vcpu_enter32(struct kvm_vcpu *v, uint64_t rip, uint64_t rbx);
 
+/* Memory slot n: size bytes at host, seen at gpa (size 0 deletes it).
+ * Slots 0 and 1 are RAM's. 0 or -errno, logged. */
+#define KVM_SLOT_FIRST_FREE 2
+int kvm_memory(struct kvm_vm *vm, unsigned n, uint64_t gpa, uint64_t size,
+	       void *host);
+
 /* Raise or lower an interrupt line (ISA IRQ, or IOAPIC pin 16..23). */
 int kvm_irq_line(struct kvm_vm *vm, unsigned irq, int level);
 /* Deliver a message-signalled interrupt. */

@@ -28,6 +28,7 @@
 
 #include "boot.h"
 #include "bus.h"
+#include "cpuid.h"
 #include "kvm.h"
 #include "layout.h"
 #include "mptable.h"
@@ -198,6 +199,23 @@ static void port_io(struct launcher *l, struct kvm_run *run)
 	}
 }
 
+static unsigned dax_fixup_all(struct launcher *l)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < l->nfs; i++) {
+		unsigned k = dax_fixup(&l->fs[i].dax);
+
+		if (k && !__atomic_exchange_n(&l->fs[i].dax_warned, true,
+					      __ATOMIC_RELAXED))
+			warn("virtio-fs %s: a file shrank on the host under the "
+			     "guest's DAX mapping; the guest reads zeros past its "
+			     "end", l->fs[i].tag);
+		n += k;
+	}
+	return n;
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct kvm_vcpu *v = arg;
@@ -215,6 +233,10 @@ static void *vcpu_thread(void *arg)
 					probe(l, v);
 				continue;
 			}
+			/* A file the host cut short under a DAX mapping:
+			 * its missing pages get anonymous memory. */
+			if (errno == EFAULT && dax_fixup_all(l))
+				continue;
 			snprintf(why, sizeof(why), "KVM_RUN on vcpu %u: %s",
 				 v->id, strerror(errno));
 			end(l, VM_FAILED, 0, why);
@@ -289,6 +311,31 @@ static int ioeventfd(void *ctx, uint64_t addr, int fd, bool assign)
 	return kvm_ioeventfd(&l->vm, addr, 2, fd, assign);
 }
 
+/* A device's shared memory (a DAX window) as a memory slot of its own. */
+static int shm_map(void *ctx, struct virtio_pci *vp, uint64_t gpa)
+{
+	struct launcher *l = ctx;
+	unsigned n = KVM_SLOT_FIRST_FREE + (unsigned)(vp - l->vpci);
+
+	return kvm_memory(&l->vm, n, gpa, gpa ? vp->dev->shm_size : 0,
+			  vp->dev->shm);
+}
+
+/* Room for 64-bit BARs: from the first GiB boundary past RAM to the top
+ * of the guest's physical address space. */
+static void pci_mmio64(struct launcher *l)
+{
+	struct kvm_cpuid_entry2 *e = cpuid_find(&l->vm.cpuid, 0x80000008, 0);
+	unsigned bits = e && (e->eax & 0xff) >= 36 ? e->eax & 0xff : 36;
+	uint64_t start = HIGH_RAM_START + l->vm.mem.high;
+
+	start = (start + (1ull << 30) - 1) & ~((1ull << 30) - 1);
+	if (bits > 52)
+		bits = 52;
+	if (start < (1ull << bits))
+		pci_set_mmio64(&l->pci, start, 1ull << bits);
+}
+
 /* The reader of our stdout went away: stop, as SIGPIPE would. */
 static void output_closed(void *ctx)
 {
@@ -323,7 +370,7 @@ static int add_virtio(struct launcher *l, struct virtio_dev *d, int r)
 	if (r)
 		return r;
 	if (!l->cfg->mmio_transport) {
-		r = virtio_pci_add(&l->pci, &l->vpci[i], d, ioeventfd, l);
+		r = virtio_pci_add(&l->pci, &l->vpci[i], d, ioeventfd, shm_map, l);
 	} else if (i >= ARRAY_SIZE(irqs)) {
 		r = error("--transport mmio: at most %zu devices (ISA IRQs)",
 			  ARRAY_SIZE(irqs));
@@ -348,6 +395,7 @@ static int setup_virtio(struct launcher *l)
 	int r;
 
 	pci_init(&l->pci, PCI_MMIO_START, PCI_MMIO_END, signal_msi, pci_irq, l);
+	pci_mmio64(l);
 	r = c->mmio_transport ? 0 : pci_attach(&l->pci, &l->pio, &l->mmio);
 	/* Slot order is probe order: hvc0 before hvc1. */
 	for (unsigned i = 0; i < 2 && !r; i++) {
@@ -377,8 +425,11 @@ static int setup_virtio(struct launcher *l)
 			if (!r)
 				r = add_virtio(l, &l->p9[l->np9++].dev, 0);
 		} else {
+			/* A DAX window needs PCI (virtio-mmio's shared
+			 * memory registers are not served). */
 			r = virtio_fs_open(&l->fs[l->nfs], &l->vm.mem, sh->dir,
-					   sh->tag, sh->ro, sh->dev);
+					   sh->tag, sh->ro, sh->dev,
+					   c->mmio_transport ? 0 : sh->dax);
 			if (!r)
 				r = add_virtio(l, &l->fs[l->nfs++].dev, 0);
 		}

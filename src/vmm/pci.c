@@ -102,6 +102,37 @@ int pci_add_bar(struct pci_dev *d, unsigned bar, uint32_t size)
 	return 0;
 }
 
+void pci_set_mmio64(struct pci_bus *b, uint64_t start, uint64_t end)
+{
+	b->mmio64_next = start;
+	b->mmio64_end = end;
+}
+
+int pci_add_bar64(struct pci_dev *d, unsigned bar, uint64_t size)
+{
+	struct pci_bus *b = d->bus;
+	uint64_t at;
+
+	if (bar + 1 >= PCI_BARS || size < 4096 || (size & (size - 1)))
+		return -EINVAL;
+	at = (b->mmio64_next + size - 1) & ~(size - 1);
+	if (!b->mmio64_end || at < b->mmio64_next || at + size > b->mmio64_end ||
+	    at + size < at)
+		return -ENOSPC;
+	b->mmio64_next = at + size;
+	d->bar_size[bar] = size;
+	d->bar_size[bar + 1] = 0;
+	wr32(d->cfg + PCI_BASE_ADDRESS_0 + 4 * bar,
+	     (uint32_t)at | PCI_BASE_ADDRESS_SPACE_MEMORY |
+	     PCI_BASE_ADDRESS_MEM_TYPE_64 | PCI_BASE_ADDRESS_MEM_PREFETCH);
+	wr32(d->cfg + PCI_BASE_ADDRESS_0 + 4 * (bar + 1), (uint32_t)(at >> 32));
+	wr32(d->wmask + PCI_BASE_ADDRESS_0 + 4 * bar,
+	     (uint32_t)~(size - 1) & (uint32_t)PCI_BASE_ADDRESS_MEM_MASK);
+	wr32(d->wmask + PCI_BASE_ADDRESS_0 + 4 * (bar + 1),
+	     (uint32_t)(~(size - 1) >> 32));
+	return 0;
+}
+
 int pci_add_cap(struct pci_dev *d, uint8_t id, unsigned len)
 {
 	unsigned at = d->cap_next;
@@ -151,13 +182,18 @@ int pci_add_msix(struct pci_dev *d, unsigned n, unsigned bar,
 	return 0;
 }
 
-uint32_t pci_bar_addr(const struct pci_dev *d, unsigned bar)
+uint64_t pci_bar_addr(const struct pci_dev *d, unsigned bar)
 {
+	uint32_t lo;
+
 	if (bar >= PCI_BARS || !d->bar_size[bar] ||
 	    !(d->cfg[PCI_COMMAND] & PCI_COMMAND_MEMORY))
 		return 0;
-	return rd32(d->cfg + PCI_BASE_ADDRESS_0 + 4 * bar) &
-	       PCI_BASE_ADDRESS_MEM_MASK;
+	lo = rd32(d->cfg + PCI_BASE_ADDRESS_0 + 4 * bar);
+	if ((lo & PCI_BASE_ADDRESS_MEM_TYPE_MASK) != PCI_BASE_ADDRESS_MEM_TYPE_64)
+		return lo & PCI_BASE_ADDRESS_MEM_MASK;
+	return (uint64_t)rd32(d->cfg + PCI_BASE_ADDRESS_0 + 4 * (bar + 1)) << 32 |
+	       (lo & PCI_BASE_ADDRESS_MEM_MASK);
 }
 
 static uint16_t msix_flags(const struct pci_dev *d)

@@ -14,7 +14,9 @@
  * and a host bridge at 00:00.0 for pci_sanity_check(). Each function has
  * 256 bytes of configuration space with a mask of the bits the driver may
  * write; memory BARs are 32-bit, sized and placed by the launcher in the
- * MMIO hole (layout.h) and may be moved by the guest. The memory window
+ * MMIO hole (layout.h), or 64-bit and prefetchable above RAM (shared
+ * memory that the launcher backs with a KVM memory slot), and may be moved
+ * by the guest. The memory window
  * is one bus range; pci.c sends each access to the BAR that decodes it,
  * so a BAR that the guest moves or disables needs nothing re-registered.
  *
@@ -51,7 +53,8 @@ struct pci_msix_entry {
 struct pci_dev {
 	uint8_t cfg[256];
 	uint8_t wmask[256];		/* bits the guest may change */
-	uint32_t bar_size[PCI_BARS];	/* power of two, 0 when absent */
+	uint64_t bar_size[PCI_BARS];	/* power of two, 0 when absent (and
+					 * for a 64-bit BAR's upper half) */
 	pci_bar_fn bar_io;
 	/* A BAR or memory decoding changed (re-register ioeventfds). */
 	void (*bar_moved)(struct pci_dev *d);
@@ -76,6 +79,7 @@ struct pci_bus {
 	uint32_t cf8;
 	uint32_t window;		/* the memory window's start */
 	uint32_t mmio_next, mmio_end;	/* BAR space left in the hole */
+	uint64_t mmio64_next, mmio64_end; /* and above RAM (0: none) */
 	pci_msi_fn msi;
 	pci_irq_fn irq;
 	void *ctx;
@@ -84,6 +88,8 @@ struct pci_bus {
 /* The bus with its host bridge; BARs go in [mmio_start, mmio_end). */
 void pci_init(struct pci_bus *b, uint32_t mmio_start, uint32_t mmio_end,
 	      pci_msi_fn msi, pci_irq_fn irq, void *ctx);
+/* Room for 64-bit BARs: [start, end). */
+void pci_set_mmio64(struct pci_bus *b, uint64_t start, uint64_t end);
 /* Register the config ports and the memory window on the host buses. */
 int pci_attach(struct pci_bus *b, struct bus *pio, struct bus *mmio);
 
@@ -94,6 +100,9 @@ int pci_add(struct pci_bus *b, struct pci_dev *d, uint16_t vendor,
 	    uint16_t subsys);
 /* A 32-bit memory BAR of size bytes (a power of two, at least 4 KiB). */
 int pci_add_bar(struct pci_dev *d, unsigned bar, uint32_t size);
+/* A 64-bit prefetchable memory BAR (bar and bar + 1) of size bytes (a
+ * power of two, at least 4 KiB) above RAM; -ENOSPC without room. */
+int pci_add_bar64(struct pci_dev *d, unsigned bar, uint64_t size);
 /* Append a capability of len bytes (id and next filled in); returns its
  * config offset, or -ENOSPC. The caller fills the body and sets wmask. */
 int pci_add_cap(struct pci_dev *d, uint8_t id, unsigned len);
@@ -103,7 +112,7 @@ int pci_add_msix(struct pci_dev *d, unsigned n, unsigned bar,
 
 /* The guest-physical address a memory BAR decodes, or 0 when memory
  * decoding is off or the BAR is unassigned. */
-uint32_t pci_bar_addr(const struct pci_dev *d, unsigned bar);
+uint64_t pci_bar_addr(const struct pci_dev *d, unsigned bar);
 
 #define PCI_CONF1_PORT	0xcf8
 

@@ -22,6 +22,9 @@ struct vm_disk {
 enum share_fs { SHARE_VIRTIOFS, SHARE_9P };
 
 /* --share HOSTDIR[:TAG][,ro][,dev][,fs=virtiofs|9p][,mount=GUESTPATH] */
+/* The largest DAX window a virtio-fs share gets unless dax= says. */
+#define VM_DAX_DEFAULT (512ull << 20)
+
 struct vm_share {
 	char dir[PATH_MAX];
 	char tag[33];
@@ -29,6 +32,8 @@ struct vm_share {
 	enum share_fs fs;
 	bool fs_given;		/* fs= was said (else the VMM's default) */
 	bool ro, dev;
+	uint64_t dax;		/* virtio-fs DAX window bytes, 0: none */
+	bool dax_given;		/* dax= was said */
 };
 
 struct vm_config {

@@ -7,6 +7,7 @@
  * xattrs and holes: test-fuse-dir.c; a hostile guest:
  * test-fuse-confine.c and test-fuse-malformed.c. */
 #include "fuse-client.h"
+#include "../../src/vmm/dax.h"
 
 #define MAX_PAGES 256
 
@@ -547,6 +548,121 @@ static void test_root_owner(void **state)
 	assert_int_equal(st.st_gid, 999);
 }
 
+/* With a window: INIT says the alignment; SETUPMAPPING maps a file by
+ * its node (fh -1, as Linux sends it), read-only or writable, and
+ * REMOVEMAPPING a list; bad nodes, directories, misaligned or outside
+ * ranges and short lists are errors; a ro share maps for reading only;
+ * DESTROY empties the window. Without one, both are ENOSYS. */
+static void test_dax(void **state)
+{
+	struct fc *c = *state;
+	struct dax_window w;
+	struct fuse_init_out out;
+	struct fuse_setupmapping_in in = { .fh = UINT64_MAX, .len = 1 << 21,
+					   .flags = FUSE_SETUPMAPPING_FLAG_READ };
+	/* As Linux sends it: the count, then the list, unpadded. */
+	struct fuse_removemapping_in rm = { 2 };
+	struct fuse_removemapping_one one[2] = { { 0, 1 << 21 },
+						 { 4 << 20, 1 << 21 } };
+	uint64_t node, dir;
+	char *text;
+
+	assert_int_equal(fc_call(c, FUSE_SETUPMAPPING, FUSE_ROOT_ID, &in,
+				 sizeof(in), NULL, 0, NULL, 0), -ENOSYS);
+	assert_int_equal(fc_call(c, FUSE_REMOVEMAPPING, FUSE_ROOT_ID, &rm,
+				 sizeof(rm), one, sizeof(one), NULL, 0), -ENOSYS);
+	write_at(c->dir, "f", "0123456789", 10, 0644);
+	mkdir_at(c->dir, "d");
+	assert_int_equal(dax_init(&w, 8 << 20), 0);
+	c->f.dax = &w;
+	assert_int_equal(fc_call(c, FUSE_DESTROY, 0, NULL, 0, NULL, 0, NULL, 0), 0);
+	assert_int_equal(fc_init_minor(c, 7, 37, &out), sizeof(out));
+	assert_true(out.flags & FUSE_MAP_ALIGNMENT);
+	assert_int_equal(out.map_alignment, 21);
+	node = fc_node(c, FUSE_ROOT_ID, "f");
+	dir = fc_node(c, FUSE_ROOT_ID, "d");
+
+	assert_int_equal(fc_call(c, FUSE_SETUPMAPPING, node, &in, sizeof(in),
+				 NULL, 0, NULL, 0), 0);
+	assert_memory_equal(w.host, "0123456789", 10);
+	assert_false(w.chunk[0].write);
+	in.moffset = 4 << 20;
+	in.flags |= FUSE_SETUPMAPPING_FLAG_WRITE;
+	assert_int_equal(fc_call(c, FUSE_SETUPMAPPING, node, &in, sizeof(in),
+				 NULL, 0, NULL, 0), 0);
+	assert_true(w.chunk[2].write);
+	w.host[(4 << 20) + 1] = 'x';
+	text = fc_slurp(c, "f", NULL);
+	assert_int_equal(text[1], 'x');
+	free(text);
+	/* Not a file, not a node, not a place in the window, too short. */
+	assert_int_equal(fc_call(c, FUSE_SETUPMAPPING, dir, &in, sizeof(in),
+				 NULL, 0, NULL, 0), -EISDIR);
+	in.flags = FUSE_SETUPMAPPING_FLAG_READ;
+	assert_int_equal(fc_call(c, FUSE_SETUPMAPPING, dir, &in, sizeof(in),
+				 NULL, 0, NULL, 0), -EINVAL);
+	assert_int_equal(fc_call(c, FUSE_SETUPMAPPING, 77, &in, sizeof(in),
+				 NULL, 0, NULL, 0), -ENOENT);
+	in.moffset = 8 << 20;
+	assert_int_equal(fc_call(c, FUSE_SETUPMAPPING, node, &in, sizeof(in),
+				 NULL, 0, NULL, 0), -EINVAL);
+	in.moffset = 4096;
+	assert_int_equal(fc_call(c, FUSE_SETUPMAPPING, node, &in, sizeof(in),
+				 NULL, 0, NULL, 0), -EINVAL);
+	assert_int_equal(fc_call(c, FUSE_SETUPMAPPING, node, &in, sizeof(in) - 1,
+				 NULL, 0, NULL, 0), -EINVAL);
+	/* A list longer than the request. */
+	rm.count = 3;
+	assert_int_equal(fc_call(c, FUSE_REMOVEMAPPING, FUSE_ROOT_ID, &rm,
+				 sizeof(rm), one, sizeof(one), NULL, 0), -EINVAL);
+	rm.count = 2;
+	assert_int_equal(fc_call(c, FUSE_REMOVEMAPPING, FUSE_ROOT_ID, &rm,
+				 sizeof(rm), one, sizeof(one), NULL, 0), 0);
+	assert_int_equal(w.chunk[0].fd, -1);
+	assert_int_equal(w.chunk[2].fd, -1);
+	assert_int_equal(w.host[0], 0);
+	one[1].moffset = 9 << 20;
+	assert_int_equal(fc_call(c, FUSE_REMOVEMAPPING, FUSE_ROOT_ID, &rm,
+				 sizeof(rm), one, sizeof(one), NULL, 0), -EINVAL);
+	/* DESTROY: the window is empty again. */
+	in.moffset = 2 << 20;
+	assert_int_equal(fc_call(c, FUSE_SETUPMAPPING, node, &in, sizeof(in),
+				 NULL, 0, NULL, 0), 0);
+	assert_int_equal(fc_call(c, FUSE_DESTROY, 0, NULL, 0, NULL, 0, NULL, 0), 0);
+	assert_int_equal(w.chunk[1].fd, -1);
+	c->f.dax = NULL;
+	dax_free(&w);
+}
+
+/* A read-only share maps for reading only. */
+static void test_dax_ro(void **state)
+{
+	struct fc *c = fc_new(true, MAX_PAGES);
+	struct dax_window w;
+	struct fuse_setupmapping_in in = { .fh = UINT64_MAX, .len = 1 << 21,
+					   .flags = FUSE_SETUPMAPPING_FLAG_READ |
+						    FUSE_SETUPMAPPING_FLAG_WRITE };
+	uint64_t node;
+	char *text;
+
+	(void)state;
+	write_at(c->dir, "f", "abc", 3, 0644);
+	assert_int_equal(dax_init(&w, 4 << 20), 0);
+	c->f.dax = &w;
+	node = fc_node(c, FUSE_ROOT_ID, "f");
+	assert_int_equal(fc_call(c, FUSE_SETUPMAPPING, node, &in, sizeof(in),
+				 NULL, 0, NULL, 0), -EROFS);
+	in.flags = FUSE_SETUPMAPPING_FLAG_READ;
+	assert_int_equal(fc_call(c, FUSE_SETUPMAPPING, node, &in, sizeof(in),
+				 NULL, 0, NULL, 0), 0);
+	w.host[0] = 'z';	/* a private copy: the file stays */
+	text = fc_slurp(c, "f", NULL);
+	assert_memory_equal(text, "abc", 3);
+	free(text);
+	fc_free(c);
+	dax_free(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -562,6 +678,8 @@ int main(void)
 		T(test_setattr),
 		T(test_mapped_owner),
 		T(test_root_owner),
+		T(test_dax),
+		cmocka_unit_test(test_dax_ro),
 		TS(test_init),
 		TS(test_lookup),
 		TS(test_forget),

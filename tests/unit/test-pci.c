@@ -283,6 +283,57 @@ static void test_bar_space_runs_out(void **state)
 	assert_int_equal(pci_add_bar(&d, 6, 0x1000), -EINVAL);
 }
 
+/* A 64-bit prefetchable BAR above RAM, sized the way Linux sizes one
+ * (all-ones into both halves), moved, and gone with decoding off; none
+ * without room. */
+static void moved(struct pci_dev *d)
+{
+	got.n++;
+	got.addr = pci_bar_addr(d, 2);
+}
+
+static void test_bar64(void **state)
+{
+	struct pci_dev d2;
+	uint32_t lo, hi;
+
+	(void)state;
+	memset(&d2, 0, sizeof(d2));
+	assert_int_equal(pci_add(&b, &d2, 0x1af4, 0x105a, 0x00ff00, 0x1af4, 1), 2);
+	assert_int_equal(pci_add_bar64(&d2, 2, 1ull << 29), -ENOSPC);
+	pci_set_mmio64(&b, 0x150000000ull, 1ull << 40);
+	assert_int_equal(pci_add_bar64(&d2, 5, 1ull << 29), -EINVAL);
+	assert_int_equal(pci_add_bar64(&d2, 2, 3ull << 20), -EINVAL);
+	assert_int_equal(pci_add_bar64(&d2, 2, 1ull << 29), 0);
+	d2.bar_moved = moved;
+	lo = cfg_read(2, PCI_BASE_ADDRESS_2);
+	hi = cfg_read(2, PCI_BASE_ADDRESS_3);
+	/* Naturally aligned: the first 512 MiB boundary from 5.25 GiB. */
+	assert_int_equal(lo, 0x60000000u | PCI_BASE_ADDRESS_MEM_TYPE_64 |
+			 PCI_BASE_ADDRESS_MEM_PREFETCH);
+	assert_int_equal(hi, 1);
+	assert_int_equal(pci_bar_addr(&d2, 2), 0);	/* decoding off */
+	cfg_write(2, PCI_COMMAND, PCI_COMMAND_MEMORY);
+	assert_int_equal(got.addr, 0x160000000ull);
+	assert_int_equal(pci_bar_addr(&d2, 2), 0x160000000ull);
+	/* Sizing. */
+	cfg_write(2, PCI_COMMAND, 0);
+	assert_int_equal(got.addr, 0);
+	cfg_write(2, PCI_BASE_ADDRESS_2, 0xffffffffu);
+	cfg_write(2, PCI_BASE_ADDRESS_3, 0xffffffffu);
+	assert_int_equal(cfg_read(2, PCI_BASE_ADDRESS_2), 0xe0000000u |
+			 PCI_BASE_ADDRESS_MEM_TYPE_64 | PCI_BASE_ADDRESS_MEM_PREFETCH);
+	assert_int_equal(cfg_read(2, PCI_BASE_ADDRESS_3), 0xffffffffu);
+	/* Moved to 16 GiB and decoding again. */
+	cfg_write(2, PCI_BASE_ADDRESS_2, 0);
+	cfg_write(2, PCI_BASE_ADDRESS_3, 4);
+	cfg_write(2, PCI_COMMAND, PCI_COMMAND_MEMORY);
+	assert_int_equal(got.addr, 0x400000000ull);
+	/* The window's room is used up. */
+	pci_set_mmio64(&b, 0x180000000ull, 0x190000000ull);
+	assert_int_equal(pci_add_bar64(&d2, 0, 1ull << 29), -ENOSPC);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -294,6 +345,7 @@ int main(void)
 		T(test_msix),
 		T(test_intx),
 		T(test_bar_space_runs_out),
+		T(test_bar64),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

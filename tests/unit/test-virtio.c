@@ -124,7 +124,7 @@ static int setup(void **state)
 	assert_int_equal(virtio_console_init(&t->con, &t->mem, t->pipe[1], NULL,
 					     NULL), 0);
 	virtio_console_input(&t->con, t->in[0]);
-	assert_int_equal(virtio_pci_add(&t->bus, &t->vp, &t->con.dev, NULL, NULL), 0);
+	assert_int_equal(virtio_pci_add(&t->bus, &t->vp, &t->con.dev, NULL, NULL, NULL), 0);
 	assert_int_equal(virtio_start(&t->con.dev), 0);
 	cfg16w(PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 	find_caps();

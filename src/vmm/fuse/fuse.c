@@ -9,10 +9,13 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 #include <linux/limits.h>
 
 #include "fuse_i.h"
+#include "../dax.h"
 #include "../share.h"
 #include "../../common/iov.h"
 #include "../../common/util.h"
@@ -30,7 +33,9 @@
  * when the mtime or size seen in attributes changes, so host edits show.
  * Not offered: locks (the guest's kernel keeps them locally), the
  * writeback cache, DONT_MASK, ACLs, KILLPRIV (the kernel clears suid bits
- * with SETATTR), SETXATTR_EXT, DAX, submounts, security contexts.
+ * with SETATTR), SETXATTR_EXT, per-inode DAX, submounts, security
+ * contexts. With a DAX window, MAP_ALIGNMENT says mappings come in
+ * DAX_CHUNK pieces (Linux's own size).
  */
 #define INIT_FLAGS (FUSE_ASYNC_READ | FUSE_ATOMIC_O_TRUNC | FUSE_EXPORT_SUPPORT | \
 		    FUSE_BIG_WRITES | FUSE_AUTO_INVAL_DATA | FUSE_DO_READDIRPLUS | \
@@ -197,6 +202,10 @@ static int op_init(struct fuse_server *f, struct fuse_req *r)
 	out.max_write = f->max_write;
 	out.time_gran = 1;
 	out.max_pages = (uint16_t)f->max_pages;
+	if (f->dax && in.flags & FUSE_MAP_ALIGNMENT) {
+		out.flags |= FUSE_MAP_ALIGNMENT;
+		out.map_alignment = DAX_CHUNK_SHIFT;
+	}
 	f->ready = true;
 	fuse_put(r, 0, &out, sizeof(out));
 	return sizeof(out);
@@ -207,8 +216,54 @@ static int op_destroy(struct fuse_server *f, struct fuse_req *r)
 {
 	(void)r;
 	fuse_tables_clear(f, true);
+	if (f->dax)
+		dax_clear(f->dax);
 	f->ready = false;
 	return 0;
+}
+
+/* A file's pages into the window: fh is -1 (Linux maps by inode), so the
+ * node is opened here, for writing only when the guest will write. */
+static int op_setupmapping(struct fuse_server *f, struct fuse_req *r)
+{
+	struct fuse_setupmapping_in in;
+	bool write;
+	struct stat st;
+	int fd;
+
+	memcpy(&in, r->arg, sizeof(in));
+	if (!f->dax)
+		return -ENOSYS;
+	write = in.flags & FUSE_SETUPMAPPING_FLAG_WRITE;
+	fd = share_io_open(f->sh, r->node->fd, write ? O_RDWR : O_RDONLY);
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	return dax_map(f->dax, fd, in.foffset, in.len, in.moffset, write);
+}
+
+/* The list is read in place, as BATCH_FORGET's. */
+static int op_removemapping(struct fuse_server *f, struct fuse_req *r)
+{
+	struct fuse_removemapping_in in;
+	struct fuse_removemapping_one one;
+	uint64_t at = FUSE_IN_HDR + sizeof(in);
+	int err = 0, e;
+
+	memcpy(&in, r->arg, sizeof(in));
+	if (!f->dax)
+		return -ENOSYS;
+	if ((uint64_t)in.count * sizeof(one) > r->argn - sizeof(in))
+		return -EINVAL;
+	for (uint32_t i = 0; i < in.count; i++, at += sizeof(one)) {
+		iov_to_buf(r->req, r->nreq, at, &one, sizeof(one));
+		if ((e = dax_unmap(f->dax, one.moffset, one.len)) && !err)
+			err = e;
+	}
+	return err;
 }
 
 static int op_forget(struct fuse_server *f, struct fuse_req *r)
@@ -262,8 +317,9 @@ struct op {
 
 /* ACCESS is ENOSYS: virtio-fs mounts with default_permissions, so the
  * guest's kernel checks permissions itself and never sends it. Locks,
- * ioctl, poll, bmap, copy_file_range, DAX mappings, syncfs and tmpfile
- * are ENOSYS too: the kernel falls back or remembers. */
+ * ioctl, poll, bmap, copy_file_range, syncfs and tmpfile are ENOSYS too:
+ * the kernel falls back or remembers. So are the DAX mappings without a
+ * window. */
 static const struct op ops[] = {
 	[FUSE_INIT] = { op_init, 16, S(fuse_init_out), 0 },
 	[FUSE_DESTROY] = { op_destroy, 0, 0, 0 },
@@ -304,6 +360,8 @@ static const struct op ops[] = {
 	OP(FUSE_FSYNCDIR, fsyncdir, S(fuse_fsync_in), 0, 0),
 	OP(FUSE_LSEEK, lseek, S(fuse_lseek_in), S(fuse_lseek_out), 0),
 	OP(FUSE_FALLOCATE, fallocate, S(fuse_fallocate_in), 0, 0),
+	[FUSE_SETUPMAPPING] = { op_setupmapping, S(fuse_setupmapping_in), 0, NODE },
+	[FUSE_REMOVEMAPPING] = { op_removemapping, S(fuse_removemapping_in), 0, RAW },
 };
 
 /* Checks in the order the guest can fail them; -errno for the reply. */
@@ -350,6 +408,10 @@ uint32_t fuse_serve(struct fuse_server *f, const struct iovec *req,
 
 	if (iov_to_buf(req, nreq, 0, &r.h, sizeof(r.h)) < sizeof(r.h))
 		return 0;
+	/* Before the guest can learn a size: a file that grew back over
+	 * pages dax_fixup() took away has them again. */
+	if (f->dax)
+		dax_refresh(f->dax);
 	if (r.h.opcode < ARRAY_SIZE(ops))
 		op = &ops[r.h.opcode];
 	if (op && op->flags & NOREPLY) {

@@ -12,6 +12,10 @@
  * here: the device hands over the driver's readable buffers (fuse_in_header,
  * arguments, write data) and its writable ones (fuse_out_header, reply).
  *
+ * With a DAX window (dax.h), FUSE_SETUPMAPPING maps a file's pages into
+ * it and FUSE_REMOVEMAPPING takes them out: the guest then reads and
+ * writes those pages itself.
+ *
  * Protocol: <linux/fuse.h>, 7.31 (the first with virtio-fs, Linux 5.4) up
  * to the header's minor. Requests are served to the end, one at a time,
  * from the device's worker thread; nothing is ever in flight, so
@@ -23,6 +27,7 @@
  */
 
 struct share;
+struct dax_window;
 struct fuse_node;
 struct fuse_file;
 
@@ -30,6 +35,8 @@ struct fuse_file;
 
 struct fuse_server {
 	struct share *sh;
+	struct dax_window *dax;		/* the DAX window, NULL: none (set
+					 * after fuse_server_init) */
 	uint32_t max_pages;		/* largest read or write, in pages */
 	uint32_t max_write;		/* the same in bytes */
 	uint32_t minor;			/* negotiated by INIT */

@@ -46,9 +46,12 @@ static void stop(struct virtio_dev *d)
 	struct virtio_fs *f = d->priv;
 
 	fuse_server_free(&f->srv);
+	dax_clear(&f->dax);
 	/* Out of descriptors for the root's handle: every request of the
 	 * next session fails, until a reset finds some. */
 	f->dead = fuse_server_init(&f->srv, &f->share, MAX_PAGES) != 0;
+	if (!f->dead && f->dax.size)
+		f->srv.dax = &f->dax;
 	if (f->dead)
 		warn("virtio-fs %s: the FUSE session cannot start again", f->tag);
 }
@@ -64,7 +67,8 @@ static const struct virtio_ops fs_ops = {
 };
 
 int virtio_fs_open(struct virtio_fs *f, const struct gmem *mem,
-		   const char *dir, const char *tag, bool ro, bool dev)
+		   const char *dir, const char *tag, bool ro, bool dev,
+		   uint64_t dax)
 {
 	int r;
 
@@ -77,12 +81,21 @@ int virtio_fs_open(struct virtio_fs *f, const struct gmem *mem,
 	if (r)
 		return r;
 	r = fuse_server_init(&f->srv, &f->share, MAX_PAGES);
-	if (!r)
-		r = virtio_init(&f->dev, &fs_ops, f, mem);
-	if (r) {
+	if (!r && dax && (r = dax_init(&f->dax, dax)))
 		fuse_server_free(&f->srv);
+	if (!r && (r = virtio_init(&f->dev, &fs_ops, f, mem))) {
+		fuse_server_free(&f->srv);
+		dax_free(&f->dax);
+	}
+	if (r) {
 		share_close(&f->share);
 		return error_errno(r, "virtio-fs %s", tag);
+	}
+	if (dax) {
+		f->srv.dax = &f->dax;
+		f->dev.shm = f->dax.host;
+		f->dev.shm_size = f->dax.size;
+		f->dev.shm_id = VIRTIO_FS_SHMCAP_ID_CACHE;
 	}
 	return 0;
 }
@@ -90,5 +103,6 @@ int virtio_fs_open(struct virtio_fs *f, const struct gmem *mem,
 void virtio_fs_close(struct virtio_fs *f)
 {
 	fuse_server_free(&f->srv);
+	dax_free(&f->dax);
 	share_close(&f->share);
 }

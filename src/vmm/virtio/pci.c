@@ -8,6 +8,8 @@
 
 #include "pci.h"
 
+/* BAR 2 (and 3): the shared-memory region, when the device has one. */
+#define VP_SHM_BAR	2
 /* BAR 4, one page per structure. */
 #define VP_BAR		4
 #define VP_BAR_SIZE	0x8000
@@ -262,12 +264,29 @@ static void ioeventfds(struct virtio_pci *vp, uint32_t at)
 	vp->notify_at = at;
 }
 
+/* The shared memory follows its BAR: unmapped while decoding is off or
+ * the BAR moves (Linux sizes BARs with decoding off), mapped where it
+ * lands. A place KVM refuses (over RAM, past the guest's physical
+ * address bits) leaves it unmapped: the guest reads all-ones there. */
+static void shm_moved(struct virtio_pci *vp, uint64_t at)
+{
+	if (!vp->shm_map || at == vp->shm_at)
+		return;
+	if (vp->shm_at)
+		vp->shm_map(vp->ctx, vp, 0);
+	vp->shm_at = 0;
+	if (at && !vp->shm_map(vp->ctx, vp, at))
+		vp->shm_at = at;
+}
+
 static void bar_moved(struct pci_dev *pd)
 {
 	struct virtio_pci *vp = pd->priv;
-	uint32_t base = pci_bar_addr(pd, VP_BAR);
+	uint64_t base = pci_bar_addr(pd, VP_BAR);
 
 	ioeventfds(vp, base ? base + VP_NOTIFY : 0);
+	if (vp->dev->shm_size)
+		shm_moved(vp, pci_bar_addr(pd, VP_SHM_BAR));
 }
 
 static int add_cap(struct pci_dev *pd, uint8_t type, uint32_t off,
@@ -288,9 +307,32 @@ static int add_cap(struct pci_dev *pd, uint8_t type, uint32_t off,
 	return at;
 }
 
+/* The region as BAR 2 and a struct virtio_pci_cap64 naming it. */
+static int add_shm(struct pci_dev *pd, struct virtio_dev *d)
+{
+	struct virtio_pci_cap64 *c;
+	int r = pci_add_bar64(pd, VP_SHM_BAR, d->shm_size);
+	int at;
+
+	if (r)
+		return r;
+	at = add_cap(pd, VIRTIO_PCI_CAP_SHARED_MEMORY_CFG, 0, 0,
+		     sizeof(*c) - sizeof(c->cap));
+	if (at < 0)
+		return at;
+	c = (struct virtio_pci_cap64 *)(pd->cfg + at);
+	c->cap.bar = VP_SHM_BAR;
+	c->cap.id = d->shm_id;
+	c->cap.offset = 0;
+	c->cap.length = htole32((uint32_t)d->shm_size);
+	c->offset_hi = 0;
+	c->length_hi = htole32((uint32_t)(d->shm_size >> 32));
+	return 0;
+}
+
 int virtio_pci_add(struct pci_bus *b, struct virtio_pci *vp,
 		   struct virtio_dev *d, virtio_pci_ioeventfd_fn ioeventfd,
-		   void *ctx)
+		   virtio_pci_shm_fn shm_map, void *ctx)
 {
 	struct pci_dev *pd = &vp->pci;
 	int r, at;
@@ -299,6 +341,7 @@ int virtio_pci_add(struct pci_bus *b, struct virtio_pci *vp,
 	vp->dev = d;
 	vp->config_vector = VIRTIO_MSI_NO_VECTOR;
 	vp->ioeventfd = ioeventfd;
+	vp->shm_map = shm_map;
 	vp->ctx = ctx;
 	d->transport = vp;
 	d->interrupt = interrupt;
@@ -328,10 +371,14 @@ int virtio_pci_add(struct pci_bus *b, struct virtio_pci *vp,
 		return at;
 	((struct virtio_pci_notify_cap *)(pd->cfg + at))->notify_off_multiplier =
 		htole32(VP_NOTIFY_MULT);
+	if (d->shm_size)
+		return add_shm(pd, d);
 	return 0;
 }
 
 void virtio_pci_remove(struct virtio_pci *vp)
 {
 	ioeventfds(vp, 0);
+	if (vp->dev && vp->dev->shm_size)
+		shm_moved(vp, 0);
 }

@@ -12,11 +12,20 @@
  * as the fallback. Notifications arrive through ioeventfd when the
  * launcher can register one, else through the MMIO handler; both end in
  * the device's kick eventfd.
+ *
+ * A device with a shared-memory region gets it as a 64-bit prefetchable
+ * BAR 2 with a VIRTIO_PCI_CAP_SHARED_MEMORY_CFG capability; the launcher
+ * backs the BAR with the region's memory wherever the guest puts it.
  */
 
 /* Register (assign) or remove an ioeventfd for a 2-byte write at addr. */
 typedef int (*virtio_pci_ioeventfd_fn)(void *ctx, uint64_t addr, int fd,
 				       bool assign);
+
+/* Map the shared-memory region at gpa, or unmap it (gpa 0); 0 or -errno. */
+struct virtio_pci;
+typedef int (*virtio_pci_shm_fn)(void *ctx, struct virtio_pci *vp,
+				 uint64_t gpa);
 
 struct virtio_pci {
 	struct pci_dev pci;
@@ -25,13 +34,15 @@ struct virtio_pci {
 	uint16_t config_vector;
 	uint32_t notify_at;		/* where ioeventfds are, 0: none */
 	virtio_pci_ioeventfd_fn ioeventfd;
+	virtio_pci_shm_fn shm_map;
+	uint64_t shm_at;		/* where the region is mapped, 0: not */
 	void *ctx;
 };
 
 int virtio_pci_add(struct pci_bus *b, struct virtio_pci *vp,
 		   struct virtio_dev *d, virtio_pci_ioeventfd_fn ioeventfd,
-		   void *ctx);
-/* Remove its ioeventfds (before the VM goes). */
+		   virtio_pci_shm_fn shm_map, void *ctx);
+/* Remove its ioeventfds and shared memory (before the VM goes). */
 void virtio_pci_remove(struct virtio_pci *vp);
 
 #endif

@@ -72,6 +72,11 @@ struct virtio_dev {
 	bool running;
 	bool warned;			/* one warning per reset */
 	unsigned warnings;		/* ... and a few per device */
+	/* A shared-memory region (virtio 1.2 §2.10), e.g. virtio-fs's DAX
+	 * window: shm_size bytes at shm in the launcher, 0: none. */
+	uint8_t *shm;
+	uint64_t shm_size;
+	uint8_t shm_id;
 	/* The transport's: interrupt for queue q (q < 0: configuration). */
 	void (*interrupt)(struct virtio_dev *d, int q);
 	void *transport;

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TINYRD_DAX_H
+#define TINYRD_DAX_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/*
+ * A virtio-fs DAX window (virtio 1.2 §5.11.6.4), the host's half: one
+ * reservation of size bytes in the launcher's address space, which the
+ * launcher makes guest memory (a KVM memory slot where the device's
+ * shared-memory BAR sits). FUSE_SETUPMAPPING maps a file's pages over a
+ * part of it, so the guest reads and writes the host's page cache with no
+ * request and no copy in the launcher; FUSE_REMOVEMAPPING and a device
+ * reset put anonymous memory back. No KVM and no FUSE here.
+ *
+ * Whatever the guest touches is backed: parts with no file mapped are
+ * private anonymous memory, and a mapping the guest asked for read-only
+ * is a private one (a write copies the page; the file never changes).
+ * What is left is a file that ends inside its mapping: a page past the
+ * end has no memory (SIGBUS for a process; KVM_RUN fails with EFAULT).
+ * The guest does not read past the size it knows, but the host may
+ * truncate a file under it. dax_fixup() then puts anonymous memory over
+ * every page past the end of its file, and dax_refresh() maps the file
+ * there again once it has grown back.
+ *
+ * Mappings are in chunks of DAX_CHUNK (Linux's FUSE_DAX_SZ): moffset and
+ * foffset aligned to it (INIT's map_alignment), lengths rounded up to
+ * pages. Thread-safe: the device's worker maps, vCPU threads fix up.
+ */
+
+#define DAX_CHUNK_SHIFT 21
+#define DAX_CHUNK (1ull << DAX_CHUNK_SHIFT)
+#define DAX_SIZE_MAX (64ull << 30)
+
+struct dax_chunk {
+	int fd;			/* the file mapped here; -1: anonymous */
+	uint64_t foff;		/* its offset at the chunk's start */
+	uint64_t len;		/* bytes of the chunk mapped (pages) */
+	uint64_t valid;		/* bytes still the file's (len unless
+				 * dax_fixup() cut the tail) */
+	bool write;		/* shared, writable */
+};
+
+struct dax_window {
+	uint8_t *host;		/* DAX_CHUNK aligned, size bytes */
+	uint64_t size;
+	void *map;		/* the reservation, with alignment slack */
+	uint64_t map_size;
+	struct dax_chunk *chunk;
+	unsigned nchunks;
+	unsigned cut;		/* chunks with valid < len */
+	pthread_mutex_t lock;
+};
+
+/* Reserve size bytes (a power of two, DAX_CHUNK to DAX_SIZE_MAX).
+ * 0 or -errno. */
+int dax_init(struct dax_window *w, uint64_t size);
+void dax_free(struct dax_window *w);
+
+/* Map len bytes of fd (opened for reading, and writing when write) from
+ * foff at moff. fd is taken (closed on error too). 0 or -errno: EINVAL
+ * for a range outside the window or misaligned. */
+int dax_map(struct dax_window *w, int fd, uint64_t foff, uint64_t len,
+	    uint64_t moff, bool write);
+/* Put anonymous memory over every chunk [moff, moff + len) touches. */
+int dax_unmap(struct dax_window *w, uint64_t moff, uint64_t len);
+/* Everything back to anonymous (a reset, DESTROY). */
+void dax_clear(struct dax_window *w);
+
+/* After an EFAULT: anonymous memory over the pages past the end of each
+ * mapped file. Returns how many chunks changed (0: the fault was not
+ * ours to fix). */
+unsigned dax_fixup(struct dax_window *w);
+/* Files cut by dax_fixup() that have grown: their pages mapped again. */
+void dax_refresh(struct dax_window *w);
+
+#endif
