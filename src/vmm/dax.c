@@ -2,8 +2,10 @@
 /* The virtio-fs DAX window's host memory. See dax.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -46,19 +48,41 @@ static int file_map(struct dax_window *w, unsigned i, uint64_t from,
 	return 0;
 }
 
-/* Chunk i back to anonymous memory; lock held. */
+/* Watch the file of chunk i (one watch per file: inotify hands out the
+ * same descriptor for an inode it watches). Without a watch (the user's
+ * limit reached) a truncation is still caught where KVM_RUN fails. */
+static void watch(struct dax_window *w, unsigned i)
+{
+	struct dax_chunk *c = &w->chunk[i];
+	char path[40];
+
+	c->wd = -1;
+	if (w->watch < 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", c->fd);
+	c->wd = inotify_add_watch(w->watch, path, IN_MODIFY);
+}
+
+/* Chunk i back to anonymous memory; lock held. The file's watch goes
+ * with the last chunk that maps it. */
 static int drop(struct dax_window *w, unsigned i)
 {
 	struct dax_chunk *c = &w->chunk[i];
+	bool last = c->wd >= 0;
 	int r;
 
 	if (c->fd < 0)
 		return 0;
 	r = anon(w, (uint64_t)i * DAX_CHUNK, DAX_CHUNK);
+	for (unsigned k = 0; last && k < w->nchunks; k++)
+		if (k != i && w->chunk[k].fd >= 0 && w->chunk[k].wd == c->wd)
+			last = false;
+	if (last)
+		inotify_rm_watch(w->watch, c->wd);
 	close(c->fd);
 	if (c->valid < c->len)
 		w->cut--;
-	*c = (struct dax_chunk){ .fd = -1 };
+	*c = (struct dax_chunk){ .fd = -1, .wd = -1 };
 	return r;
 }
 
@@ -83,7 +107,8 @@ int dax_init(struct dax_window *w, uint64_t size)
 	w->nchunks = (unsigned)(size / DAX_CHUNK);
 	w->chunk = xcalloc(w->nchunks, sizeof(*w->chunk));
 	for (unsigned i = 0; i < w->nchunks; i++)
-		w->chunk[i].fd = -1;
+		w->chunk[i] = (struct dax_chunk){ .fd = -1, .wd = -1 };
+	w->watch = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	pthread_mutex_init(&w->lock, NULL);
 	return 0;
 }
@@ -96,6 +121,8 @@ void dax_free(struct dax_window *w)
 		if (w->chunk[i].fd >= 0)
 			close(w->chunk[i].fd);
 	free(w->chunk);
+	if (w->watch >= 0)
+		close(w->watch);
 	munmap(w->map, w->map_size);
 	pthread_mutex_destroy(&w->lock);
 	memset(w, 0, sizeof(*w));
@@ -136,6 +163,7 @@ int dax_map(struct dax_window *w, int fd, uint64_t foff, uint64_t len,
 		drop(w, i);
 		*c = (struct dax_chunk){ .fd = cfd, .foff = foff + at, .len = n,
 					 .valid = n, .write = write };
+		watch(w, i);
 		r = file_map(w, i, 0, n);
 		if (r)
 			drop(w, i);
@@ -228,4 +256,14 @@ void dax_refresh(struct dax_window *w)
 			w->cut--;
 	}
 	pthread_mutex_unlock(&w->lock);
+}
+
+unsigned dax_events(struct dax_window *w)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool any = false;
+
+	while (read(w->watch, buf, sizeof(buf)) > 0)
+		any = true;
+	return any ? dax_fixup(w) : 0;
 }

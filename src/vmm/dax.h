@@ -21,9 +21,13 @@
  * What is left is a file that ends inside its mapping: a page past the
  * end has no memory (SIGBUS for a process; KVM_RUN fails with EFAULT).
  * The guest does not read past the size it knows, but the host may
- * truncate a file under it. dax_fixup() then puts anonymous memory over
- * every page past the end of its file, and dax_refresh() maps the file
- * there again once it has grown back.
+ * truncate a file under it. KVM then retries the guest's fault for as
+ * long as the page is missing (its asynchronous page faults), and the
+ * guest hangs; where it gives up, KVM_RUN fails with EFAULT. So every
+ * mapped file is watched (inotify, IN_MODIFY: a truncation is one), and
+ * dax_events() puts anonymous memory over every page past the end of its
+ * file (dax_fixup()), which ends KVM's retries; dax_refresh() maps the
+ * file there again once it has grown back.
  *
  * Mappings are in chunks of DAX_CHUNK (Linux's FUSE_DAX_SZ): moffset and
  * foffset aligned to it (INIT's map_alignment), lengths rounded up to
@@ -41,6 +45,7 @@ struct dax_chunk {
 	uint64_t valid;		/* bytes still the file's (len unless
 				 * dax_fixup() cut the tail) */
 	bool write;		/* shared, writable */
+	int wd;			/* its inotify watch, -1: none */
 };
 
 struct dax_window {
@@ -51,6 +56,7 @@ struct dax_window {
 	struct dax_chunk *chunk;
 	unsigned nchunks;
 	unsigned cut;		/* chunks with valid < len */
+	int watch;		/* inotify descriptor (nonblocking), -1: none */
 	pthread_mutex_t lock;
 };
 
@@ -75,5 +81,8 @@ void dax_clear(struct dax_window *w);
 unsigned dax_fixup(struct dax_window *w);
 /* Files cut by dax_fixup() that have grown: their pages mapped again. */
 void dax_refresh(struct dax_window *w);
+/* w->watch is readable: take its events, and dax_fixup() if a mapped
+ * file changed. Returns what dax_fixup() did. */
+unsigned dax_events(struct dax_window *w);
 
 #endif

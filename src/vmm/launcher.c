@@ -199,12 +199,15 @@ static void port_io(struct launcher *l, struct kvm_run *run)
 	}
 }
 
-static unsigned dax_fixup_all(struct launcher *l)
+/* Files cut short under DAX mappings: found by their watches (events)
+ * or after KVM_RUN failed. */
+static unsigned dax_fixup_all(struct launcher *l, bool events)
 {
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < l->nfs; i++) {
-		unsigned k = dax_fixup(&l->fs[i].dax);
+		struct dax_window *w = &l->fs[i].dax;
+		unsigned k = !w->map ? 0 : events ? dax_events(w) : dax_fixup(w);
 
 		if (k && !__atomic_exchange_n(&l->fs[i].dax_warned, true,
 					      __ATOMIC_RELAXED))
@@ -235,7 +238,7 @@ static void *vcpu_thread(void *arg)
 			}
 			/* A file the host cut short under a DAX mapping:
 			 * its missing pages get anonymous memory. */
-			if (errno == EFAULT && dax_fixup_all(l))
+			if (errno == EFAULT && dax_fixup_all(l, false))
 				continue;
 			snprintf(why, sizeof(why), "KVM_RUN on vcpu %u: %s",
 				 v->id, strerror(errno));
@@ -571,13 +574,22 @@ static void main_loop(struct launcher *l)
 
 	__atomic_store_n(&l->last_output, start, __ATOMIC_RELAXED);
 	while (!__atomic_load_n(&l->stop, __ATOMIC_SEQ_CST)) {
-		struct pollfd fds[2] = {
+		struct pollfd fds[2 + VM_SHARES_MAX] = {
 			{ .fd = sigpipe_fd[0], .events = POLLIN },
 			{ .fd = input ? STDIN_FILENO : -1, .events = POLLIN },
 		};
 		long long now;
+		bool dax = false;
 
-		if (poll(fds, 2, TICK_MS) > 0) {
+		/* The DAX windows' file watches. */
+		for (unsigned i = 0; i < l->nfs; i++)
+			fds[2 + i] = (struct pollfd){ .fd = l->fs[i].dax.map ?
+				l->fs[i].dax.watch : -1, .events = POLLIN };
+		if (poll(fds, 2 + l->nfs, TICK_MS) > 0) {
+			for (unsigned i = 0; i < l->nfs; i++)
+				dax = dax || fds[2 + i].revents;
+			if (dax)
+				dax_fixup_all(l, true);
 			unsigned char s, in[256];
 			ssize_t n;
 

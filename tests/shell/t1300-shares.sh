@@ -45,6 +45,10 @@ test_share_errors() {
 	assert_usage "--share d,mount=relative: mount= takes an absolute guest path"
 	run tinyrd run -k "$k" --share d --share "$T/d" -- true
 	assert_usage "--share $T/d: tag d is taken"
+	for v in 3M 1M 128G 0x10M 2Mb -1 ''; do
+		run tinyrd run -k "$k" --share "d,dax=$v" -- true
+		assert_usage "--share d,dax=$v: dax= takes off or a power of two from 2M to 64G"
+	done
 	run tinyrd boot -k "$k" -i x.img --share "$T/missing"
 	assertEquals 125 "$rc"
 	assert_one_error "share $T/missing: No such file or directory"
@@ -53,6 +57,14 @@ test_share_errors() {
 		--share "d,fs=virtiofs" -- true
 	assertEquals 125 "$rc"
 	assert_one_error "share d: fs=virtiofs is the built-in launcher's"
+	run tinyrd run -k "$K/vmlinuz" --moddir "$K" --vmm qemu --accel tcg \
+		--share "d,dax=64M" -- true
+	assertEquals 125 "$rc"
+	assert_one_error "share d: dax= is virtio-fs's"
+	run tinyrd run -k "$K/vmlinuz" --moddir "$K" --vmm builtin --force --transport mmio \
+		--share "d,fs=virtiofs,dax=4M" -- true
+	assertEquals 125 "$rc"
+	assert_one_error "share d: dax= needs PCI (not --transport mmio)"
 }
 
 test_share_help() {

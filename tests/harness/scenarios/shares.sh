@@ -47,10 +47,17 @@ for fs in $FSES; do
 		while [ ! -f $S/ready ] && [ $i -lt 600 ]; do sleep 0.2; i=$((i + 1)); done
 		echo "host v2" >$S/edit
 		touch $S/edited
+		# virtio-fs: the host cuts a file short under the guest's
+		# DAX mapping (the guest still holds it open).
+		i=0
+		while [ ! -f $S/ready2 ] && [ $i -lt 600 ]; do sleep 0.2; i=$((i + 1)); done
+		: >$S/shrink
+		touch $S/cut
 	) &
+	head -c 4194304 /dev/urandom >$S/shrink
 	timeout 500 $R --share $S:data,fs=$fs -- sh -c '
 		cd /mnt/data || exit 9
-		echo "fstype $(grep " /mnt/data " /proc/mounts | cut -d" " -f3)"
+		echo "fstype $(grep " /mnt/data " /proc/mounts | cut -d" " -f3,4)"
 		echo "big $(md5sum <big)"
 		head -c 5000000 /dev/urandom >/tmp/w
 		cp /tmp/w written && echo "wrote $(md5sum </tmp/w)"
@@ -59,6 +66,12 @@ for fs in $FSES; do
 		i=0
 		while [ ! -f edited ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
 		echo "second $(cat edit)"
+		exec 3<shrink
+		echo "shrink $(md5sum <shrink)"
+		touch ready2
+		i=0
+		while [ ! -f cut ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+		echo "after $(wc -c <&3)"
 		exit 0' >/tmp/o 2>/tmp/e
 	rc=$?
 	wait
@@ -76,6 +89,19 @@ for fs in $FSES; do
 		ok "$fs: a host edit is seen by the running guest"
 	else
 		not_ok "$fs: host edit"
+	fi
+	# With DAX the guest reads a file the host truncated through its
+	# mapping, up to the size it knew: zeros past the new end, the
+	# launcher says so, and the guest runs on.
+	if [ $fs = virtiofs ]; then
+		if [ "$rc" = 0 ] && grep -q "^after " /tmp/o &&
+		   grep -q "dax=always" /tmp/o &&
+		   grep -q "shrank on the host under the guest's DAX mapping" /tmp/e; then
+			ok "$fs: a file truncated on the host under a DAX mapping ($(grep '^after' /tmp/o))"
+		else
+			not_ok "$fs: DAX truncation (status $rc)"
+			sed 's/^/# /' /tmp/e | tail -n 5
+		fi
 	fi
 
 	# Escapes: symlinks out are the guest's to resolve (in its own
