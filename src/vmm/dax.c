@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "dax.h"
+#include "../common/log.h"
 #include "../common/util.h"
 
 #define PAGE 4096ull
@@ -63,6 +64,20 @@ static void watch(struct dax_window *w, unsigned i)
 	c->wd = inotify_add_watch(w->watch, path, IN_MODIFY);
 }
 
+/* How many bytes of chunk c the file still covers (pages). */
+static uint64_t covered(const struct dax_chunk *c)
+{
+	struct stat st;
+	uint64_t end;
+
+	if (fstat(c->fd, &st) < 0)
+		return 0;
+	end = page_up((uint64_t)st.st_size);
+	if (end <= c->foff)
+		return 0;
+	return end - c->foff < c->len ? end - c->foff : c->len;
+}
+
 /* Chunk i back to anonymous memory; lock held. The file's watch goes
  * with the last chunk that maps it. */
 static int drop(struct dax_window *w, unsigned i)
@@ -82,6 +97,7 @@ static int drop(struct dax_window *w, unsigned i)
 	close(c->fd);
 	if (c->valid < c->len)
 		w->cut--;
+	w->mapped--;
 	*c = (struct dax_chunk){ .fd = -1, .wd = -1 };
 	return r;
 }
@@ -162,13 +178,20 @@ int dax_map(struct dax_window *w, int fd, uint64_t foff, uint64_t len,
 		}
 		drop(w, i);
 		*c = (struct dax_chunk){ .fd = cfd, .foff = foff + at, .len = n,
-					 .valid = n, .write = write };
+					 .write = write };
+		w->mapped++;
 		watch(w, i);
-		r = file_map(w, i, 0, n);
+		/* Only what the file covers: a page past its end would have
+		 * no memory. The rest comes when the file grows (refresh). */
+		c->valid = covered(c);
+		if (c->valid < n)
+			w->cut++;
+		r = file_map(w, i, 0, c->valid);
 		if (r)
 			drop(w, i);
-		else if (n < DAX_CHUNK)
-			r = anon(w, (uint64_t)i * DAX_CHUNK + n, DAX_CHUNK - n);
+		else if (c->valid < DAX_CHUNK)
+			r = anon(w, (uint64_t)i * DAX_CHUNK + c->valid,
+				 DAX_CHUNK - c->valid);
 		if (i == last)
 			fd = -1;
 	}
@@ -200,27 +223,12 @@ void dax_clear(struct dax_window *w)
 		dax_unmap(w, 0, w->size);
 }
 
-/* How many bytes of chunk c the file still covers (pages). */
-static uint64_t covered(const struct dax_chunk *c)
-{
-	struct stat st;
-	uint64_t end;
 
-	if (fstat(c->fd, &st) < 0)
-		return 0;
-	end = page_up((uint64_t)st.st_size);
-	if (end <= c->foff)
-		return 0;
-	return end - c->foff < c->len ? end - c->foff : c->len;
-}
-
-unsigned dax_fixup(struct dax_window *w)
+/* Lock held: anonymous memory over the pages past each file's end. */
+static unsigned fixup(struct dax_window *w)
 {
 	unsigned n = 0;
 
-	if (!w->map)
-		return 0;
-	pthread_mutex_lock(&w->lock);
 	for (unsigned i = 0; i < w->nchunks; i++) {
 		struct dax_chunk *c = &w->chunk[i];
 		uint64_t v;
@@ -234,15 +242,18 @@ unsigned dax_fixup(struct dax_window *w)
 		c->valid = v;
 		n++;
 	}
-	pthread_mutex_unlock(&w->lock);
+	if (n && !w->warned) {
+		w->warned = true;
+		warn("virtio-fs %s: a file shrank on the host under the guest's "
+		     "DAX mapping; the guest reads zeros past its end",
+		     w->name ? w->name : "");
+	}
 	return n;
 }
 
-void dax_refresh(struct dax_window *w)
+/* Lock held: the file's pages again where it has grown. */
+static void refresh(struct dax_window *w)
 {
-	if (!__atomic_load_n(&w->cut, __ATOMIC_RELAXED))
-		return;
-	pthread_mutex_lock(&w->lock);
 	for (unsigned i = 0; i < w->nchunks && w->cut; i++) {
 		struct dax_chunk *c = &w->chunk[i];
 		uint64_t v;
@@ -255,15 +266,39 @@ void dax_refresh(struct dax_window *w)
 		if (v == c->len)
 			w->cut--;
 	}
-	pthread_mutex_unlock(&w->lock);
 }
 
+unsigned dax_fixup(struct dax_window *w)
+{
+	unsigned n;
+
+	if (!w->map)
+		return 0;
+	pthread_mutex_lock(&w->lock);
+	n = fixup(w);
+	pthread_mutex_unlock(&w->lock);
+	return n;
+}
+
+/* Events are taken under the lock: whoever takes one has acted on it
+ * before anyone else can look, so a request that changed a mapped file
+ * finds the window up to date when it returns. */
 unsigned dax_events(struct dax_window *w)
 {
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 	bool any = false;
+	unsigned n = 0;
 
-	while (read(w->watch, buf, sizeof(buf)) > 0)
+	if (!w->map)
+		return 0;
+	pthread_mutex_lock(&w->lock);
+	while (w->watch >= 0 && read(w->watch, buf, sizeof(buf)) > 0)
 		any = true;
-	return any ? dax_fixup(w) : 0;
+	/* Without watches (inotify's limit), look every time. */
+	if (any || (w->watch < 0 && w->mapped)) {
+		n = fixup(w);
+		refresh(w);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return n;
 }

@@ -18,16 +18,15 @@
  * Whatever the guest touches is backed: parts with no file mapped are
  * private anonymous memory, and a mapping the guest asked for read-only
  * is a private one (a write copies the page; the file never changes).
- * What is left is a file that ends inside its mapping: a page past the
- * end has no memory (SIGBUS for a process; KVM_RUN fails with EFAULT).
- * The guest does not read past the size it knows, but the host may
- * truncate a file under it. KVM then retries the guest's fault for as
- * long as the page is missing (its asynchronous page faults), and the
- * guest hangs; where it gives up, KVM_RUN fails with EFAULT. So every
- * mapped file is watched (inotify, IN_MODIFY: a truncation is one), and
- * dax_events() puts anonymous memory over every page past the end of its
- * file (dax_fixup()), which ends KVM's retries; dax_refresh() maps the
- * file there again once it has grown back.
+ * A file's pages are mapped only as far as the file goes: a page past its
+ * end has no memory (SIGBUS for a process; for KVM a fault it retries for
+ * as long as the page is missing, so the guest hangs, or EFAULT), and
+ * anonymous memory stands there instead. Every mapped file is watched
+ * (inotify, IN_MODIFY): dax_events() maps the pages a file grew into,
+ * and puts anonymous memory over the pages a truncation on the host took
+ * away. The FUSE server calls it after each request, so the guest never
+ * learns of a size before the window matches it; the launcher calls it
+ * when a watch fires.
  *
  * Mappings are in chunks of DAX_CHUNK (Linux's FUSE_DAX_SZ): moffset and
  * foffset aligned to it (INIT's map_alignment), lengths rounded up to
@@ -42,8 +41,8 @@ struct dax_chunk {
 	int fd;			/* the file mapped here; -1: anonymous */
 	uint64_t foff;		/* its offset at the chunk's start */
 	uint64_t len;		/* bytes of the chunk mapped (pages) */
-	uint64_t valid;		/* bytes still the file's (len unless
-				 * dax_fixup() cut the tail) */
+	uint64_t valid;		/* bytes mapped from the file (less than len
+				 * where the file ends first) */
 	bool write;		/* shared, writable */
 	int wd;			/* its inotify watch, -1: none */
 };
@@ -56,7 +55,10 @@ struct dax_window {
 	struct dax_chunk *chunk;
 	unsigned nchunks;
 	unsigned cut;		/* chunks with valid < len */
+	unsigned mapped;	/* chunks with a file */
 	int watch;		/* inotify descriptor (nonblocking), -1: none */
+	const char *name;	/* for the warning (the share's tag) */
+	bool warned;		/* said that a file shrank under it */
 	pthread_mutex_t lock;
 };
 
@@ -77,12 +79,11 @@ void dax_clear(struct dax_window *w);
 
 /* After an EFAULT: anonymous memory over the pages past the end of each
  * mapped file. Returns how many chunks changed (0: the fault was not
- * ours to fix). */
+ * ours to fix). The first time, a warning names the window. */
 unsigned dax_fixup(struct dax_window *w);
-/* Files cut by dax_fixup() that have grown: their pages mapped again. */
-void dax_refresh(struct dax_window *w);
-/* w->watch is readable: take its events, and dax_fixup() if a mapped
- * file changed. Returns what dax_fixup() did. */
+/* Take the watches' events; if a mapped file changed, dax_fixup() and
+ * map the pages files grew into. Without watches (inotify's limit), look
+ * every time. Returns what dax_fixup() did. */
 unsigned dax_events(struct dax_window *w);
 
 #endif

@@ -205,17 +205,8 @@ static unsigned dax_fixup_all(struct launcher *l, bool events)
 {
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < l->nfs; i++) {
-		struct dax_window *w = &l->fs[i].dax;
-		unsigned k = !w->map ? 0 : events ? dax_events(w) : dax_fixup(w);
-
-		if (k && !__atomic_exchange_n(&l->fs[i].dax_warned, true,
-					      __ATOMIC_RELAXED))
-			warn("virtio-fs %s: a file shrank on the host under the "
-			     "guest's DAX mapping; the guest reads zeros past its "
-			     "end", l->fs[i].tag);
-		n += k;
-	}
+	for (unsigned i = 0; i < l->nfs; i++)
+		n += events ? dax_events(&l->fs[i].dax) : dax_fixup(&l->fs[i].dax);
 	return n;
 }
 

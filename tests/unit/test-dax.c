@@ -5,8 +5,10 @@
  * window or misaligned, and a file truncated under its mapping: without
  * dax_fixup() its pages past the end have no memory (SIGBUS here, a hang
  * or EFAULT for KVM); the file's watch reports the truncation
- * (dax_events()), after which they read as zeros, and dax_refresh() gives
- * them back once the file has grown. */
+ * (dax_events()), after which they read as zeros, and its pages come
+ * back once the file has grown. A mapping that reaches past the end of
+ * its file from the start gets zeros there too, and the file's pages as
+ * it grows. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "../../src/common/log.h"
 #include "../../src/vmm/dax.h"
 
 #define MIB (1ull << 20)
@@ -34,6 +37,7 @@ static int setup(void **state)
 	struct fix *f = xcalloc(1, sizeof(*f));
 	uint8_t *b = xmalloc(3 * MIB);
 
+	log_level = LOG_QUIET;
 	for (uint64_t i = 0; i < 3 * MIB; i++)
 		b[i] = pattern(i);
 	f->dir = mktemp_dir();
@@ -140,6 +144,42 @@ static void test_map_write_shared(void **state)
 	assert_int_equal(m[5], 0);
 }
 
+/* Past the end of the file from the start: zeros there (not SIGBUS),
+ * and the file's bytes once it has grown into them. */
+static void test_map_past_end(void **state)
+{
+	struct fix *f = *state;
+	uint8_t *m = f->w.host + 6 * MIB, *b = xmalloc(MIB);
+	int fd;
+
+	assert_int_equal(dax_map(&f->w, open_file(f, O_RDONLY), 2 * MIB,
+				 DAX_CHUNK, 6 * MIB, false), 0);
+	assert_int_equal(f->w.chunk[3].valid, MIB);
+	assert_int_equal(f->w.cut, 1);
+	assert_int_equal(m[MIB - 1], pattern(3 * MIB - 1));
+	assert_int_equal(m[MIB], 0);
+	assert_int_equal(m[2 * MIB - 1], 0);
+	for (uint64_t i = 0; i < MIB; i++)
+		b[i] = (uint8_t)(i * 7);
+	fd = open_file(f, O_WRONLY | O_APPEND);
+	assert_int_equal(write(fd, b, 4096 + 10), 4096 + 10);
+	close(fd);
+	assert_int_equal(dax_events(&f->w), 0);
+	assert_int_equal(f->w.chunk[3].valid, MIB + 8192);
+	assert_int_equal(f->w.cut, 1);
+	assert_int_equal(m[MIB + 4096 + 9], b[4096 + 9]);
+	assert_int_equal(m[MIB + 8192], 0);
+	/* A whole chunk past the end: all zeros, the file's once there. */
+	assert_int_equal(dax_map(&f->w, open_file(f, O_RDONLY), 4 * MIB,
+				 DAX_CHUNK, 0, false), 0);
+	assert_int_equal(f->w.chunk[0].valid, 0);
+	assert_int_equal(f->w.host[0], 0);
+	assert_int_equal(dax_unmap(&f->w, 0, 8 * MIB), 0);
+	assert_int_equal(f->w.cut, 0);
+	assert_int_equal(f->w.mapped, 0);
+	free(b);
+}
+
 /* Outside the window, misaligned, or empty: refused, fd closed. */
 static void test_bad_ranges(void **state)
 {
@@ -182,8 +222,10 @@ static void test_fixup_and_refresh(void **state)
 	assert_int_equal(dax_fixup(&f->w), 0);	/* nothing to fix */
 	assert_int_equal(dax_events(&f->w), 0);	/* no events yet */
 	assert_int_equal(truncate(f->path, 2 * MIB + 5000), 0);
-	/* The watch saw the truncation. */
+	/* The watch saw the truncation; a warning, once. */
+	assert_false(f->w.warned);
 	assert_int_equal(dax_events(&f->w), 1);
+	assert_true(f->w.warned);
 	assert_int_equal(f->w.cut, 1);
 	assert_int_equal(f->w.chunk[1].valid, 8192);
 	assert_int_equal(m[4999], pattern(2 * MIB + 4999));
@@ -192,7 +234,7 @@ static void test_fixup_and_refresh(void **state)
 	assert_int_equal(m[MIB - 1], 0);
 	assert_int_equal(dax_fixup(&f->w), 0);	/* done once */
 	/* Still short: nothing to give back. */
-	dax_refresh(&f->w);
+	assert_int_equal(dax_events(&f->w), 0);
 	assert_int_equal(f->w.chunk[1].valid, 8192);
 	/* The host writes it back to 3 MiB. */
 	for (uint64_t i = 0; i < MIB; i++)
@@ -200,7 +242,7 @@ static void test_fixup_and_refresh(void **state)
 	fd = open_file(f, O_WRONLY);
 	assert_int_equal(pwrite(fd, b, MIB, 2 * MIB), MIB);
 	close(fd);
-	dax_refresh(&f->w);
+	assert_int_equal(dax_events(&f->w), 0);	/* nothing cut, pages back */
 	assert_int_equal(f->w.cut, 0);
 	assert_int_equal(f->w.chunk[1].valid, MIB);
 	assert_int_equal(m[MIB - 1], pattern(3 * MIB - 1));
@@ -221,6 +263,7 @@ int main(void)
 		cmocka_unit_test(test_init_sizes),
 		cmocka_unit_test_setup_teardown(test_map_reads_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_map_write_shared, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_map_past_end, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_ranges, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fixup_and_refresh, setup, teardown),
 	};

@@ -408,10 +408,6 @@ uint32_t fuse_serve(struct fuse_server *f, const struct iovec *req,
 
 	if (iov_to_buf(req, nreq, 0, &r.h, sizeof(r.h)) < sizeof(r.h))
 		return 0;
-	/* Before the guest can learn a size: a file that grew back over
-	 * pages dax_fixup() took away has them again. */
-	if (f->dax)
-		dax_refresh(f->dax);
 	if (r.h.opcode < ARRAY_SIZE(ops))
 		op = &ops[r.h.opcode];
 	if (op && op->flags & NOREPLY) {
@@ -430,5 +426,9 @@ uint32_t fuse_serve(struct fuse_server *f, const struct iovec *req,
 		.unique = r.h.unique,
 	};
 	iov_from_buf(rep, nrep, 0, &out, sizeof(out));
+	/* Before the guest sees the reply (and a size in it, or its write
+	 * done): the window matches the mapped files' sizes. */
+	if (f->dax)
+		dax_events(f->dax);
 	return out.len;
 }

@@ -92,6 +92,7 @@ int virtio_fs_open(struct virtio_fs *f, const struct gmem *mem,
 		return error_errno(r, "virtio-fs %s", tag);
 	}
 	if (dax) {
+		f->dax.name = f->tag;
 		f->srv.dax = &f->dax;
 		f->dev.shm = f->dax.host;
 		f->dev.shm_size = f->dax.size;

@@ -24,7 +24,6 @@ struct virtio_fs {
 	struct dax_window dax;		/* dax.size 0: none */
 	char tag[VIRTIO_FS_TAG_MAX + 1];
 	bool dead;			/* the server could not restart */
-	bool dax_warned;		/* said that a file shrank under it */
 };
 
 /* Share dir under tag (an error naming dir when it cannot be shared),
