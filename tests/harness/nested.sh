@@ -92,6 +92,33 @@ fi
 
 v=-q
 [ "${NESTED_VERBOSE-}" = 1 ] && v=-v
+# L1 under TCG sometimes stops answering for good ("the nested freeze",
+# tests/README.md): QEMU sleeps and its CPU time stands still, where a
+# live L1 under TCG always burns some. A watchdog ends such a run after
+# NESTED_STALL (default 90) seconds without CPU progress, with 124 as the
+# outer timeout would give, so the caller's second try need not wait out
+# the whole bound.
+watchdog() {
+	local t q used last= still=0
+
+	while kill -0 "$1" 2>/dev/null; do
+		sleep 10
+		t=$(pgrep -P "$1" | head -n 1)
+		q=${t:+$(pgrep -P "$t" | head -n 1)}
+		used=${q:+$(awk '{ print $14 + $15 }' "/proc/$q/stat" 2>/dev/null)}
+		if [ -z "$used" ] || [ "$used" != "$last" ]; then
+			last=$used still=0
+			continue
+		fi
+		still=$((still + 10))
+		if [ "$still" -ge "${NESTED_STALL:-90}" ]; then
+			echo "nested.sh: L1 used no CPU for $still s (the nested freeze); stopped" >&2
+			touch "$work/stalled"
+			kill "$1"
+			return
+		fi
+	done
+}
 timeout "${NESTED_TIMEOUT:-1500}" "$tinyrd" run $v --vmm qemu --accel tcg -m 3072 -c 1 \
 	-k "$K/vmlinuz" --moddir "$K" $modules "$inner" "${extra[@]}" \
 	--copy "$K/vmlinuz:/l1/vmlinuz" --copy "$K/vmlinux:/l1/vmlinux" \
@@ -100,4 +127,13 @@ timeout "${NESTED_TIMEOUT:-1500}" "$tinyrd" run $v --vmm qemu --accel tcg -m 307
 	--copy "$work/bin/measure:/l1/measure" \
 	--copy "$inner:/l1/tinyrd" -e "TINYRD=/l1/tinyrd" -e "KVER=$kver" \
 	${NESTED_EXTRA:+--copy "$NESTED_EXTRA:/l1/extra"} \
-	-- sh /l1/scenario "$@"
+	-- sh /l1/scenario "$@" <&0 &
+l1=$!
+watchdog "$l1" &
+dog=$!
+wait "$l1"
+rc=$?
+kill "$dog" 2>/dev/null
+wait "$dog" 2>/dev/null
+[ -e "$work/stalled" ] && rc=124
+exit "$rc"
