@@ -199,14 +199,14 @@ static void port_io(struct launcher *l, struct kvm_run *run)
 	}
 }
 
-/* Files cut short under DAX mappings: found by their watches (events)
- * or after KVM_RUN failed. */
-static unsigned dax_fixup_all(struct launcher *l, bool events)
+/* After KVM_RUN failed with EFAULT: a file cut short under a DAX
+ * mapping that its watch has not reported yet. */
+static unsigned dax_fixup_all(struct launcher *l)
 {
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < l->nfs; i++)
-		n += events ? dax_events(&l->fs[i].dax) : dax_fixup(&l->fs[i].dax);
+		n += dax_fixup(&l->fs[i].dax);
 	return n;
 }
 
@@ -229,7 +229,7 @@ static void *vcpu_thread(void *arg)
 			}
 			/* A file the host cut short under a DAX mapping:
 			 * its missing pages get anonymous memory. */
-			if (errno == EFAULT && dax_fixup_all(l, false))
+			if (errno == EFAULT && dax_fixup_all(l))
 				continue;
 			snprintf(why, sizeof(why), "KVM_RUN on vcpu %u: %s",
 				 v->id, strerror(errno));
@@ -570,19 +570,18 @@ static void main_loop(struct launcher *l)
 			{ .fd = input ? STDIN_FILENO : -1, .events = POLLIN },
 		};
 		long long now;
-		bool dax = false;
 
 		/* The DAX windows' file watches. */
 		for (unsigned i = 0; i < l->nfs; i++)
 			fds[2 + i] = (struct pollfd){ .fd = l->fs[i].dax.map ?
 				l->fs[i].dax.watch : -1, .events = POLLIN };
 		if (poll(fds, 2 + l->nfs, TICK_MS) > 0) {
-			for (unsigned i = 0; i < l->nfs; i++)
-				dax = dax || fds[2 + i].revents;
-			if (dax)
-				dax_fixup_all(l, true);
 			unsigned char s, in[256];
 			ssize_t n;
+
+			for (unsigned i = 0; i < l->nfs; i++)
+				if (fds[2 + i].revents)
+					dax_events(&l->fs[i].dax);
 
 			if (fds[0].revents && read(sigpipe_fd[0], &s, 1) == 1) {
 				end(l, VM_INTERRUPTED, 0, NULL);

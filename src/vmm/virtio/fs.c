@@ -39,6 +39,16 @@ static void config(struct virtio_dev *d, uint32_t off, uint8_t *data,
 	memcpy(data, (uint8_t *)&cfg + off, len);
 }
 
+/* A FUSE session over the share, with the DAX window if there is one. */
+static int session(struct virtio_fs *f)
+{
+	int r = fuse_server_init(&f->srv, &f->share, MAX_PAGES);
+
+	if (!r && f->dax.size)
+		f->srv.dax = &f->dax;
+	return r;
+}
+
 /* A reset ends the FUSE session: every node and open file goes, and the
  * driver starts again with FUSE_INIT. */
 static void stop(struct virtio_dev *d)
@@ -49,9 +59,7 @@ static void stop(struct virtio_dev *d)
 	dax_clear(&f->dax);
 	/* Out of descriptors for the root's handle: every request of the
 	 * next session fails, until a reset finds some. */
-	f->dead = fuse_server_init(&f->srv, &f->share, MAX_PAGES) != 0;
-	if (!f->dead && f->dax.size)
-		f->srv.dax = &f->dax;
+	f->dead = session(f) != 0;
 	if (f->dead)
 		warn("virtio-fs %s: the FUSE session cannot start again", f->tag);
 }
@@ -80,9 +88,9 @@ int virtio_fs_open(struct virtio_fs *f, const struct gmem *mem,
 	r = share_open(&f->share, dir, ro, dev);
 	if (r)
 		return r;
-	r = fuse_server_init(&f->srv, &f->share, MAX_PAGES);
-	if (!r && dax && (r = dax_init(&f->dax, dax)))
-		fuse_server_free(&f->srv);
+	r = dax ? dax_init(&f->dax, dax) : 0;
+	if (!r && (r = session(f)))
+		dax_free(&f->dax);
 	if (!r && (r = virtio_init(&f->dev, &fs_ops, f, mem))) {
 		fuse_server_free(&f->srv);
 		dax_free(&f->dax);
@@ -93,7 +101,6 @@ int virtio_fs_open(struct virtio_fs *f, const struct gmem *mem,
 	}
 	if (dax) {
 		f->dax.name = f->tag;
-		f->srv.dax = &f->dax;
 		f->dev.shm = f->dax.host;
 		f->dev.shm_size = f->dax.size;
 		f->dev.shm_id = VIRTIO_FS_SHMCAP_ID_CACHE;
