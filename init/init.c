@@ -273,8 +273,10 @@ static void keeper(char **argv, char **env, const char *tty,
 	sigset_t chld;
 	pid_t pid;
 
-	if (chdir("/") < 0)
+	if (chdir("/") < 0) {
+		complain("chdir", "/", errno);
 		_exit(STATUS_INFRA);
+	}
 	/* Forwarded input comes on hvc0, the command's tty. */
 	if (!interactive && !strcmp(tty, "/dev/hvc0") && init_stdin) {
 		sigemptyset(&chld);
@@ -282,13 +284,13 @@ static void keeper(char **argv, char **env, const char *tty,
 		sigprocmask(SIG_BLOCK, &chld, NULL);
 		sfd = signalfd(-1, &chld, SFD_CLOEXEC);
 		if (sfd < 0 || pipe2(in, O_CLOEXEC) < 0) {
-			dprintf(2, "tinyrd-init: stdin: %s\n", strerror(errno));
+			complain("stdin", tty, errno);
 			_exit(STATUS_INFRA);
 		}
 	}
 	pid = fork();
 	if (pid < 0) {
-		dprintf(2, "tinyrd-init: fork: %s: %s\n", argv[0], strerror(errno));
+		complain("fork", argv[0], errno);
 		_exit(STATUS_INFRA);
 	}
 	if (!pid) {
@@ -298,6 +300,11 @@ static void keeper(char **argv, char **env, const char *tty,
 			dup2(in[0], 0);
 			sigprocmask(SIG_UNBLOCK, &chld, NULL);
 		}
+		/* execvpe searches the caller's PATH, not env's: the kernel
+		 * gives PID 1 none, and libc's default has no sbin. */
+		for (char **e = env; *e; e++)
+			if (!strncmp(*e, "PATH=", 5))
+				setenv("PATH", *e + 5, 1);
 		execvpe(argv[0], argv, env);
 		err = errno;
 		dprintf(2, "tinyrd-init: exec: %s: %s\n", argv[0], strerror(err));
@@ -319,8 +326,10 @@ static void keeper(char **argv, char **env, const char *tty,
 
 			if (w == pid)
 				break;
-			if (w < 0 && errno != EINTR)
+			if (w < 0 && errno != EINTR) {
+				complain("wait", argv[0], errno);
 				_exit(STATUS_INFRA);
+			}
 		}
 	}
 	tcdrain(fd);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <stdlib.h>
+#include <sys/wait.h>
 
 #include "console.h"
 
@@ -48,8 +49,11 @@ static void take_line(struct console *c)
 		if (!parse_ulong(p, 10, &st) && st <= 255)
 			c->status = (int)st;
 	}
-	if (!c->panic && (p = strstr(l, "Kernel panic - not syncing")))
-		c->panic = xstrdup(p);
+	if ((p = strstr(l, "Kernel panic - not syncing"))) {
+		if (!c->panic)
+			c->panic = xstrdup(p);
+		c->panic_after_status |= c->status >= 0;
+	}
 	free(c->tail[c->next]);
 	c->tail[c->next] = l;
 	c->next = (c->next + 1) % CONSOLE_TAIL_LINES;
@@ -82,4 +86,16 @@ void console_tail(const struct console *c, struct buf *out)
 
 	for (unsigned i = 0; i < c->ntail; i++)
 		buf_printf(out, "%s\n", c->tail[(first + i) % CONSOLE_TAIL_LINES]);
+}
+
+int console_qemu_status(const struct console *c, int wait_status)
+{
+	bool port = WIFEXITED(wait_status) && (WEXITSTATUS(wait_status) & 1);
+	int low7 = WEXITSTATUS(wait_status) >> 1;
+
+	if (c->status >= 0 && port)
+		return (c->status & 0x80) | low7;
+	if (c->status >= 0)
+		return c->panic_after_status ? -1 : c->status;
+	return port ? low7 : -1;
 }

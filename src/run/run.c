@@ -312,7 +312,9 @@ int run_parse_option(struct run_opts *r, int opt, const char *arg)
 		r->accel = (enum accel)i;
 		return 0;
 	case OPT_MEM: return parse_unsigned("--memory", arg, 64, 1u << 20, &r->mem_mb);
-	case OPT_CPUS: return parse_unsigned("--cpus", arg, 1, 256, &r->cpus);
+	/* xAPIC ids are 8-bit, 0xff is broadcast, and the I/O APIC takes
+	 * the id after the last CPU (mptable.c). */
+	case OPT_CPUS: return parse_unsigned("--cpus", arg, 1, 254, &r->cpus);
 	case OPT_APPEND: r->append = arg; return 0;
 	case OPT_TIMEOUT: return parse_unsigned("--timeout", arg, 1, 1u << 30, &r->timeout);
 	case OPT_BISECT: r->bisect = true; return 0;
@@ -340,7 +342,7 @@ int run_parse_option(struct run_opts *r, int opt, const char *arg)
 	return -EINVAL;
 }
 
-static int newest_kernel(char **out)
+static int newest_kernel(const char *first, char **out)
 {
 	struct dirent *d;
 	DIR *dh = opendir("/boot");
@@ -357,7 +359,8 @@ static int newest_kernel(char **out)
 	if (dh)
 		closedir(dh);
 	if (!best)
-		return error("no kernel: /boot has no vmlinuz-*; pass -k FILE");
+		return error("no kernel: no %s, and no other /boot/vmlinuz-*; "
+			     "pass -k FILE", first);
 	*out = path_join("/boot", best);
 	free(best);
 	return 0;
@@ -375,9 +378,12 @@ int run_find_kernel(const char *given, char **out)
 		path = xasprintf("/boot/vmlinuz-%s", rel);
 		free(rel);
 		if (access(path, F_OK)) {
+			int r = newest_kernel(path, &rel);
+
 			free(path);
-			if (newest_kernel(&path))
+			if (r)
 				return -ENOENT;
+			path = rel;
 		}
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -394,9 +400,10 @@ int run_find_kernel(const char *given, char **out)
 	return 0;
 }
 
-/* The compression of the image's last segment: the per-run segment is
- * compressed the same way, which every kernel decompressor continues
- * through (lz4's legacy format has no end, so nothing else would do). */
+/* The compression of the image's last segment. The per-run segment is
+ * plain cpio after anything but lz4: the legacy lz4 format has no end
+ * mark, and the kernel's decoder would read a cpio header on as a chunk
+ * size, so after lz4 the segment is lz4 too. */
 static enum compression last_segment(const char *p, size_t len)
 {
 	enum compression last = COMP_NONE;
@@ -423,10 +430,10 @@ static enum compression last_segment(const char *p, size_t len)
 	return last;
 }
 
-/* The image as a memfd: the image, the per-run segment. An uncompressed
- * segment starts 4-byte aligned (the kernel looks for "0707" there, and
- * skips the zeros before); a compressed one follows directly, as lz4's
- * decoder reads on through the image's stream into the segment's. */
+/* The image as a memfd: the image, the per-run segment (DESIGN.md). The
+ * uncompressed segment starts 4-byte aligned (the kernel looks for "0707"
+ * there, and skips the zeros before); after lz4 an lz4 one follows
+ * directly, as lz4's decoder reads on through the image's stream. */
 int run_make_initrd(const struct buf *image, const struct strv *argv,
 		    const struct strv *env, const struct run_file *files,
 		    size_t nfiles, bool in, int *out)
@@ -463,8 +470,8 @@ int run_make_initrd(const struct buf *image, const struct strv *argv,
 	if (!r)
 		r = write_all(fd, image->p, image->len);
 	if (!r && m.n) {
-		if (c == COMP_LZ4_FRAME || c >= COMP_BZIP2)
-			c = COMP_NONE;	/* read-only formats: the plain one */
+		if (c != COMP_LZ4)
+			c = COMP_NONE;
 		if (c == COMP_NONE)
 			r = write_all(fd, zeros, (4 - image->len % 4) % 4);
 		if (!r)
@@ -665,7 +672,7 @@ static int choose_vmm(struct run_opts *ro, struct vm_config *vc)
 		return 0;
 	}
 	if (ro->vmm == VMM_AUTO) {
-		if (kvm)
+		if (kvm || ro->force)
 			return 0;
 		if (!have_qemu())
 			return error("%s, and qemu-system-x86_64 is not installed "
@@ -1049,6 +1056,14 @@ int cmd_boot(int argc, char **argv)
 		case '?':
 			r = -EINVAL;
 			break;
+		case OPT_SHARE:
+			if (strstr(optarg, ",mount=")) {
+				r = error("--share %s: mount= is for tinyrd run; "
+					  "under boot the image's init mounts "
+					  "the tag itself", optarg);
+				break;
+			}
+			/* fall through */
 		default:
 			r = run_parse_option(&ro, opt, optarg);
 		}

@@ -230,6 +230,7 @@ int qemu_run(const struct vm_config *c, struct vm_result *r)
 	bool have_tty = c->interactive && !tcgetattr(STDIN_FILENO, &tty);
 	bool open_fd[4] = { true, true, true, true }, exited = false;
 	long long deadline = c->timeout ? now_ms() + c->timeout * 1000LL : 0;
+	long long last_output = now_ms();
 	int status = 0, pidfd = -1, rv = 0;
 	pid_t pid;
 
@@ -276,11 +277,17 @@ int qemu_run(const struct vm_config *c, struct vm_result *r)
 			{ .fd = exited ? -1 : pidfd, .events = POLLIN },
 			{ .fd = sigpipe_fd[0], .events = POLLIN },
 		};
+		bool silence = c->silence_timeout && r->ending != VM_TIMEOUT;
 		int wait = -1, n;
 
-		if (deadline && !exited) {
-			long long left = deadline - now_ms();
+		if ((deadline || silence) && !exited) {
+			long long end = silence ?
+				last_output + c->silence_timeout * 1000LL : deadline;
+			long long left;
 
+			if (deadline && deadline < end)
+				end = deadline;
+			left = end - now_ms();
 			wait = left > 0 ? (int)left : 0;
 		} else if (pidfd < 0 && !exited) {
 			wait = 100;	/* no pidfd: look for the child often */
@@ -291,8 +298,11 @@ int qemu_run(const struct vm_config *c, struct vm_result *r)
 			break;
 		}
 		for (int i = 0; i < 4; i++)
-			if (n > 0 && fds[i].revents)
+			if (n > 0 && fds[i].revents) {
 				open_fd[i] = pump(&p, fds[i].fd, i);
+				if (i != 2)	/* the guest's, not QEMU's */
+					last_output = now_ms();
+			}
 		if (n > 0 && fds[5].revents) {
 			unsigned char s;
 
@@ -307,6 +317,13 @@ int qemu_run(const struct vm_config *c, struct vm_result *r)
 			stop(pid, pidfd);
 			deadline = 0;
 		}
+		if (!exited && r->ending != VM_TIMEOUT && c->silence_timeout &&
+		    now_ms() - last_output >= c->silence_timeout * 1000LL) {
+			snprintf(r->why, sizeof(r->why), "no console output for %u s",
+				 c->silence_timeout);
+			r->ending = VM_TIMEOUT;
+			stop(pid, pidfd);
+		}
 		if (!exited && waitpid(pid, &status, WNOHANG) == pid)
 			exited = true;
 	}
@@ -317,8 +334,8 @@ int qemu_run(const struct vm_config *c, struct vm_result *r)
 	if (r->ending == VM_INTERRUPTED || r->ending == VM_TIMEOUT)
 		;
 	else if (r->console.status >= 0) {
-		r->ending = VM_REPORTED;
-		r->status = r->console.status;
+		r->status = console_qemu_status(&r->console, status);
+		r->ending = r->status >= 0 ? VM_REPORTED : VM_NO_REPORT;
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 127 &&
 		   !r->console.ntail) {
 		rv = error("%s: cannot run it (install qemu-system-x86): %.*s",
@@ -327,11 +344,10 @@ int qemu_run(const struct vm_config *c, struct vm_result *r)
 	} else if (!r->console.ntail && p.qerr.len) {
 		/* QEMU refused before the guest said anything. */
 		rv = error("%.*s", (int)strcspn(p.qerr.p, "\n"), p.qerr.p);
-	} else if (WIFEXITED(status) && (WEXITSTATUS(status) & 1) && !p.qerr.len) {
-		/* The port spoke but the console line was lost: the low
-		 * seven bits of the status are all QEMU's exit code holds. */
+	} else if (!p.qerr.len && console_qemu_status(&r->console, status) >= 0) {
+		/* The port spoke but the console line was lost. */
 		r->ending = VM_REPORTED;
-		r->status = WEXITSTATUS(status) >> 1;
+		r->status = console_qemu_status(&r->console, status);
 	} else {
 		r->ending = VM_NO_REPORT;
 	}

@@ -286,11 +286,69 @@ test_init_environment() {
 	assertContains "$out" "zombies 0"
 }
 
+# The command is looked up in the PATH it is given, which has the sbin
+# directories (the kernel gives the init no PATH, and libc's default has
+# none); -e PATH= changes where.
+test_command_found_in_sbin() {
+	need || return
+	trun -- sysctl -n kernel.ostype
+	assertEquals "$(cat "$T/err")" 0 "$rc"
+	assertEquals "Linux" "$(cat "$T/out")"
+	trun -e PATH=/nowhere -- sysctl -n kernel.ostype
+	assertEquals 127 "$rc"
+}
+
+# QEMU's own knobs: -m, --cpus, -v (the console on stderr), --accel auto
+# on this machine's PVM KVM (TCG, with a one-line note), run's default
+# VMM falling back to QEMU (a one-line note), --silence-timeout.
+test_qemu_options() {
+	need || return
+	trun --cpus 2 -m 300 -- sh -c 'nproc; grep MemTotal /proc/meminfo'
+	assertEquals "$(cat "$T/err")" 0 "$rc"
+	assertEquals 2 "$(head -n 1 "$T/out")"
+	kb=$(awk '/MemTotal/ { print $2 }' "$T/out")
+	assertTrue "MemTotal $kb kB for -m 300" "[ ${kb:-0} -gt 200000 ] && [ ${kb:-0} -le 307200 ]"
+	trun -v -- true
+	assertEquals 0 "$rc"
+	assertContains "$(cat "$T/err")" "Linux version"
+	trun -q -- true
+	assertNotContains "$(cat "$T/err")" "Linux version"
+	if grep -q '^kvm_pvm ' /proc/modules 2>/dev/null || [ ! -e /dev/kvm ]; then
+		run timeout 300 "$TINYRD" run -k "$K/vmlinuz" --vmm qemu --accel auto -- echo auto
+		assertEquals "$(cat "$T/err")" 0 "$rc"
+		assertEquals auto "$(cat "$T/out")"
+		assertEquals 1 "$(wc -l <"$T/err")"
+		assertContains "$(cat "$T/err")" "using TCG"
+		run timeout 300 "$TINYRD" run -k "$K/vmlinuz" -- echo fallback
+		assertEquals "$(cat "$T/err")" 0 "$rc"
+		assertEquals fallback "$(cat "$T/out")"
+		assertEquals 1 "$(wc -l <"$T/err")"
+		assertContains "$(cat "$T/err")" "using QEMU with TCG"
+	fi
+	trun --silence-timeout 3 -- sh -c 'sleep 600'
+	assertEquals 124 "$rc"
+	assertContains "$(cat "$T/err")" "no console output for 3 s"
+}
+
 test_usage_and_kernel_errors() {
 	need || return
 	run "$TINYRD" run -k /nonexistent/vmlinuz -- true
 	assertEquals 125 "$rc"
 	assert_one_error "/nonexistent/vmlinuz: No such file or directory"
+	# Without -k: /boot/vmlinuz-$(uname -r), else the newest there.
+	if ! ls /boot/vmlinuz-* >/dev/null 2>&1; then
+		run "$TINYRD" run -- true
+		assertEquals 125 "$rc"
+		assert_one_error "no kernel: no /boot/vmlinuz-$(uname -r), and no other /boot/vmlinuz-*; pass -k FILE"
+	fi
+	# A kernel only root may read (as Debian installs them).
+	mkdir -m 755 "$T/k"
+	install -m 600 "$K/vmlinuz" "$T/k/vmlinuz"
+	chmod 755 "$T"
+	run setpriv --reuid 65534 --regid 65534 --clear-groups \
+		env XDG_CACHE_HOME="$T/k/cache" "$TINYRD" run -k "$T/k/vmlinuz" -- true
+	assertEquals 125 "$rc"
+	assert_one_error "$T/k/vmlinuz (Debian installs kernels readable by root only): Permission denied"
 	run "$TINYRD" run --accel warp -- true
 	assertEquals 125 "$rc"
 	run "$TINYRD" run -k "$K/vmlinuz" -i /nonexistent.img -- true

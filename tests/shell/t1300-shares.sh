@@ -52,6 +52,8 @@ test_share_errors() {
 	run tinyrd boot -k "$k" -i x.img --share "$T/missing"
 	assertEquals 125 "$rc"
 	assert_one_error "share $T/missing: No such file or directory"
+	run tinyrd boot -k "$k" -i x.img --share "d,mount=/srv"
+	assert_usage "--share d,mount=/srv: mount= is for tinyrd run; under boot the image's init mounts the tag itself"
 	need || return
 	run tinyrd run -k "$K/vmlinuz" --moddir "$K" --vmm qemu --accel tcg \
 		--share "d,fs=virtiofs" -- true

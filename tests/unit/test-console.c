@@ -2,6 +2,7 @@
 /* Reading the guest's console: the init's status line, the panic line,
  * the last lines, whatever the chunking of the stream. */
 #include <stdlib.h>
+#include <sys/wait.h>
 
 #include "helpers.h"
 #include "../../src/run/console.h"
@@ -83,12 +84,55 @@ static void test_status_lines(void **state)
 	}
 }
 
+/* A wait status as waitpid gives it for an exit with CODE. */
+#define EXITED(code) ((code) << 8)
+
+static int qemu_status(const char *text, int wait_status)
+{
+	struct console c;
+	int st;
+
+	console_init(&c);
+	console_feed(&c, text, strlen(text));
+	console_end(&c);
+	st = console_qemu_status(&c, wait_status);
+	console_free(&c);
+	return st;
+}
+
+/* QEMU exits with (port value << 1) | 1: the console line gives bit 7,
+ * the port proves the init got there; a panic after the line, or no
+ * line and no port, is no report. */
+static void test_qemu_status(void **state)
+{
+	(void)state;
+	assert_int_equal(qemu_status("tinyrd-init: exit status 137\n",
+				     EXITED(((137 << 1) | 1) & 0xff)), 137);
+	assert_int_equal(qemu_status("tinyrd-init: exit status 3\n",
+				     EXITED(7)), 3);
+	/* Powered off without the port (no ioperm): the line counts. */
+	assert_int_equal(qemu_status("tinyrd-init: exit status 3\n",
+				     EXITED(0)), 3);
+	/* The kernel died between the report and the port. */
+	assert_int_equal(qemu_status("tinyrd-init: exit status 0\n"
+				     "Kernel panic - not syncing: Attempted to kill init!\n",
+				     EXITED(0)), -1);
+	/* A panic before the report is the command's business. */
+	assert_int_equal(qemu_status("Kernel panic - not syncing: x\n"
+				     "tinyrd-init: exit status 5\n", EXITED(11)), 5);
+	/* The port without the line: its seven bits. */
+	assert_int_equal(qemu_status("garbage\n", EXITED(7)), 3);
+	assert_int_equal(qemu_status("garbage\n", EXITED(0)), -1);
+	assert_int_equal(qemu_status("", 9 /* killed */), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_status_any_chunking),
 		cmocka_unit_test(test_panic_and_tail),
 		cmocka_unit_test(test_status_lines),
+		cmocka_unit_test(test_qemu_status),
 	};
 
 	return cmocka_run_group_tests_name("console", tests, NULL, NULL);
