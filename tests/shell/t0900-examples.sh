@@ -83,4 +83,22 @@ test_all_examples_covered() {
 	done
 }
 
+
+# README's first set-up command, the main job: it builds tinyrd and an
+# image, boots it, prints uname -a from the guest and brings home
+# `echo hi; exit 3`.
+test_readme_main_job() {
+	K=${TINYRD_KERNEL_DIR-}
+	[ -n "$K" ] || { skip "no Debian kernel: ${TINYRD_KERNEL_WHY-}"; return; }
+	command -v qemu-system-x86_64 >/dev/null ||
+		{ skip "qemu-system-x86_64 is not installed"; return; }
+	grep -qx 'make demo' "$SRC/README.md" || fail "README has no make demo"
+	export XDG_CACHE_HOME=$T/cache
+	run timeout 600 make -C "$SRC" --no-print-directory demo
+	assertEquals "$(cat "$T/err")" 0 "$rc"
+	out=$(cat "$T/out")
+	assertContains "$out" "Linux tinyrd $(cat "$K/kver") "
+	assertContains "$out" "$(printf 'hi\ntinyrd run exited with status 3')"
+}
+
 run_shunit2

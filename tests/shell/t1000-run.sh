@@ -408,4 +408,14 @@ test_prebuilt_image_and_debug() {
 	grep -q '^tinyrd-init: +[0-9]*\.[0-9]* ms exec echo on /dev/ttyS1$' console.txt || fail "exec traced"
 }
 
+# tinyrd-init is static and small: under 100 KB.
+test_init_size() {
+	init=$SRC/init/tinyrd-init
+	[ -f "$init" ] || { skip "tinyrd-init is not built"; return; }
+	size=$(stat -c %s "$init")
+	assertTrue "tinyrd-init is $size bytes" "[ $size -lt 102400 ]"
+	run readelf -l "$init"
+	assertNotContains "$(cat "$T/out")" "INTERP"
+}
+
 run_shunit2
