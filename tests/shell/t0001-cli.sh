@@ -59,9 +59,19 @@ test_quiet_success() {
 	assertEquals 0 "$rc"
 	assertEquals "" "$(cat "$T/out")"
 	assertEquals "" "$(cat "$T/err")"
-	run tinyrd build -q --bare -o q2.img
+}
+
+# -q silences what a build would say: here the note that the image has
+# no /init.
+test_quiet_option() {
+	run tinyrd build --bare --no-init -o n.img
 	assertEquals 0 "$rc"
+	assertContains "$(cat "$T/err")" "tinyrd: note: the image has no /init"
+	run tinyrd build -q --bare --no-init -o q.img
+	assertEquals 0 "$rc"
+	assertEquals "" "$(cat "$T/out")"
 	assertEquals "" "$(cat "$T/err")"
+	[ -f q.img ] || fail "no image with -q"
 }
 
 run_shunit2
