@@ -44,6 +44,19 @@ test_programs_run_in_image() {
 	fi
 }
 
+# -v says what is copied and why, naming libraries by the path the loader
+# opens them at.
+test_verbose_reasons() {
+	prog=$(command -v strace) || { skip "strace is not installed"; return; }
+	libc=$(LD_TRACE_LOADED_OBJECTS=1 "$prog" | awk '$1 == "libc.so.6" { print $3 }')
+	[ -n "$libc" ] || { skip "strace does not load libc.so.6"; return; }
+	run tinyrd build --bare -v --print strace
+	assertEquals "$(cat "$T/err")" 0 "$rc"
+	for line in "bin $prog" "lib $libc (needed by strace)"; do
+		grep -qxF "$line" "$T/err" || fail "no line '$line' in: $(cat "$T/err")"
+	done
+}
+
 test_merged_usr() {
 	[ -L /bin ] || { skip "this host has no merged /usr"; return; }
 	tinyrd build --bare --print /bin/bash >m
@@ -86,6 +99,23 @@ test_copy() {
 	run tinyrd build --bare --print --copy /nonexistent/thing
 	assertEquals 1 "$rc"
 	assert_one_error "/nonexistent/thing: No such file or directory"
+}
+
+# Whatever owns the source, the image's entries belong to root (0/0).
+test_copy_owner_root() {
+	is_root || { skip "chown needs root"; return; }
+	mkdir -p tree/sub
+	echo one >tree/sub/one
+	echo f >file
+	chown -R 1234:5678 tree file
+	run tinyrd build --bare --no-init -z none --copy tree:/t --copy file:/f -o img
+	assertEquals "$(cat "$T/err")" 0 "$rc"
+	tinyrd inspect img >listing
+	for p in /t /t/sub /t/sub/one /f; do
+		grep -qE "^[-d][-rwx]{9} 0/0 .* $p\$" listing || fail "$p is not 0/0: $(cat listing)"
+	done
+	cpio -itv --numeric-uid-gid --quiet <img | awk '$3 != 0 || $4 != 0' >owned
+	assertEquals "entries not owned by 0/0" "" "$(cat owned)"
 }
 
 nul_list() {
