@@ -45,6 +45,24 @@ EOF2
 	tinyrd build -f ./r.recipe --print --run 'echo cli' | grep -q 'echo cli' || fail "--run wins"
 }
 
+# The kmod verb on the fixture tree: the module, its dependency before
+# it, and its parameters in the init's configuration.
+test_kmod_verb() {
+	KV=9.9.9-test
+	M=/lib/modules/$KV/kernel/fixture
+	"$FIX/modtree.sh" "$T/tree" $KV >/dev/null 2>&1 ||
+		{ skip "cannot build the fixture modules tree"; return; }
+	printf 'kmod fixb opt=1 s=x\n' >k.recipe
+	run tinyrd build --bare --print -f ./k.recipe --moddir "$T/tree" --kver $KV
+	assertEquals "$(cat "$T/err")" 0 "$rc"
+	for m in fixb fixe; do
+		grep -qx "file $M/$m.ko $T/tree$M/$m.ko 0644 0 0" "$T/out" || fail "$m.ko"
+	done
+	grep -q "fixa\|fixc\|fixd" "$T/out" && fail "modules fixb does not need"
+	grep -qxF "text /etc/tinyrd/modules 0644 0 0 fixe $M/fixe.ko\nfixb $M/fixb.ko opt=1 s=x\n" \
+		"$T/out" || fail "load order and parameters: $(grep modules "$T/out")"
+}
+
 test_templates_by_name() {
 	K=${TINYRD_KERNEL_DIR-}
 	command -v busybox >/dev/null || { skip "busybox is not installed"; return; }
