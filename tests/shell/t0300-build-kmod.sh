@@ -39,6 +39,19 @@ test_order_softdeps_params() {
 	assertContains "$(cat conf)" "  fixa $M/fixa.ko opt=1"
 }
 
+# A .ko.gz module is stored decompressed, under the name without .gz.
+test_gzip_module() {
+	[ -n "$TREE" ] || { skip "cannot build the fixture modules tree"; return; }
+	run tinyrd build --bare -z none -o img --moddir "$TREE" --kver $KV --kmod fixg
+	assertEquals "$(cat "$T/err")" 0 "$rc"
+	unpack_image img root
+	[ -f root$M/fixg.ko ] || { fail "no $M/fixg.ko"; return; }
+	assert_absent root$M/fixg.ko.gz
+	gzip -dc "$TREE$M/fixg.ko.gz" >orig
+	cmp orig root$M/fixg.ko || fail "fixg.ko differs from the decompressed original"
+	assertEquals "fixg $M/fixg.ko" "$(cat root/etc/tinyrd/modules)"
+}
+
 # A relative --moddir, or one with a trailing slash, is the same tree.
 test_moddir_spellings() {
 	[ -n "$TREE" ] || { skip "cannot build the fixture modules tree"; return; }
