@@ -83,6 +83,24 @@ test_builtin_note() {
 	return 0
 }
 
+# Without --kver or --kernel the release is the running kernel's.
+test_kver_default_uname() {
+	kver=$(uname -r)
+	if [ ! -d "/lib/modules/$kver" ]; then
+		run tinyrd build --bare --print --kmod loop
+		assertEquals 1 "$rc"
+		assert_one_error "/lib/modules/$kver: modules directory for $kver not found"
+		return
+	fi
+	# The host has a tree: its first module comes from it.
+	m=$(sed -n '1s/:.*//p' "/lib/modules/$kver/modules.dep")
+	[ -n "$m" ] || { skip "/lib/modules/$kver has no modules.dep"; return; }
+	name=$(basename "$m" | sed 's/\.ko.*//')
+	run tinyrd build --bare --print --kmod "$name"
+	assertEquals "$(cat "$T/err")" 0 "$rc"
+	grep -q "^file /lib/modules/$kver/" "$T/out" || fail "no module from /lib/modules/$kver"
+}
+
 # Debian's tree: --kernel reads the release from the bzImage.
 test_debian_kernel() {
 	K=$TINYRD_KERNEL_DIR
