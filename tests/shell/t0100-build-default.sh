@@ -36,6 +36,43 @@ test_default_image() {
 	assertContains "$(cat root/etc/passwd)" "root:x:0:0:root:/root:/bin/sh"
 }
 
+# A dynamic busybox comes with its loader and libraries. The stand-in
+# lists three applets and, run as one of them, says which.
+test_dynamic_busybox() {
+	command -v cc >/dev/null || { skip "no C compiler"; return; }
+	cat >bb.c <<'EOF2'
+#include <stdio.h>
+#include <string.h>
+#include <libgen.h>
+int main(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "--list-full")) {
+		puts("bin/sh\nbin/ls\nusr/bin/tinyrd-applet");
+		return 0;
+	}
+	printf("applet %s\n", basename(argv[0]));
+	return 0;
+}
+EOF2
+	cc -o bb bb.c || { fail "cc"; return; }
+	run tinyrd build --print --busybox ./bb --init "$INIT"
+	assertEquals "$(cat "$T/err")" 0 "$rc"
+	{ echo "$T/bb"; LD_TRACE_LOADED_OBJECTS=1 ./bb | grep -o '/[^ ]*'; } |
+		xargs realpath | sort -u >loaded
+	[ "$(wc -l <loaded)" -ge 3 ] || fail "bb is not dynamic: $(cat loaded)"
+	while read -r f; do
+		grep -q "^file $f " "$T/out" || fail "$f is not in the image"
+	done <loaded
+	for a in bin/sh bin/ls usr/bin/tinyrd-applet; do
+		phys=$(readlink -f "/$(dirname "$a")")/$(basename "$a")
+		grep -qx "slink $phys $T/bb 0777 0 0" "$T/out" || fail "applet $a"
+	done
+	is_root || { skip "chroot needs root"; return; }
+	tinyrd build --busybox ./bb --init "$INIT" -o img
+	unpack_image img root
+	assertEquals "applet ls" "$(chroot root /bin/ls)"
+}
+
 # Same inputs, same bytes: other directory, other time, other order of
 # options, file timestamps changed.
 test_deterministic() {
