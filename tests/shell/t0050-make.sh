@@ -1,6 +1,7 @@
 #!/bin/bash
 # The Makefile's install and uninstall honour PREFIX and DESTDIR, and the
-# installed tinyrd finds its templates; deps lists or installs packages.
+# installed tinyrd finds its templates; deps lists or installs packages;
+# the knobs V=1, WERROR=1 and T=, and clean.
 . "$(dirname "$0")/lib.sh"
 
 test_install_uninstall() {
@@ -31,6 +32,94 @@ test_deps_knows_packages() {
 	run sh "$SRC/src/deps.sh" test
 	assertEquals "$(cat "$T/err")" 0 "$rc"
 	assertEquals "" "$(cat "$T/out")"
+}
+
+# make as a user types it, not as a sub-make of "make check" (which
+# would print directories and share its jobserver).
+mk() {
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make "$@"
+}
+
+# A copy of the sources to build in, so the tree under test is left alone.
+copy_tree() {
+	mkdir -p tree/tests/unit
+	cp -r "$SRC/Makefile" "$SRC/src" "$SRC/init" tree/
+	rm -f tree/src/common/log.o
+}
+
+# Quiet rules by default, whole commands with V=1.
+test_make_quiet_and_verbose() {
+	copy_tree
+	(cd tree && mk src/common/log.o) >out 2>&1 || { cat out; fail "make"; return; }
+	assertEquals "  CC      src/common/log.o" "$(cat out)"
+	rm tree/src/common/log.o
+	(cd tree && mk V=1 src/common/log.o) >out 2>&1 || { cat out; fail "make V=1"; return; }
+	assertEquals 1 "$(wc -l <out)"
+	grep -qE "^(cc|gcc|\S*-gcc|clang)\b.* -Wall .* -c -o src/common/log.o src/common/log.c" out ||
+		fail "V=1 shows no compiler command: $(cat out)"
+}
+
+test_make_werror() {
+	mk -C "$SRC" -n -B --no-print-directory src/common/log.o V=1 >plain
+	mk -C "$SRC" -n -B --no-print-directory src/common/log.o V=1 WERROR=1 >werror
+	grep -q -- ' -Wall ' plain || fail "no warnings in: $(cat plain)"
+	grep -q -- '-Werror' plain && fail "-Werror without WERROR=1"
+	grep -q -- ' -Werror\b' werror || fail "WERROR=1 does not add -Werror: $(cat werror)"
+}
+
+# clean removes what the build made: the programs, objects, dependency files.
+test_make_clean() {
+	copy_tree
+	(cd tree && mk -s src/common/log.o && touch tinyrd tests/tinyrd-san) ||
+		{ fail "make"; return; }
+	mk -C "$SRC" -n --no-print-directory clean >plan
+	assertContains "$(cat plan)" "rm -f tinyrd "
+	(cd tree && mk -s clean) >out 2>&1 || { cat out; fail "make clean"; return; }
+	assert_absent tree/tinyrd
+	assert_absent tree/tests/tinyrd-san
+	assertEquals "objects left" "" "$(cd tree && find . -name '*.o' -o -name '*.d')"
+	[ -f tree/src/common/log.c ] || fail "clean removed a source"
+}
+
+# T= is passed to the runner; without it every file runs.
+test_make_check_t() {
+	mk -C "$SRC" -n --no-print-directory check T=t0001 >one 2>&1
+	grep -qx "bash tests/run -t 't0001'" one || fail "T=t0001: $(tail -n 3 one)"
+	mk -C "$SRC" -n --no-print-directory check >all 2>&1
+	grep -qx "bash tests/run " all || grep -qx "bash tests/run" all ||
+		fail "without T: $(tail -n 3 all)"
+}
+
+# Not root: deps names exactly the missing packages and fails. A fake
+# dpkg-query says two are missing, a fake id says uid 1000, a fake
+# apt-get would tell if anything were installed.
+test_deps_lists_missing() {
+	mkdir bin
+	cat >bin/dpkg-query <<'EOF2'
+#!/bin/sh
+for p; do :; done
+case $p in
+libkmod-dev|zlib1g-dev) echo "unknown ok not-installed"; exit 1 ;;
+esac
+echo "install ok installed"
+EOF2
+	cat >bin/id <<'EOF2'
+#!/bin/sh
+[ "$*" = -u ] && { echo 1000; exit 0; }
+exec /usr/bin/id "$@"
+EOF2
+	printf '#!/bin/sh\necho "apt-get $*" >>"%s/apt-called"\nexit 1\n' "$T" >bin/apt-get
+	chmod +x bin/*
+	PATH=$T/bin:$PATH run sh "$SRC/src/deps.sh" build
+	assertEquals 1 "$rc"
+	assertEquals "" "$(cat "$T/out")"
+	printf '%s\n' "tinyrd: missing packages: libkmod-dev zlib1g-dev" \
+		"tinyrd: install them with: sudo apt-get install libkmod-dev zlib1g-dev" >expect
+	assertEquals "$(cat expect)" "$(cat "$T/err")"
+	PATH=$T/bin:$PATH run mk -C "$SRC" --no-print-directory deps
+	assertNotEquals 0 "$rc"
+	assertContains "$(cat "$T/err")" "tinyrd: missing packages: libkmod-dev zlib1g-dev"
+	assert_absent "$T/apt-called"
 }
 
 run_shunit2
