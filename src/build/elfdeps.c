@@ -471,6 +471,7 @@ struct proc {
 	const struct elf_info *main;
 	const char *triplet;	/* Debian multiarch layout, or NULL */
 	char *libdst;		/* what $LIB expands to */
+	char *notelf;		/* this search's first candidate that is no ELF */
 };
 
 static struct obj *proc_add(struct proc *p, const char *path, const char *host,
@@ -504,6 +505,7 @@ static void proc_free(struct proc *p)
 	}
 	free(p->v);
 	free(p->libdst);
+	free(p->notelf);
 	hmap_free(&p->loaded);
 }
 
@@ -551,8 +553,13 @@ static char *expand_dst(struct proc *p, const struct obj *o, const char *in)
 	return buf_detach(&b, NULL);
 }
 
-/* Does this file look like a library the process can load? */
-static bool usable(struct proc *p, const char *path)
+enum candidate { CAND_NONE, CAND_NOTELF, CAND_OK };
+
+/* Does this file look like a library the process can load? CAND_NOTELF:
+ * a file is there but it is no ELF file (glibc's open_verify fails with
+ * "invalid ELF header" or "file too short"); one of another class or
+ * machine is CAND_NONE, skipped as the loader skips it. */
+static enum candidate usable(struct proc *p, const char *path)
 {
 	unsigned char h[64];
 	struct stat st;
@@ -565,35 +572,43 @@ static bool usable(struct proc *p, const char *path)
 		fd = open(host, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	free(host);
 	if (fd < 0)
-		return false;
+		return CAND_NONE;
 	n = pread(fd, h, sizeof(h), 0);
 	close(fd);
+	if (n < 0)
+		return CAND_NONE;
 	if (n < 20 || memcmp(h, ELFMAG, SELFMAG))
-		return false;
+		return CAND_NOTELF;
 	if (h[EI_CLASS] != p->main->elfclass || h[EI_DATA] != p->main->data)
-		return false;
+		return CAND_NONE;
 	machine = h[EI_DATA] == ELFDATA2LSB ? (unsigned)(h[18] | h[19] << 8)
 					    : (unsigned)(h[18] << 8 | h[19]);
-	return machine == p->main->machine;
+	return machine == p->main->machine ? CAND_OK : CAND_NONE;
 }
 
-/* Try dir/name; on success *found is the image path. */
+/* Try dir/name; on success *found is the image path. The first file
+ * there that is no ELF file is kept in p->notelf for the error. */
 static bool try_dir(struct proc *p, const char *dir, const char *name,
 		    char **found)
 {
+	enum candidate c;
 	char *path;
-	bool ok;
 
 	if (dir[0] != '/')
 		return false;	/* "" or relative: the cwd of the guest */
 	path = path_normalize(path_join(dir, name));
-	ok = usable(p, path);
-	debug("  trying %s%s", path, ok ? "" : " (no)");
-	if (ok)
+	c = usable(p, path);
+	debug("  trying %s%s", path, c == CAND_OK ? "" :
+	      c == CAND_NOTELF ? " (not ELF)" : " (no)");
+	if (c == CAND_OK) {
 		*found = path;
+		return true;
+	}
+	if (c == CAND_NOTELF && !p->notelf)
+		p->notelf = path;
 	else
 		free(path);
-	return ok;
+	return false;
 }
 
 static bool try_list(struct proc *p, const struct obj *o, const char *list,
@@ -712,9 +727,15 @@ static int resolve_needed(struct proc *p)
 
 			if (hmap_get(&p->loaded, name))
 				continue;
+			free(p->notelf);
+			p->notelf = NULL;
 			if (!search(p, o, name, &found)) {
-				r = error("%s: library not found (needed by %s)",
-					  name, o->path);
+				if (p->notelf)
+					r = error("%s: %s: not an ELF file (needed by %s)",
+						  name, p->notelf, o->path);
+				else
+					r = error("%s: library not found (needed by %s)",
+						  name, o->path);
 				break;
 			}
 			why = xasprintf("lib %s (needed by %s)", found,

@@ -43,6 +43,19 @@ test_missing_library() {
 	expect_error "libtinyrdgone.so: library not found (needed by $T/needsgone)" --bare ./needsgone
 }
 
+# A file by the library's name that is no ELF file is named (glibc's
+# loader says "invalid ELF header"), not reported as a missing library.
+test_library_not_elf() {
+	command -v cc >/dev/null || { skip "no C compiler"; return; }
+	echo 'void tinyrd_f(void) {}' | cc -shared -fPIC -x c - -o libtfake.so
+	echo 'void tinyrd_f(void); int main(void) { tinyrd_f(); return 0; }' |
+		cc -x c - -o needsfake -L. -ltfake -Wl,-rpath,"$T/lib"
+	mkdir lib
+	echo 'INPUT(-lc)' >lib/libtfake.so
+	expect_error "libtfake.so: $T/lib/libtfake.so: not an ELF file (needed by $T/needsfake)" \
+		--bare ./needsfake
+}
+
 test_unknown_module() {
 	tree=$T/tree
 	"$FIX/modtree.sh" "$tree" 9.9.9-test >/dev/null 2>&1 || { skip "no fixture modules tree"; return; }

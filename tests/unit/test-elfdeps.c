@@ -211,6 +211,71 @@ static void test_missing_library(void **state)
 	assert_true(elfdeps_add_program(&f->d, "/bin/n", NULL) < 0);
 }
 
+/* add_program fails with -EINVAL and exactly this one-line error. */
+static void expect_error(struct fx *f, const char *prog, const char *msg)
+{
+	struct capture c;
+	char *err, *want;
+
+	capture_begin(&c);
+	assert_int_equal(elfdeps_add_program(&f->d, prog, NULL), -EINVAL);
+	err = capture_end(&c);
+	want = xasprintf("tinyrd: error: %s\n", msg);
+	assert_string_equal(err, want);
+	free(want);
+	free(err);
+}
+
+/* A file by the needed name that is no ELF file (bad magic, too short)
+ * is named in the error, as glibc says "invalid ELF header"; one of
+ * another machine is skipped without a word, and a good one later in the
+ * search order is used. */
+static void test_library_not_elf(void **state)
+{
+	struct fx *f = *state;
+	static const char text[] = "INPUT(-lfake)\n";	/* a linker script */
+	static const char shorty[] = "\177ELF\002\001";
+
+	arm64_base(f);
+	mkdir_at(f->root, "etc");
+	write_at(f->root, "etc/ld.so.conf", "/opt/early\n", 11, 0644);
+	/* Named as the loader first tries it: /lib/<triplet>, here a link
+	 * to /usr/lib/<triplet>. */
+	write_at(f->root, "usr/lib/aarch64-linux-gnu/libtfake.so", text,
+		 sizeof(text) - 1, 0644);
+	craft(f, "x/needsfake", &(struct craft){ A64, .interp = INTERP,
+						 .needed = { "libtfake.so" } });
+	expect_error(f, "/x/needsfake", "libtfake.so: "
+		     "/lib/aarch64-linux-gnu/libtfake.so: not an ELF file "
+		     "(needed by /x/needsfake)");
+
+	write_at(f->root, "usr/lib/aarch64-linux-gnu/libtshort.so", shorty,
+		 sizeof(shorty) - 1, 0644);
+	craft(f, "x/needsshort", &(struct craft){ A64, .interp = INTERP,
+						  .needed = { "libtshort.so" } });
+	expect_error(f, "/x/needsshort", "libtshort.so: "
+		     "/lib/aarch64-linux-gnu/libtshort.so: not an ELF file "
+		     "(needed by /x/needsshort)");
+
+	/* Another machine only: skipped, so simply not found. */
+	craft(f, "usr/lib/aarch64-linux-gnu/libtx86.so", &(struct craft){ 0 });
+	craft(f, "x/needsx86", &(struct craft){ A64, .interp = INTERP,
+						.needed = { "libtx86.so" } });
+	expect_error(f, "/x/needsx86",
+		     "libtx86.so: library not found (needed by /x/needsx86)");
+
+	/* Not ELF in /opt/early (ld.so.conf), a good one in the multiarch
+	 * directory later in the search: that one is used. */
+	write_at(f->root, "opt/early/libtlater.so", text, sizeof(text) - 1, 0644);
+	craft(f, "usr/lib/aarch64-linux-gnu/libtlater.so",
+	      &(struct craft){ A64, .soname = "libtlater.so" });
+	craft(f, "x/needslater", &(struct craft){ A64, .interp = INTERP,
+						  .needed = { "libtlater.so" } });
+	assert_int_equal(elfdeps_add_program(&f->d, "/x/needslater", NULL), 0);
+	assert_true(has(f, "/usr/lib/aarch64-linux-gnu/libtlater.so", ENTRY_FILE));
+	assert_null(manifest_get(&f->m, "/opt/early/libtlater.so"));
+}
+
 static void test_scripts(void **state)
 {
 	struct fx *f = *state;
@@ -395,6 +460,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_soname_already_loaded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ld_so_conf_include, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_library, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_library_not_elf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scripts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_path_lookup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),
