@@ -78,10 +78,11 @@ static void check_kvm(struct doctor *d)
 	char why[256], missing[200];
 	unsigned nmissing, ncaps;
 	double ms = 0;
-	bool pvm = !access("/sys/module/kvm_pvm", F_OK);
+	const char *pvm;
 	int fd, v;
 
 	c = add(d, "/dev/kvm", access("/dev/kvm", F_OK) ? FAIL : OK);
+	pvm = c->v == OK ? kvm_pvm_detect() : NULL;
 	if (c->v == FAIL) {
 		DETAIL(c, "absent");
 		FIX(c, "load kvm-amd or kvm-intel (modprobe), and enable virtualization "
@@ -125,8 +126,8 @@ static void check_kvm(struct doctor *d)
 		}
 		c = add(d, "hypervisor", pvm ? FAIL : INFO);
 		if (pvm) {
-			DETAIL(c, "PVM (module kvm_pvm): runs PVM-patched guests only; a "
-			       "stock kernel hangs or dies in emulation");
+			DETAIL(c, "PVM (%s): runs PVM-patched guests only; a "
+			       "stock kernel hangs or dies in emulation", pvm);
 			FIX(c, "use a host with regular KVM (kvm-amd, kvm-intel), or "
 			    "tinyrd run --vmm qemu (TCG)");
 		} else if (sig[0]) {
@@ -168,7 +169,11 @@ static void check_host(struct doctor *d)
 		__cpuid(0x80000008, a, b, cc, dd);
 		c = add(d, "physical address bits", (a & 0xff) < 36 ? WARN : OK);
 		DETAIL(c, "%u (guests up to %llu GiB)", a & 0xff,
-		       1ULL << ((a & 0xff) - 30));
+		       (a & 0xff) > 30 ? 1ULL << ((a & 0xff) - 30) : 1ULL);
+		if (c->v == WARN)
+			FIX(c, "give guests less memory (-m); a VM host that passes "
+			    "the CPU's own address width (QEMU -cpu host, "
+			    "host-phys-bits=on) lifts the limit");
 		__cpuid(0x80000001, a, b, cc, dd);
 		c = add(d, "1 GiB pages", dd & (1u << 26) ? OK : INFO);
 		DETAIL(c, dd & (1u << 26) ? "pdpe1gb" : "no pdpe1gb: guests use 2 MiB pages");

@@ -83,6 +83,19 @@ int qemu_run(const struct vm_config *c, struct vm_result *r);
 /* The built-in KVM launcher (launcher.c), same contract. */
 int builtin_run(const struct vm_config *c, struct vm_result *r);
 
+struct cpuid_table;
+/*
+ * Is this /dev/kvm PVM, which runs PVM-patched guests only? Any of three
+ * signs: the module kvm_pvm; the vendor signature "PVM" that PVM's KVM
+ * reports in leaf 0x40000002 of KVM_GET_SUPPORTED_CPUID; a host CPU with
+ * neither VMX nor SVM. The sign found, as a phrase, or NULL. kvm_pvm_sign
+ * decides from what it is given (supported may be NULL); kvm_pvm_detect
+ * looks at this host.
+ */
+const char *kvm_pvm_sign(bool module, struct cpuid_table *supported,
+			 unsigned host_1_ecx, unsigned host_81_ecx);
+const char *kvm_pvm_detect(void);
+
 /* Can KVM boot a stock kernel here? false with the reason in why (no
  * /dev/kvm, no permission, PVM, a failed smoke boot). */
 bool kvm_usable(char *why, size_t n);
