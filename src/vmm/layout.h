@@ -54,7 +54,11 @@
 /* ISA IRQs for virtio-mmio devices, in order (4 and 3 are the UARTs, 8
  * the CMOS clock, 0/1/2/13 taken on a PC). */
 #define VIRTIO_MMIO_IRQS	5, 6, 7, 9, 10, 11, 12, 14, 15
-/* The exit port (abi.h TINYRD_EXIT_PORT) is 0x501. PCI: configuration at
- * 0xcf8/0xcfc; slot s's INTA# at IOAPIC pin 16 + s % 8 (pci.c). */
+#define RTC_PORT		0x70	/* CMOS clock: index, data */
+#define PCI_CONF1_PORT		0xcf8	/* PCI configuration: address, data at 0xcfc */
+#define PCI_INTX_PIN_BASE	16	/* slot s's INTA#: IOAPIC pin 16 + s % 8 */
+/* The host-guest contract's ports: TINYRD_EXIT_PORT (0x501), where the
+ * init reports, and TINYRD_STDIN_PORT (0x502). */
+#include "../common/abi.h"
 
 #endif

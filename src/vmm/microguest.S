@@ -11,7 +11,6 @@
  */
 #include "layout.h"
 
-#define EXIT_PORT 0x501
 #define MICRO_OK 42
 #define MICRO_NO_CX16 2
 #define MICRO_CX16_WRONG 3
@@ -89,7 +88,7 @@ long64:
 	rdtsc
 	mov	$MICRO_OK, %al
 report:
-	mov	$EXIT_PORT, %dx
+	mov	$TINYRD_EXIT_PORT, %dx
 	out	%al, %dx
 	hlt
 	jmp	report

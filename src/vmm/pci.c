@@ -5,6 +5,7 @@
 #include <string.h>
 #include <linux/pci_regs.h>
 
+#include "layout.h"
 #include "pci.h"
 
 #define CF8_ENABLE	0x80000000u
@@ -250,7 +251,7 @@ void pci_msix_signal(struct pci_dev *d, unsigned v)
 
 unsigned pci_intx_pin(unsigned slot)
 {
-	return 16 + slot % 8;		/* KVM's IOAPIC has pins 16..23 free */
+	return PCI_INTX_PIN_BASE + slot % 8;	/* KVM's IOAPIC: 16..23 free */
 }
 
 static void intx(struct pci_dev *d, bool level)

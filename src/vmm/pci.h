@@ -114,7 +114,6 @@ int pci_add_msix(struct pci_dev *d, unsigned n, unsigned bar,
  * decoding is off or the BAR is unassigned. */
 uint64_t pci_bar_addr(const struct pci_dev *d, unsigned bar);
 
-#define PCI_CONF1_PORT	0xcf8
 
 /* Config space accesses (what 0xcfc reaches); for tests too. */
 void pci_cfg_access(struct pci_dev *d, unsigned off, uint8_t *data,

@@ -7,7 +7,6 @@
 
 #include "bus.h"
 
-#define RTC_PORT 0x70
 
 struct rtc {
 	pthread_mutex_t lock;
