@@ -286,6 +286,52 @@ out:
 	return r;
 }
 
+int elfdeps_modinfo(const void *data, size_t len, const char *key,
+		    struct strv *out)
+{
+	size_t klen = strlen(key), shstrndx;
+	Elf_Scn *scn = NULL;
+	Elf *e;
+	int r = -EINVAL;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -EINVAL;
+	e = elf_memory((char *)data, len);
+	if (!e || elf_kind(e) != ELF_K_ELF || elf_getshdrstrndx(e, &shstrndx)) {
+		elf_end(e);
+		return -EINVAL;
+	}
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		const char *name, *p;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS)
+			continue;
+		name = elf_strptr(e, shstrndx, sh.sh_name);
+		if (!name || strcmp(name, ".modinfo"))
+			continue;
+		d = elf_rawdata(scn, NULL);
+		if (!d || !d->d_buf)
+			break;
+		/* NUL-separated KEY=VALUE strings, maybe padded with NULs;
+		 * a last one without its NUL is cut off, not read past. */
+		for (p = d->d_buf; p < (const char *)d->d_buf + d->d_size;) {
+			size_t n = strnlen(p, (size_t)((const char *)d->d_buf +
+						      d->d_size - p));
+
+			if (p + n < (const char *)d->d_buf + d->d_size &&
+			    !strncmp(p, key, klen) && p[klen] == '=')
+				strv_push(out, p + klen + 1);
+			p += n + 1;
+		}
+		r = 0;
+		break;
+	}
+	elf_end(e);
+	return r;
+}
+
 void elfdeps_init(struct elfdeps *d, struct manifest *m)
 {
 	memset(d, 0, sizeof(*d));

@@ -35,6 +35,12 @@ struct elf_info {
 int elfdeps_read(const char *path, struct elf_info *info);
 void elfdeps_info_free(struct elf_info *info);
 
+/* The values of KEY ("firmware") in a kernel module's .modinfo section,
+ * from the module's bytes, appended to out. 0, or -EINVAL (nothing
+ * logged) when data is not ELF or has no .modinfo. */
+int elfdeps_modinfo(const void *data, size_t len, const char *key,
+		    struct strv *out);
+
 struct elfdeps {
 	struct manifest *m;
 	struct hmap cache;	/* host path -> struct elf_info * */

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include "cpio.h"
+#include "elfdeps.h"
 #include "moddeps.h"
 
 struct modent {
@@ -232,6 +234,31 @@ static int add_firmware(struct moddeps *d, const char *modname, const char *fw)
 	return r;
 }
 
+/* libkmod reads modinfo of the compressions it was built with (Debian's
+ * has no zlib); any other module is decompressed here, and its .modinfo
+ * read with libelf. */
+static int firmware_from_file(struct moddeps *d, const char *name,
+			      const char *path)
+{
+	struct strv fw = { 0 };
+	struct buf data = { 0 };
+	int r = cpio_decompress(path, &data);
+
+	if (r)
+		return r;	/* said; the module could not be stored either */
+	r = elfdeps_modinfo(data.p, data.len, "firmware", &fw);
+	buf_free(&data);
+	if (r) {
+		warn("%s: cannot read modinfo for firmware", path);
+		strv_free(&fw);
+		return 0;
+	}
+	for (size_t i = 0; i < fw.n && !r; i++)
+		r = add_firmware(d, name, fw.v[i]);
+	strv_free(&fw);
+	return r;
+}
+
 static int add_module_file(struct moddeps *d, struct kmod_module *mod,
 			   const char *why)
 {
@@ -267,10 +294,8 @@ static int add_module_file(struct moddeps *d, struct kmod_module *mod,
 	d->list[d->n++] = e;
 	hmap_put(&d->listed, name, e);
 
-	if (kmod_module_get_info(mod, &info) < 0) {
-		warn("%s: cannot read modinfo for firmware", path);
-		return 0;
-	}
+	if (kmod_module_get_info(mod, &info) < 0)
+		return firmware_from_file(d, name, path);
 	kmod_list_foreach(l, info) {
 		if (strcmp(kmod_module_info_get_key(l), "firmware"))
 			continue;
