@@ -30,6 +30,7 @@ extern char **environ;
 enum {
 	OPT_PRINT = 256, OPT_BARE, OPT_INIT, OPT_COPY, OPT_KMOD, OPT_KVER,
 	OPT_MODDIR, OPT_SYSROOT, OPT_BUSYBOX, OPT_RUN, OPT_LEVEL, OPT_NO_INIT,
+	OPT_NO_VM_MODULES,
 };
 
 const char build_shortopts[] = "o:f:k:e:z:vqh";
@@ -46,6 +47,7 @@ const struct option build_longopts[] = {
 	{ "kver", required_argument, NULL, OPT_KVER },
 	{ "kernel", required_argument, NULL, 'k' },
 	{ "moddir", required_argument, NULL, OPT_MODDIR },
+	{ "no-vm-modules", no_argument, NULL, OPT_NO_VM_MODULES },
 	{ "sysroot", required_argument, NULL, OPT_SYSROOT },
 	{ "busybox", required_argument, NULL, OPT_BUSYBOX },
 	{ "run", required_argument, NULL, OPT_RUN },
@@ -70,6 +72,7 @@ const char build_usage_options[] =
 	"      --kver RELEASE     kernel release for modules (default: from --kernel, else uname -r)\n"
 	"  -k, --kernel FILE      kernel image to read the release from\n"
 	"      --moddir DIR       modules tree (modules.dep dir or an INSTALL_MOD_PATH)\n"
+	"      --no-vm-modules    not the drivers of tinyrd's VM devices (with -k, --kver, --moddir)\n"
 	"      --sysroot DIR      resolve programs and libraries inside DIR\n"
 	"      --busybox PATH     the busybox binary for the base image\n"
 	"      --run 'CMD'        the command the init runs, through /bin/sh -c\n"
@@ -113,6 +116,7 @@ int build_opts_parse(struct build_opts *o, int opt, const char *arg)
 	case OPT_KVER: o->kver = arg; break;
 	case 'k': o->kernel = arg; break;
 	case OPT_MODDIR: o->moddir = arg; break;
+	case OPT_NO_VM_MODULES: o->no_vm_modules = true; break;
 	case OPT_SYSROOT: o->sysroot = arg; break;
 	case OPT_BUSYBOX: o->busybox = arg; break;
 	case OPT_RUN: o->run = arg; break;
@@ -716,7 +720,7 @@ int cmd_build(int argc, char **argv)
 		return 2;
 	}
 	/* For a named kernel, the drivers its guest needs come along. */
-	if (o.kernel || o.kver || o.moddir)
+	if ((o.kernel || o.kver || o.moddir) && !o.no_vm_modules)
 		o.auto_kmods = build_vm_modules;
 	r = build_init(&b, &o);
 	if (!r)

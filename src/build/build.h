@@ -16,6 +16,7 @@ struct build_opts {
 	bool print;
 	bool bare;		/* no base recipe */
 	bool no_init;		/* no tinyrd-init as /init */
+	bool no_vm_modules;	/* --no-vm-modules: no auto_kmods */
 	struct strv recipes;
 	struct strv programs;
 	struct strv copies;	/* SRC[:DEST] */

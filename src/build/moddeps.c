@@ -398,7 +398,8 @@ static int add(struct moddeps *d, const char *name, const char *params,
 	kmod_list_foreach(l, list) {
 		struct kmod_module *mod = kmod_module_get_module(l);
 		const char *mname = kmod_module_get_name(mod);
-		char *why = xasprintf("kmod %s", mname);
+		char *why = xasprintf("kmod %s%s", mname, quiet ?
+				      " (a driver of tinyrd's VM devices)" : "");
 		struct modent *e;
 
 		if (!kmod_module_get_path(mod) && !quiet)

@@ -569,7 +569,8 @@ int run_get_image(struct build_opts *o, const struct run_opts *ro,
 	char key[65], *dir = NULL, *path = NULL;
 	int r;
 
-	o->auto_kmods = ro->nshares ? build_vm_share_modules : build_vm_modules;
+	if (!o->no_vm_modules)
+		o->auto_kmods = ro->nshares ? build_vm_share_modules : build_vm_modules;
 	if (!o->kernel && !o->kver)
 		o->kernel = kernel;
 	r = build_init(&b, o);

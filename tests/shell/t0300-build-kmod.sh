@@ -121,6 +121,17 @@ test_debian_kernel() {
 	done |
 		awk -v k="$K" '$1 == "insmod" { sub("^" k, "", $2); if (!seen[$2]++) print $2 }' >theirs
 	assertEquals "$(cat theirs)" "$(cat ours)"
+	# --no-vm-modules: exactly what modprobe loads, and the VM drivers'
+	# -v lines say why they came.
+	run tinyrd build -v --bare --print --moddir "$K" --kernel "$K/vmlinuz" --no-vm-modules --kmod 9p
+	assertEquals 0 "$rc"
+	grep '^text /etc/tinyrd/modules' "$T/out" | sed 's/.* 0 0 //; s/\\n/\n/g' |
+		awk 'NF { print $2 }' >ours
+	modprobe -C /dev/null -d "$K" -S "$kver" --show-depends 9p |
+		awk -v k="$K" '$1 == "insmod" { sub("^" k, "", $2); print $2 }' >theirs
+	assertEquals "$(cat theirs)" "$(cat ours)"
+	run tinyrd build -v --bare --print --moddir "$K" --kernel "$K/vmlinuz" --kmod 9p
+	assertContains "$(cat "$T/err")" "kmod virtio_pci (a driver of tinyrd's VM devices)"
 }
 
 run_shunit2
