@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <linux/mman.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -9,6 +11,43 @@
 #include "../common/log.h"
 
 #define GMEM_ALIGN (2u << 20)
+#define HUGE_SYSFS "/sys/kernel/mm/hugepages/hugepages-2048kB/"
+
+static long huge_count(const char *name)
+{
+	FILE *f = fopen(name, "re");
+	long n = 0;
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "%ld", &n) != 1)
+		n = 0;
+	fclose(f);
+	return n;
+}
+
+/* Huge pages of 2 MiB: reserved when mapped (no MAP_NORESERVE), so that
+ * too few is ENOMEM here, said in one line, and not a SIGBUS at the
+ * guest's first touch of a page the pool cannot give. */
+static void *map_huge(uint64_t size)
+{
+	uint64_t need = (size + GMEM_ALIGN - 1) / GMEM_ALIGN;
+	void *p = mmap(NULL, need * GMEM_ALIGN, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_2MB,
+		       -1, 0);
+	long avail;
+
+	if (p != MAP_FAILED || errno != ENOMEM)
+		return p;
+	/* Free pages others have reserved are not ours to take. */
+	avail = huge_count(HUGE_SYSFS "free_hugepages") -
+		huge_count(HUGE_SYSFS "resv_hugepages");
+	error("--hugepages: %llu huge pages of 2 MiB needed, %ld free (see "
+	      "/proc/sys/vm/nr_hugepages)", (unsigned long long)need,
+	      avail > 0 ? avail : 0);
+	errno = ENOMEM;
+	return NULL;
+}
 
 static void split(struct gmem *g)
 {
@@ -18,17 +57,21 @@ static void split(struct gmem *g)
 
 int gmem_init(struct gmem *g, uint64_t size, bool hugepages)
 {
-	int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
 	void *p;
 
 	memset(g, 0, sizeof(*g));
-	if (hugepages)
-		flags |= MAP_HUGETLB;
-	/* Aligned to 2 MiB, so that transparent huge pages line up with the
-	 * guest's 2 MiB frames and KVM maps them whole: otherwise every 4 KiB
-	 * the guest touches first is a nested page fault, a VM exit. */
-	p = mmap(NULL, size + (hugepages ? 0 : GMEM_ALIGN), PROT_READ | PROT_WRITE,
-		 flags, -1, 0);
+	if (hugepages) {
+		p = map_huge(size);
+		if (!p)
+			return -ENOMEM;	/* said */
+	} else {
+		/* Aligned to 2 MiB, so that transparent huge pages line up
+		 * with the guest's 2 MiB frames and KVM maps them whole:
+		 * otherwise every 4 KiB the guest touches first is a nested
+		 * page fault, a VM exit. */
+		p = mmap(NULL, size + GMEM_ALIGN, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	}
 	if (p == MAP_FAILED)
 		return error_errno(errno, "guest memory: %llu MiB%s",
 				   (unsigned long long)(size >> 20),
@@ -48,6 +91,8 @@ int gmem_init(struct gmem *g, uint64_t size, bool hugepages)
 	g->host = p;
 	g->size = size;
 	g->mapped = true;
+	g->map_len = hugepages ? (size + GMEM_ALIGN - 1) & ~(uint64_t)(GMEM_ALIGN - 1)
+			       : size;
 	split(g);
 	return 0;
 }
@@ -63,7 +108,7 @@ void gmem_wrap(struct gmem *g, void *buf, uint64_t size)
 void gmem_free(struct gmem *g)
 {
 	if (g->mapped && g->host)
-		munmap(g->host, g->size);
+		munmap(g->host, g->map_len);
 	memset(g, 0, sizeof(*g));
 }
 

@@ -19,9 +19,11 @@ struct gmem {
 	uint64_t low;		/* bytes mapped at 0 */
 	uint64_t high;		/* bytes mapped at HIGH_RAM_START */
 	bool mapped;		/* host came from mmap (not the caller) */
+	uint64_t map_len;	/* bytes mapped (whole huge pages) */
 };
 
-/* Map size bytes of RAM (MAP_NORESERVE; 2 MiB huge pages if asked). */
+/* Map size bytes of RAM (MAP_NORESERVE; or 2 MiB huge pages if asked,
+ * reserved now: too few is -ENOMEM, said in one line). */
 int gmem_init(struct gmem *g, uint64_t size, bool hugepages);
 /* For tests: RAM over a buffer the caller owns. */
 void gmem_wrap(struct gmem *g, void *buf, uint64_t size);

@@ -81,6 +81,44 @@ test_timeouts() {
 	assertContains "$(cat "$T/err")" "no console output for 2 s"
 }
 
+# --hugepages reserves its 2 MiB pages when it maps guest memory: too few
+# is 125 and one line before the guest starts (it was a SIGBUS, 135, at
+# the first touch). As root, with the pool grown for the run (and shrunk
+# back), the guest runs on them.
+test_hugepages() {
+	[ -w /dev/kvm ] || { skip "no writable /dev/kvm"; return; }
+	command -v ld >/dev/null || { skip "no ld"; return; }
+	H=/sys/kernel/mm/hugepages/hugepages-2048kB
+	[ -r $H/free_hugepages ] || { skip "no 2 MiB huge pages"; return; }
+	cc -DSPIN -c "$FIX/badguest.S" -o spin.o && ld -m elf_x86_64 -Ttext=0x1000000 \
+		-o spin spin.o || { fail "cannot assemble"; return; }
+	tinyrd build -q --bare --no-init -o img
+	# More pages than are free: those free now and 64 more (-m is in MiB).
+	avail=$(($(cat $H/free_hugepages) - $(cat $H/resv_hugepages)))
+	need=$((avail + 64))
+	run timeout 60 "$TINYRD" boot --force --hugepages -m $((need * 2)) -k spin \
+		-i img --timeout 2
+	assertEquals 125 "$rc"
+	assert_one_error "--hugepages: $need huge pages of 2 MiB needed, $avail free (see /proc/sys/vm/nr_hugepages)"
+	assertNotContains "$(cat "$T/err")" "Sanitizer"
+	is_root && [ -w $H/nr_hugepages ] || { skip "cannot reserve huge pages (not root)"; return; }
+	# Grown by 32 pages (64 MiB) and shrunk back whatever happens.
+	(
+		old=$(cat $H/nr_hugepages)
+		trap 'echo "$old" >$H/nr_hugepages' EXIT
+		trap 'exit 1' INT TERM HUP
+		echo $((old + 32)) >$H/nr_hugepages
+		[ $(($(cat $H/free_hugepages) - $(cat $H/resv_hugepages))) -ge 32 ] ||
+			{ echo SKIP >"$T/rc"; exit 0; }
+		timeout 60 "$TINYRD" boot --force --hugepages -m 64 -k spin -i img \
+			--timeout 2 >"$T/out" 2>"$T/err"
+		echo $? >"$T/rc"
+	)
+	[ "$(cat "$T/rc")" != SKIP ] || { skip "the kernel gave no 32 huge pages"; return; }
+	assertEquals "$(cat "$T/err")" 124 "$(cat "$T/rc")"
+	assertContains "$(cat "$T/err")" "timed out after 2 s; the guest was stopped"
+}
+
 test_boot_usage() {
 	run tinyrd boot -k /nonexistent
 	assertEquals 125 "$rc"
