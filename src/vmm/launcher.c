@@ -654,9 +654,10 @@ static void dump_stopped(struct launcher *l)
 
 int builtin_run(const struct vm_config *c, struct vm_result *r)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	/* SIGQUIT too: kill -QUIT would otherwise leave the terminal raw. */
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 	struct sigaction sa = { .sa_handler = on_signal }, kick_sa = { .sa_handler = on_kick };
-	struct sigaction old[3], old_kick;
+	struct sigaction old[ARRAY_SIZE(sigs)], old_kick;
 	struct launcher *l = xcalloc(1, sizeof(*l));
 	struct termios tty, raw;
 	bool have_tty = false;
@@ -686,11 +687,16 @@ int builtin_run(const struct vm_config *c, struct vm_result *r)
 	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
 		sigaction(sigs[i], &sa, &old[i]);
 	if (c->interactive && !tcgetattr(STDIN_FILENO, &tty)) {
-		/* Bytes to the guest as typed; Ctrl-C still stops it. */
+		/* Bytes to the guest as typed; Ctrl-C still stops it. Ctrl-\
+		 * and Ctrl-Z are the guest's, as on a serial line: a SIGQUIT
+		 * or SIGTSTP from the keyboard would end or stop tinyrd with
+		 * the terminal left raw. */
 		have_tty = true;
 		raw = tty;
 		cfmakeraw(&raw);
 		raw.c_lflag |= ISIG;
+		raw.c_cc[VQUIT] = _POSIX_VDISABLE;
+		raw.c_cc[VSUSP] = _POSIX_VDISABLE;
 		tcsetattr(STDIN_FILENO, TCSANOW, &raw);
 	}
 	rv = start_cpus(l, &bi);

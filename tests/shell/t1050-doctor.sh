@@ -81,6 +81,31 @@ test_timeouts() {
 	assertContains "$(cat "$T/err")" "no console output for 2 s"
 }
 
+# On a terminal, as the foreground job of a shell (tests/fixtures/ptykeys.py):
+# Ctrl-Z and Ctrl-\ go to the guest (neither stops nor kills tinyrd with
+# the terminal raw), Ctrl-C stops the guest (130); kill -QUIT is 131. The
+# terminal is restored each time.
+test_terminal_keys() {
+	[ -w /dev/kvm ] || { skip "no writable /dev/kvm"; return; }
+	command -v ld >/dev/null || { skip "no ld"; return; }
+	command -v python3 >/dev/null || { skip "no python3"; return; }
+	cc -DSPIN -c "$FIX/badguest.S" -o spin.o && ld -m elf_x86_64 -Ttext=0x1000000 \
+		-o spin spin.o || { fail "cannot assemble"; return; }
+	tinyrd build -q --bare --no-init -o img
+	run timeout 90 python3 "$FIX/ptykeys.py" keys -- "$TINYRD" boot --force \
+		-k spin -i img --timeout 30
+	assertEquals "$(cat "$T/err")" "raw
+status 130
+terminal restored" "$(cat "$T/out")"
+	assertContains "$(cat "$T/err")" "tinyrd: Interrupt; the guest was stopped"
+	run timeout 90 python3 "$FIX/ptykeys.py" QUIT -- "$TINYRD" boot --force \
+		-k spin -i img --timeout 30
+	assertEquals "$(cat "$T/err")" "raw
+status 131
+terminal restored" "$(cat "$T/out")"
+	assertContains "$(cat "$T/err")" "tinyrd: Quit; the guest was stopped"
+}
+
 # --hugepages reserves its 2 MiB pages when it maps guest memory: too few
 # is 125 and one line before the guest starts (it was a SIGBUS, 135, at
 # the first touch). As root, with the pool grown for the run (and shrunk
