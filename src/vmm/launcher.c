@@ -21,6 +21,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <termios.h>
 #include <time.h>
@@ -72,6 +73,7 @@ struct launcher {
 	unsigned nvirtio;		/* devices set up (to tear down) */
 	const struct vm_config *cfg;
 	struct vm_result *res;
+	int room_fd;			/* eventfd: ttyS0 has room again */
 
 	pthread_mutex_t lock;
 	int stop;			/* atomic: vCPUs leave their loop */
@@ -147,6 +149,16 @@ static void console_sink(void *ctx, const uint8_t *data, unsigned len)
 	if (c->log_fd >= 0)
 		write_all(c->log_fd, data, len);
 	__atomic_store_n(&l->last_output, now_ms(), __ATOMIC_RELAXED);
+}
+
+/* ttyS0 took half of what waited: wake the main loop to pass on more. */
+static void console_room(void *ctx)
+{
+	struct launcher *l = ctx;
+	uint64_t one = 1;
+
+	if (write(l->room_fd, &one, sizeof(one)) < 0)
+		return;		/* already signalled */
 }
 
 static void output_sink(void *ctx, const uint8_t *data, unsigned len)
@@ -453,6 +465,7 @@ static int setup_devices(struct launcher *l)
 
 	uart_init(&l->com1, COM1_IRQ, console_sink, raise_irq, l);
 	uart_init(&l->com2, COM2_IRQ, output_sink, raise_irq, l);
+	uart_on_room(&l->com1, console_room);
 	pthread_mutex_init(&l->rtc.lock, NULL);
 	r = bus_register(&l->pio, COM1_PORT, 8, &uart_ops, &l->com1);
 	if (!r)
@@ -561,26 +574,33 @@ static void main_loop(struct launcher *l)
 	const struct vm_config *c = l->cfg;
 	long long start = now_ms(), next_probe = start + PROBE_EVERY_MS;
 	bool input = c->interactive;
+	struct uart_pending typed = { .len = 0 };
 	int halted = 0;
 
 	__atomic_store_n(&l->last_output, start, __ATOMIC_RELAXED);
 	while (!__atomic_load_n(&l->stop, __ATOMIC_SEQ_CST)) {
-		struct pollfd fds[2 + VM_SHARES_MAX] = {
+		/* While typed bytes wait for room in ttyS0's FIFO, no more
+		 * are read: they stay in the terminal (backpressure), and
+		 * the UART's room call wakes us to pass them on. */
+		struct pollfd fds[3 + VM_SHARES_MAX] = {
 			{ .fd = sigpipe_fd[0], .events = POLLIN },
-			{ .fd = input ? STDIN_FILENO : -1, .events = POLLIN },
+			{ .fd = input && !typed.len ? STDIN_FILENO : -1,
+			  .events = POLLIN },
+			{ .fd = typed.len ? l->room_fd : -1, .events = POLLIN },
 		};
 		long long now;
 
 		/* The DAX windows' file watches. */
 		for (unsigned i = 0; i < l->nfs; i++)
-			fds[2 + i] = (struct pollfd){ .fd = l->fs[i].dax.map ?
+			fds[3 + i] = (struct pollfd){ .fd = l->fs[i].dax.map ?
 				l->fs[i].dax.watch : -1, .events = POLLIN };
-		if (poll(fds, 2 + l->nfs, TICK_MS) > 0) {
-			unsigned char s, in[256];
+		if (poll(fds, 3 + l->nfs, TICK_MS) > 0) {
+			unsigned char s;
+			uint64_t v;
 			ssize_t n;
 
 			for (unsigned i = 0; i < l->nfs; i++)
-				if (fds[2 + i].revents)
+				if (fds[3 + i].revents)
 					dax_events(&l->fs[i].dax);
 
 			if (fds[0].revents && read(sigpipe_fd[0], &s, 1) == 1) {
@@ -588,14 +608,21 @@ static void main_loop(struct launcher *l)
 				l->res->signal = s;
 				break;
 			}
+			/* The room call's count only wakes us; the flush
+			 * below passes the bytes on. */
+			if (fds[2].revents && read(l->room_fd, &v, sizeof(v)) < 0)
+				v = 0;
 			if (fds[1].revents) {
-				n = read(STDIN_FILENO, in, sizeof(in));
+				n = read(STDIN_FILENO, typed.buf, sizeof(typed.buf));
 				if (n > 0)
-					uart_input(&l->com1, in, (unsigned)n);
+					typed.len = (unsigned)n;
 				else if (n == 0 || errno != EINTR)
 					input = false;	/* end of input */
 			}
 		}
+		/* Also each tick: a room call between two polls is not lost. */
+		if (typed.len)
+			uart_pending_flush(&l->com1, &typed);
 		now = now_ms();
 		if (c->timeout && now - start >= c->timeout * 1000LL) {
 			end(l, VM_TIMEOUT, 0, NULL);
@@ -671,12 +698,18 @@ int builtin_run(const struct vm_config *c, struct vm_result *r)
 	l->res = r;
 	l->ncpu = c->cpus;
 	l->vm.kvm = l->vm.fd = -1;
+	l->room_fd = -1;
 	pthread_mutex_init(&l->lock, NULL);
 	l->cpu = xcalloc(l->ncpu, sizeof(*l->cpu));
 	l->thread = xcalloc(l->ncpu, sizeof(*l->thread));
 	l->probe = xcalloc(l->ncpu, sizeof(*l->probe));
 	if (pipe2(sigpipe_fd, O_CLOEXEC | O_NONBLOCK)) {
 		rv = error_errno(errno, "pipe");
+		goto out;
+	}
+	l->room_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (l->room_fd < 0) {
+		rv = error_errno(errno, "eventfd");
 		goto out;
 	}
 	rv = setup_vm(l, &bi);
@@ -729,6 +762,8 @@ out:
 		if (l->cpu[i].vm)
 			kvm_vcpu_destroy(&l->cpu[i]);
 	kvm_destroy(&l->vm);
+	if (l->room_fd >= 0)
+		close(l->room_fd);
 	for (int i = 0; i < 2; i++) {
 		if (sigpipe_fd[i] >= 0)
 			close(sigpipe_fd[i]);

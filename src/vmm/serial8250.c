@@ -50,6 +50,16 @@ static void update_irq(struct uart *u)
 	}
 }
 
+/* The guest took bytes: half the FIFO free tells a host it turned away. */
+static void rx_taken(struct uart *u)
+{
+	if (u->rx_refused && u->rx_len <= UART_RX_SIZE / 2) {
+		u->rx_refused = false;
+		if (u->room)
+			u->room(u->ctx);
+	}
+}
+
 static uint8_t read_reg(struct uart *u, unsigned reg)
 {
 	uint8_t v = 0;
@@ -62,6 +72,7 @@ static uint8_t read_reg(struct uart *u, unsigned reg)
 			v = u->rx[u->rx_head];
 			u->rx_head = (u->rx_head + 1) % UART_RX_SIZE;
 			u->rx_len--;
+			rx_taken(u);
 		}
 		return v;
 	case UART_IER:
@@ -130,8 +141,10 @@ static void write_reg(struct uart *u, unsigned reg, uint8_t v)
 		return;
 	case UART_FCR:
 		u->fcr = v & (UART_FCR_ENABLE_FIFO | 0xc0);
-		if (v & UART_FCR_CLEAR_RCVR)
+		if (v & UART_FCR_CLEAR_RCVR) {
 			u->rx_head = u->rx_len = 0;
+			rx_taken(u);
+		}
 		return;
 	case UART_LCR:
 		u->lcr = v;
@@ -177,7 +190,27 @@ unsigned uart_input(struct uart *u, const uint8_t *data, unsigned len)
 		u->rx[(u->rx_head + u->rx_len) % UART_RX_SIZE] = data[n++];
 		u->rx_len++;
 	}
+	if (n < len)
+		u->rx_refused = true;
 	update_irq(u);
 	pthread_mutex_unlock(&u->lock);
 	return n;
+}
+
+void uart_on_room(struct uart *u, uart_room_fn room)
+{
+	pthread_mutex_lock(&u->lock);
+	u->room = room;
+	pthread_mutex_unlock(&u->lock);
+}
+
+bool uart_pending_flush(struct uart *u, struct uart_pending *p)
+{
+	unsigned n = p->len ? uart_input(u, p->buf + p->off, p->len) : 0;
+
+	p->off += n;
+	p->len -= n;
+	if (!p->len)
+		p->off = 0;
+	return !p->len;
 }

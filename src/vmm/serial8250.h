@@ -18,6 +18,7 @@
 
 typedef void (*uart_sink_fn)(void *ctx, const uint8_t *data, unsigned len);
 typedef void (*uart_irq_fn)(void *ctx, unsigned irq, int level);
+typedef void (*uart_room_fn)(void *ctx);
 
 struct uart {
 	pthread_mutex_t lock;
@@ -25,18 +26,33 @@ struct uart {
 	bool thri_pending;	/* a THRE interrupt not yet acknowledged */
 	uint8_t rx[UART_RX_SIZE];
 	unsigned rx_head, rx_len;
+	bool rx_refused;	/* the host was turned away: tell it of room */
 	unsigned irq;
 	int irq_level;
 	uart_sink_fn sink;
 	uart_irq_fn raise;
+	uart_room_fn room;	/* or NULL */
 	void *ctx;
+};
+
+/* Host bytes on their way to the guest: what the receive FIFO could not
+ * take waits here, and the host reads no more input until it is gone. */
+struct uart_pending {
+	uint8_t buf[256];
+	unsigned off, len;
 };
 
 extern const struct bus_ops uart_ops;
 
 void uart_init(struct uart *u, unsigned irq, uart_sink_fn sink,
 	       uart_irq_fn raise, void *ctx);
-/* Queue bytes from the host for the guest; returns how many fitted. */
+/* Queue bytes from the host for the guest; returns how many fitted. When
+ * not all did, room(ctx) is called (from the vCPU that reads the FIFO,
+ * under the UART's lock) once the guest has emptied half of it. */
 unsigned uart_input(struct uart *u, const uint8_t *data, unsigned len);
+/* Call room(ctx) when there is room again after a refusal. */
+void uart_on_room(struct uart *u, uart_room_fn room);
+/* Move what fits of p into the FIFO, in order; true when p is empty. */
+bool uart_pending_flush(struct uart *u, struct uart_pending *p);
 
 #endif

@@ -106,6 +106,28 @@ terminal restored" "$(cat "$T/out")"
 	assertContains "$(cat "$T/err")" "tinyrd: Quit; the guest was stopped"
 }
 
+# Input past ttyS0's 4096-byte receive FIFO waits for room, none is lost:
+# a guest (tests/fixtures/readguest.S) that starts reading only once the
+# FIFO is full takes 10240 bytes in order and reports 42 (they were
+# dropped: it waited for the rest until --timeout, 124).
+test_console_input_backpressure() {
+	[ -w /dev/kvm ] || { skip "no writable /dev/kvm"; return; }
+	command -v ld >/dev/null || { skip "no ld"; return; }
+	cc -c "$FIX/readguest.S" -o readguest.o && ld -m elf_x86_64 -Ttext=0x1000000 \
+		-o readguest readguest.o || { fail "cannot assemble"; return; }
+	tinyrd build -q --bare --no-init -o img
+	# 0, 1, ... 255, 40 times.
+	i=0
+	while [ $i -lt 256 ]; do
+		printf "\\$(printf %o $i)"
+		i=$((i + 1))
+	done >256
+	for i in 1 2 3 4 5; do cat 256 256 256 256 256 256 256 256; done >in
+	assertEquals 10240 "$(wc -c <in)"
+	run timeout 60 "$TINYRD" boot --force -k readguest -i img --timeout 20 <in
+	assertEquals "$(cat "$T/err")" 42 "$rc"
+}
+
 # --hugepages reserves its 2 MiB pages when it maps guest memory: too few
 # is 125 and one line before the guest starts (it was a SIGBUS, 135, at
 # the first touch). As root, with the pool grown for the run (and shrunk
