@@ -509,8 +509,10 @@ static int setup_vm(struct launcher *l, struct boot_info *bi)
 	if (r)
 		return r;
 	leaf1 = cpuid_find(&l->vm.cpuid, 1, 0);
-	mptable_write(&l->vm.mem, l->ncpu, leaf1 ? leaf1->eax : 0,
-		      leaf1 ? leaf1->edx : 0, pci_slots(l));
+	r = mptable_write(&l->vm.mem, l->ncpu, leaf1 ? leaf1->eax : 0,
+			  leaf1 ? leaf1->edx : 0, pci_slots(l));
+	if (r < 0)
+		return r;
 	if (c->verbose)
 		verbose("%s: %s entry at %#llx, initrd %#llx+%llu, %u MiB, %u "
 			"CPU%s", c->kernel, bi->pvh ? "PVH" : "64-bit",

@@ -3,6 +3,7 @@
 
 #include "layout.h"
 #include "mptable.h"
+#include "../common/log.h"
 
 struct mpf {
 	char signature[4];
@@ -58,17 +59,28 @@ static uint8_t checksum(const void *p, unsigned n)
 	return (uint8_t)-sum;
 }
 
-unsigned mptable_write(struct gmem *g, unsigned ncpu, uint32_t signature,
-		       uint32_t features, uint32_t pci_slots)
+int mptable_write(struct gmem *g, unsigned ncpu, uint32_t signature,
+		  uint32_t features, uint32_t pci_slots)
 {
 	unsigned size = sizeof(struct mpf) + sizeof(struct mpc) +
 			ncpu * sizeof(struct mpc_cpu) + 2 * sizeof(struct mpc_bus) +
 			sizeof(struct mpc_ioapic) + (17 + 32) * sizeof(struct mpc_int);
-	uint8_t *base = gmem_ptr(g, MPTABLE_ADDR, size), *p;
-	struct mpf *f = (struct mpf *)base;
-	struct mpc *c = (struct mpc *)(f + 1);
+	uint8_t *base, *p;
+	struct mpf *f;
+	struct mpc *c;
 	unsigned ioapic = ncpu, count = 0;
 
+	/* MP spec 1.4, chapter 4: an APIC id is one byte. */
+	if (!ncpu || ncpu > MPTABLE_CPUS_MAX)
+		return error("%u CPUs: the MP table names 1 to %u (8-bit APIC "
+			     "ids, 0xff the broadcast one, one for the IOAPIC)",
+			     ncpu, MPTABLE_CPUS_MAX);
+	base = gmem_ptr(g, MPTABLE_ADDR, size);
+	if (!base || MPTABLE_ADDR + size > HIGH_MEMORY)
+		return error("MP table: no room at %#x for %u bytes",
+			     MPTABLE_ADDR, size);
+	f = (struct mpf *)base;
+	c = (struct mpc *)(f + 1);
 	memset(base, 0, size);
 	p = (uint8_t *)(c + 1);
 	for (unsigned i = 0; i < ncpu; i++, count++) {
@@ -157,5 +169,5 @@ unsigned mptable_write(struct gmem *g, unsigned ncpu, uint32_t signature,
 	f->length = 1;
 	f->spec = 4;
 	f->checksum = checksum(f, sizeof(*f));
-	return (unsigned)(p - base);
+	return (int)(p - base);
 }

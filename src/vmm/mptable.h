@@ -17,11 +17,15 @@
  */
 #define MPTABLE_IOAPIC_VERSION 0x11
 #define MPTABLE_APIC_VERSION 0x14
+/* APIC ids are 8 bits (xAPIC) and 0xff is the broadcast one; the CPUs take
+ * 0..n-1 and the IOAPIC n, so that no two clash: at most 254 CPUs. */
+#define MPTABLE_CPUS_MAX 254
 
 /* Write it at MPTABLE_ADDR; signature and features are CPUID leaf 1's EAX
  * and EDX; pci_slots has a bit per occupied slot of PCI bus 0. Returns
- * its size in bytes. */
-unsigned mptable_write(struct gmem *g, unsigned ncpu, uint32_t signature,
-		       uint32_t features, uint32_t pci_slots);
+ * its size in bytes, or -EINVAL (logged) for more than MPTABLE_CPUS_MAX
+ * CPUs or guest memory without room for it. */
+int mptable_write(struct gmem *g, unsigned ncpu, uint32_t signature,
+		  uint32_t features, uint32_t pci_slots);
 
 #endif
