@@ -187,17 +187,37 @@ static void fake_bzimage(uint8_t *k, size_t len, unsigned version,
 	k[0x238] = 0xff;			/* cmdline_size 255 */
 }
 
+/* boot_load_buffer() on k, with its error (stderr) in *err. */
+static int load_capture(uint8_t *k, size_t len, char **err)
+{
+	struct boot_info bi;
+	struct capture c;
+	int r;
+
+	capture_begin(&c);
+	r = boot_load_buffer(&g, "k", k, len, NULL, 0, "", &bi);
+	*err = capture_end(&c);
+	return r;
+}
+
 static void test_refused_kernels(void **state)
 {
 	static uint8_t k[64 << 10];
 	struct boot_info bi;
-	char longcmd[400];
+	char longcmd[400], *err;
 
 	(void)state;
+	/* Refused, in one line that says why. */
 	fake_bzimage(k, sizeof(k), 0x20b, XLF_KERNEL_64);
-	assert_int_equal(boot_load_buffer(&g, "k", k, sizeof(k), NULL, 0, "", &bi), -EINVAL);
-	fake_bzimage(k, sizeof(k), 0x20f, 0);
-	assert_int_equal(boot_load_buffer(&g, "k", k, sizeof(k), NULL, 0, "", &bi), -EINVAL);
+	assert_int_equal(load_capture(k, sizeof(k), &err), -EINVAL);
+	assert_string_equal(err, "tinyrd: error: k: boot protocol 2.11 is older "
+			    "than 2.12, which the 64-bit entry needs\n");
+	free(err);
+	fake_bzimage(k, sizeof(k), 0x20f, XLF_CAN_BE_LOADED_ABOVE_4G);
+	assert_int_equal(load_capture(k, sizeof(k), &err), -EINVAL);
+	assert_string_equal(err, "tinyrd: error: k: no 64-bit entry "
+			    "(XLF_KERNEL_64 is not set): a 32-bit kernel\n");
+	free(err);
 	fake_bzimage(k, sizeof(k), 0x20f, XLF_KERNEL_64);
 	assert_int_equal(boot_load_buffer(&g, "k", k, sizeof(k), NULL, 0, "ok", &bi), 0);
 	memset(longcmd, 'x', sizeof(longcmd) - 1);
@@ -213,6 +233,46 @@ static void test_refused_kernels(void **state)
 	k[0x1f1] = 200;
 	assert_int_equal(boot_load_buffer(&g, "k", k, 0x1000, NULL, 0, "", &bi),
 			 -EINVAL);
+}
+
+/* The initrd goes at the top of RAM below the kernel's initrd_addr_max
+ * (boot.rst: "the highest address that may be occupied by the initial
+ * ramdisk"), not at the top of a larger guest's RAM; one that does not fit
+ * between the kernel and that limit is refused. */
+static void test_initrd_addr_max(void **state)
+{
+	static uint8_t k[64 << 10];
+	const uint32_t max = (64u << 20) - 1;
+	const size_t len = 3u << 20 | 123;
+	uint8_t *initrd = xmalloc(40u << 20);
+	struct boot_info bi;
+	struct boot_params *bp;
+
+	(void)state;
+	memset(initrd, 0x5a, len);
+	fake_bzimage(k, sizeof(k), 0x20f, XLF_KERNEL_64);
+	memcpy(k + 0x22c, &max, 4);
+	assert_int_equal(boot_load_buffer(&g, "k", k, sizeof(k), initrd, len, "", &bi),
+			 0);
+	bp = gmem_ptr(&g, ZERO_PAGE, sizeof(*bp));
+	assert_int_equal(bp->hdr.initrd_addr_max, max);
+	assert_true(bi.initrd_start + len - 1 <= max);
+	/* As high as it goes under the limit, page aligned. */
+	assert_int_equal(bi.initrd_start, ((uint64_t)max + 1 - len) & ~0xfffULL);
+	assert_true(bi.initrd_start >= bi.kernel_end);
+	assert_int_equal(bp->hdr.ramdisk_image, bi.initrd_start);
+	assert_int_equal(bp->hdr.ramdisk_size, len);
+	assert_memory_equal(gmem_ptr(&g, bi.initrd_start, len), initrd, len);
+	/* The guest's 256 MiB would hold 60 MiB, the 48 below the limit and
+	 * above the kernel at 16 MiB do not. */
+	assert_int_equal(boot_load_buffer(&g, "k", k, sizeof(k), initrd, 40u << 20,
+					  "", &bi), 0);
+	free(initrd);
+	initrd = xmalloc(60u << 20);
+	memset(initrd, 0, 60u << 20);
+	assert_int_equal(boot_load_buffer(&g, "k", k, sizeof(k), initrd, 60u << 20,
+					  "", &bi), -EINVAL);
+	free(initrd);
 }
 
 static void test_debian_vmlinux_pvh(void **state)
@@ -281,6 +341,7 @@ int main(void)
 		cmocka_unit_test(test_memory_and_e820),
 		cmocka_unit_test_setup_teardown(test_debian_bzimage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_kernels, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_initrd_addr_max, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_debian_vmlinux_pvh, setup, teardown),
 	};
 
