@@ -86,10 +86,53 @@ static void test_topology(void **state)
 	assert_null(cpuid_find(&t, 0x1234, 0));
 }
 
+/* KVM_GET_SUPPORTED_CPUID's host features and paravirt leaves reach the
+ * guest untouched by the fix-ups, for either vendor and any CPU count:
+ * pdpe1gb (0x80000001 EDX bit 26: 1 GiB pages) and the KVM signature and
+ * feature leaves (0x40000000, 0x40000001: kvmclock and friends). */
+static void test_passthrough(void **state)
+{
+	/* KVM_FEATURE_CLOCKSOURCE (0), NOP_IO_DELAY (1), CLOCKSOURCE2 (3),
+	 * ASYNC_PF (4), STEAL_TIME (5), PV_EOI (6), CLOCKSOURCE_STABLE_BIT
+	 * (24); KVM_HINTS_REALTIME in EDX. */
+	const unsigned kvm_features = 0x0100007b, kvm_hints = 1;
+	/* syscall (11), NX (20), pdpe1gb (26), rdtscp (27), LM (29). */
+	const unsigned ext_edx = 1u << 11 | 1u << 20 | 1u << 26 | 1u << 27 | 1u << 29;
+	const unsigned ncpus[] = { 1, 2, 254 };
+	struct cpuid_table t;
+	struct kvm_cpuid_entry2 *e;
+
+	(void)state;
+	for (int amd = 0; amd < 2; amd++) {
+		for (unsigned n = 0; n < sizeof(ncpus) / sizeof(ncpus[0]); n++) {
+			table(&t, amd);
+			cpuid_find(&t, 0x80000001, 0)->edx = ext_edx;
+			add(&t, 0x40000001, 0, 0, kvm_features, 0, 0, kvm_hints);
+			cpuid_fixup(&t, ncpus[n] - 1, ncpus[n]);
+			e = cpuid_find(&t, 0x80000001, 0);
+			assert_true(e->edx & (1u << 26));		/* pdpe1gb */
+			assert_int_equal(e->edx, ext_edx);
+			e = cpuid_find(&t, 0x40000000, 0);
+			assert_non_null(e);
+			assert_int_equal(e->eax, 0x40000001);	/* the top leaf */
+			assert_int_equal(e->ebx, 0x4b4d564b);	/* "KVMKVMKVM" */
+			assert_int_equal(e->ecx, 0x564b4d56);
+			assert_int_equal(e->edx, 0x4d);
+			e = cpuid_find(&t, 0x40000001, 0);
+			assert_non_null(e);
+			assert_int_equal(e->eax, kvm_features);	/* kvmclock */
+			assert_int_equal(e->ebx, 0);
+			assert_int_equal(e->ecx, 0);
+			assert_int_equal(e->edx, kvm_hints);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_topology),
+		cmocka_unit_test(test_passthrough),
 	};
 
 	return cmocka_run_group_tests_name("cpuid", tests, NULL, NULL);
