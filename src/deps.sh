@@ -12,9 +12,9 @@ demo="busybox-static qemu-system-x86 kmod"
 # The tests: cmocka and shunit2 to run them, mandoc to lint the manuals,
 # cpio and the compressors for the archive checks, a foreign-architecture
 # libc for the sysroot test, strace and bash as dynamic programs to copy,
-# git for the bisect example.
+# git for the bisect example, python3 to drive a pty and read JSON.
 test="libcmocka-dev shunit2 mandoc cpio gzip xz-utils zstd lz4 libc6-arm64-cross
-strace bash git"
+strace bash git python3"
 
 case ${1-build} in
 build) want=$build ;;

@@ -220,8 +220,8 @@ static bool pump(struct pump *p, int fd, int which)
 
 int qemu_run(const struct vm_config *c, struct vm_result *r)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
-	struct sigaction sa = { .sa_handler = on_signal }, old[3];
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct sigaction sa = { .sa_handler = on_signal }, old[ARRAY_SIZE(sigs)];
 	int con[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
 	int herr[2] = { -1, -1 };
 	struct pump p = { .c = c, .r = r };
