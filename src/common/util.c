@@ -393,3 +393,17 @@ int parse_ulong(const char *s, int base, unsigned long *out)
 		return -EINVAL;
 	return 0;
 }
+
+int thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	pthread_attr_t a;
+	int r = pthread_attr_init(&a);
+
+	if (r)
+		return r;
+	r = pthread_attr_setstacksize(&a, THREAD_STACK);
+	if (!r)
+		r = pthread_create(t, &a, fn, arg);
+	pthread_attr_destroy(&a);
+	return r;
+}

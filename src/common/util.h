@@ -2,6 +2,7 @@
 #ifndef TINYRD_UTIL_H
 #define TINYRD_UTIL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -83,5 +84,13 @@ int write_all(int fd, const void *data, size_t n);
 
 /* Parse an unsigned number in the given base, the whole string. */
 int parse_ulong(const char *s, int base, unsigned long *out);
+
+/*
+ * pthread_create with a 1 MiB stack: the default 8 MiB one lets THP back
+ * it with a 2 MiB page at the first touch, which is most of the memory a
+ * launcher thread would cost. Returns pthread_create's error number.
+ */
+#define THREAD_STACK (1u << 20)
+int thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
 
 #endif

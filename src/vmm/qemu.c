@@ -135,7 +135,9 @@ static void build_argv(const struct vm_config *c, int con_fd, int out_fd,
 	strv_push(v, "-initrd");
 	strv_push_owned(v, xasprintf("/dev/fd/%d", c->initrd_fd));
 	strv_push(v, "-append");
-	strv_push(v, c->append);
+	/* As the launcher does: no early scan of 256 buses for an AGP
+	 * bridge (launcher.c). */
+	strv_push_owned(v, xasprintf("%s pci=noearly", c->append));
 }
 
 static void child(const struct vm_config *c, char **argv, int con_w, int out_w,

@@ -152,7 +152,7 @@ int kvm_smoke(char *why, size_t n, double *ms)
 	sigaction(SIGUSR1, &sa, &old);
 	w.target = pthread_self();
 	w.run = v.run;
-	if (pthread_create(&tid, NULL, watch, &w)) {
+	if (thread_start(&tid, watch, &w)) {
 		snprintf(why, n, "cannot start a thread");
 		r = -1;
 		goto restore;

@@ -10,6 +10,7 @@
 
 #include "virtio.h"
 #include "../../common/log.h"
+#include "../../common/util.h"
 
 int virtio_init(struct virtio_dev *d, const struct virtio_ops *ops,
 		void *priv, const struct gmem *mem)
@@ -96,7 +97,7 @@ int virtio_start(struct virtio_dev *d)
 	/* Signals are for the main thread and the vCPUs' kicks. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	r = pthread_create(&d->worker, NULL, worker, d);
+	r = thread_start(&d->worker, worker, d);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 
 	if (r)
