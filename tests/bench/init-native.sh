@@ -29,18 +29,9 @@ CC=cc
 command -v musl-gcc >/dev/null && CC=musl-gcc
 $CC -static -O2 -o "$work/stamp" tests/bench/stamp.c
 
-cat >"$work/init.sh" <<'INIT'
-#!/bin/sh
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-sh -c "$(cat /cmd)"
-poweroff -f
-INIT
-chmod +x "$work/init.sh"
 printf '/stamp /t1' >"$work/cmd"
 "$TINYRD" build -q -z none --copy "$work/stamp:/stamp" -o "$work/tinyrd.img" -- /stamp /t1
-"$TINYRD" build -q -z none --init "$work/init.sh" --copy "$work/stamp:/stamp" \
+"$TINYRD" build -q -z none --init tests/bench/shell-init.sh --copy "$work/stamp:/stamp" \
 	--copy "$work/cmd:/cmd" -o "$work/shell.img"
 for k in tinyrd shell; do
 	mkdir "$work/$k"

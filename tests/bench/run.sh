@@ -16,15 +16,6 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export XDG_CACHE_HOME=$work/cache
 
-cat >"$work/init.sh" <<'INIT'
-#!/bin/sh
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-sh -c "$(cat /cmd)"
-poweroff -f
-INIT
-chmod +x "$work/init.sh"
 qemu_base() {
 	qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot \
 		-machine pc -accel tcg -cpu max -m 512 -smp 1 \
@@ -34,7 +25,7 @@ qemu_base() {
 # The shell-init image: the same busybox base, the command in /cmd.
 base_img() {
 	printf '%s' "$1" >"$work/cmd"
-	"$TINYRD" build -q --init "$work/init.sh" --copy "$work/cmd:/cmd" -o "$2"
+	"$TINYRD" build -q --init tests/bench/shell-init.sh --copy "$work/cmd:/cmd" -o "$2"
 }
 base_img true "$work/base-true.img"
 marker='echo "<4>TINYRD-BENCH-CMD-START" >/dev/kmsg'

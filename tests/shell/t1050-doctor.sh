@@ -4,6 +4,14 @@
 # harness, t1100.)
 . "$(dirname "$0")/lib.sh"
 
+# guest OUT SRC [CPPFLAGS...]: a tiny PVH guest from tests/fixtures,
+# assembled and linked at 16 MiB; fails the test when it cannot be.
+guest() {
+	cc "${@:3}" -c "$FIX/$2" -o "$1.o" &&
+		ld -m elf_x86_64 -Ttext=0x1000000 -o "$1" "$1.o" ||
+		{ fail "cannot assemble $2"; return 1; }
+}
+
 test_doctor_table() {
 	run tinyrd doctor -k /nonexistent/vmlinuz
 	case $rc in 0|1|2) ;; *) fail "exit status $rc" ;; esac
@@ -80,8 +88,7 @@ test_doctor_on_pvm() {
 test_internal_error() {
 	[ -w /dev/kvm ] || { skip "no writable /dev/kvm"; return; }
 	command -v ld >/dev/null || { skip "no ld"; return; }
-	cc -c "$FIX/badguest.S" -o badguest.o && ld -m elf_x86_64 -Ttext=0x1000000 \
-		-o badguest badguest.o || { fail "cannot assemble"; return; }
+	guest badguest badguest.S || return
 	tinyrd build -q --bare --no-init -o img
 	run timeout 60 "$TINYRD" boot --force -k badguest -i img --timeout 30
 	assertEquals 123 "$rc"
@@ -96,8 +103,7 @@ test_internal_error() {
 test_timeouts() {
 	[ -w /dev/kvm ] || { skip "no writable /dev/kvm"; return; }
 	command -v ld >/dev/null || { skip "no ld"; return; }
-	cc -DSPIN -c "$FIX/badguest.S" -o spin.o && ld -m elf_x86_64 -Ttext=0x1000000 \
-		-o spin spin.o || { fail "cannot assemble"; return; }
+	guest spin badguest.S -DSPIN || return
 	tinyrd build -q --bare --no-init -o img
 	start=$(date +%s)
 	run timeout 60 "$TINYRD" boot --force -k spin -i img --timeout 2
@@ -123,8 +129,7 @@ test_terminal_keys() {
 	[ -w /dev/kvm ] || { skip "no writable /dev/kvm"; return; }
 	command -v ld >/dev/null || { skip "no ld"; return; }
 	command -v python3 >/dev/null || { skip "no python3"; return; }
-	cc -DSPIN -c "$FIX/badguest.S" -o spin.o && ld -m elf_x86_64 -Ttext=0x1000000 \
-		-o spin spin.o || { fail "cannot assemble"; return; }
+	guest spin badguest.S -DSPIN || return
 	tinyrd build -q --bare --no-init -o img
 	run timeout 90 python3 "$FIX/ptykeys.py" keys -- "$TINYRD" boot --force \
 		-k spin -i img --timeout 30
@@ -147,8 +152,7 @@ terminal restored" "$(cat "$T/out")"
 test_console_input_backpressure() {
 	[ -w /dev/kvm ] || { skip "no writable /dev/kvm"; return; }
 	command -v ld >/dev/null || { skip "no ld"; return; }
-	cc -c "$FIX/readguest.S" -o readguest.o && ld -m elf_x86_64 -Ttext=0x1000000 \
-		-o readguest readguest.o || { fail "cannot assemble"; return; }
+	guest readguest readguest.S || return
 	tinyrd build -q --bare --no-init -o img
 	# 0, 1, ... 255, 40 times.
 	i=0
@@ -171,8 +175,7 @@ test_hugepages() {
 	command -v ld >/dev/null || { skip "no ld"; return; }
 	H=/sys/kernel/mm/hugepages/hugepages-2048kB
 	[ -r $H/free_hugepages ] || { skip "no 2 MiB huge pages"; return; }
-	cc -DSPIN -c "$FIX/badguest.S" -o spin.o && ld -m elf_x86_64 -Ttext=0x1000000 \
-		-o spin spin.o || { fail "cannot assemble"; return; }
+	guest spin badguest.S -DSPIN || return
 	tinyrd build -q --bare --no-init -o img
 	# More pages than are free: those free now and 64 more (-m is in MiB).
 	avail=$(($(cat $H/free_hugepages) - $(cat $H/resv_hugepages)))
