@@ -6,13 +6,18 @@
 #include "cpuid.h"
 #include "../common/log.h"
 
-int cpuid_supported(int kvm, struct cpuid_table *t)
+int cpuid_query(int kvm, struct cpuid_table *t)
 {
 	memset(t, 0, sizeof(*t));
 	t->head.nent = CPUID_MAX_ENTRIES;
-	if (ioctl(kvm, KVM_GET_SUPPORTED_CPUID, &t->head) < 0)
-		return error_errno(errno, "/dev/kvm: KVM_GET_SUPPORTED_CPUID");
-	return 0;
+	return ioctl(kvm, KVM_GET_SUPPORTED_CPUID, &t->head) < 0 ? -errno : 0;
+}
+
+int cpuid_supported(int kvm, struct cpuid_table *t)
+{
+	int r = cpuid_query(kvm, t);
+
+	return r ? error_errno(-r, "/dev/kvm: KVM_GET_SUPPORTED_CPUID") : 0;
 }
 
 struct kvm_cpuid_entry2 *cpuid_find(struct cpuid_table *t, unsigned function,

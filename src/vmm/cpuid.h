@@ -20,7 +20,9 @@ struct cpuid_table {
 	struct kvm_cpuid_entry2 e[CPUID_MAX_ENTRIES];
 };
 
-/* Fill t from KVM_GET_SUPPORTED_CPUID. */
+/* Fill t from KVM_GET_SUPPORTED_CPUID; cpuid_query says nothing and
+ * returns -errno, cpuid_supported logs the failure. */
+int cpuid_query(int kvm, struct cpuid_table *t);
 int cpuid_supported(int kvm, struct cpuid_table *t);
 /* Topology fix-ups for vCPU cpu of ncpu, in place. */
 void cpuid_fixup(struct cpuid_table *t, unsigned cpu, unsigned ncpu);

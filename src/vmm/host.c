@@ -42,8 +42,7 @@ const char *kvm_pvm_detect(void)
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 
 	if (fd >= 0) {
-		t.head.nent = CPUID_MAX_ENTRIES;
-		have_table = ioctl(fd, KVM_GET_SUPPORTED_CPUID, &t.head) == 0;
+		have_table = !cpuid_query(fd, &t);
 		close(fd);
 	}
 	__cpuid(1, a, b, c1, d);

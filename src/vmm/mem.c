@@ -29,10 +29,10 @@ static long huge_count(const char *name)
 /* Huge pages of 2 MiB: reserved when mapped (no MAP_NORESERVE), so that
  * too few is ENOMEM here, said in one line, and not a SIGBUS at the
  * guest's first touch of a page the pool cannot give. */
-static void *map_huge(uint64_t size)
+static void *map_huge(uint64_t len)
 {
-	uint64_t need = (size + GMEM_ALIGN - 1) / GMEM_ALIGN;
-	void *p = mmap(NULL, need * GMEM_ALIGN, PROT_READ | PROT_WRITE,
+	uint64_t need = len / GMEM_ALIGN;
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_2MB,
 		       -1, 0);
 	long avail;
@@ -57,11 +57,14 @@ static void split(struct gmem *g)
 
 int gmem_init(struct gmem *g, uint64_t size, bool hugepages)
 {
+	/* Huge pages are mapped (and unmapped) whole. */
+	uint64_t len = hugepages ? (size + GMEM_ALIGN - 1) & ~(uint64_t)(GMEM_ALIGN - 1)
+				 : size;
 	void *p;
 
 	memset(g, 0, sizeof(*g));
 	if (hugepages) {
-		p = map_huge(size);
+		p = map_huge(len);
 		if (!p)
 			return -ENOMEM;	/* said */
 	} else {
@@ -91,8 +94,7 @@ int gmem_init(struct gmem *g, uint64_t size, bool hugepages)
 	g->host = p;
 	g->size = size;
 	g->mapped = true;
-	g->map_len = hugepages ? (size + GMEM_ALIGN - 1) & ~(uint64_t)(GMEM_ALIGN - 1)
-			       : size;
+	g->map_len = len;
 	split(g);
 	return 0;
 }

@@ -233,7 +233,7 @@ int qemu_run(const struct vm_config *c, struct vm_result *r)
 	bool open_fd[4] = { true, true, true, true }, exited = false;
 	long long deadline = c->timeout ? now_ms() + c->timeout * 1000LL : 0;
 	long long last_output = now_ms();
-	int status = 0, pidfd = -1, rv = 0;
+	int status = 0, pidfd = -1, rv = 0, reported;
 	pid_t pid;
 
 	memset(r, 0, sizeof(*r));
@@ -333,11 +333,12 @@ int qemu_run(const struct vm_config *c, struct vm_result *r)
 		waitpid(pid, &status, 0);
 	console_end(&r->console);
 
+	reported = console_qemu_status(&r->console, status);
 	if (r->ending == VM_INTERRUPTED || r->ending == VM_TIMEOUT)
 		;
 	else if (r->console.status >= 0) {
-		r->status = console_qemu_status(&r->console, status);
-		r->ending = r->status >= 0 ? VM_REPORTED : VM_NO_REPORT;
+		r->status = reported;
+		r->ending = reported >= 0 ? VM_REPORTED : VM_NO_REPORT;
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 127 &&
 		   !r->console.ntail) {
 		rv = error("%s: cannot run it (install qemu-system-x86): %.*s",
@@ -346,10 +347,10 @@ int qemu_run(const struct vm_config *c, struct vm_result *r)
 	} else if (!r->console.ntail && p.qerr.len) {
 		/* QEMU refused before the guest said anything. */
 		rv = error("%.*s", (int)strcspn(p.qerr.p, "\n"), p.qerr.p);
-	} else if (!p.qerr.len && console_qemu_status(&r->console, status) >= 0) {
+	} else if (!p.qerr.len && reported >= 0) {
 		/* The port spoke but the console line was lost. */
 		r->ending = VM_REPORTED;
-		r->status = console_qemu_status(&r->console, status);
+		r->status = reported;
 	} else {
 		r->ending = VM_NO_REPORT;
 	}
