@@ -39,6 +39,7 @@ void verify_report_free(struct verify_report *r)
 	free(r->r);
 	buf_free(&r->partial);
 	strv_free(&r->expect);
+	free(r->expect_bytes);
 	free(r->expect_sweepdir);
 	memset(r, 0, sizeof(*r));
 }
@@ -283,6 +284,26 @@ static char *escaped(const char *path)
 	return e;
 }
 
+/* The data in a manifest's MAP field ("OFF+LEN,..." or "-"). */
+static uint64_t map_bytes(const char *map)
+{
+	uint64_t sum = 0;
+
+	for (const char *p = map; (p = strchr(p, '+')); p++)
+		sum += strtoull(p + 1, NULL, 10);
+	return sum;
+}
+
+/* One result the guest owes: key "PATH METHOD" (taken over). */
+static void expect(struct verify_report *r, uint64_t bytes, char *key)
+{
+	if (r->expect.n % 64 == 0)
+		r->expect_bytes = xrealloc(r->expect_bytes, (r->expect.n + 64) *
+					   sizeof(*r->expect_bytes));
+	r->expect_bytes[r->expect.n] = bytes;
+	strv_push_owned(&r->expect, key);
+}
+
 /* The manifest is the host's own text: trusted, but still bounded. */
 void verify_report_expect(struct verify_report *r, const char *manifest,
 			  size_t len)
@@ -290,10 +311,13 @@ void verify_report_expect(struct verify_report *r, const char *manifest,
 	char *text = xstrndup(manifest, len), *next = text, *line;
 	unsigned long msize = 0;
 	bool quick = false;
-	struct strv files = { 0 }, sweep = { 0 };
+	struct strv sweep = { 0 };
+	struct file { char *path; uint64_t size, data; } *files = NULL;
+	size_t nfiles = 0;
 
 	while ((line = next)) {
-		char *p = line, *key;
+		char *p = line, *key, *w;
+		struct file f;
 
 		next = strchr(line, '\n');
 		if (next)
@@ -301,42 +325,49 @@ void verify_report_expect(struct verify_report *r, const char *manifest,
 		key = verify_word(&p);
 		if (!key || !p)
 			continue;
-		if (!strcmp(key, "msize"))
+		if (!strcmp(key, "msize")) {
 			parse_ulong(p, 10, &msize);
-		else if (!strcmp(key, "quick"))
+		} else if (!strcmp(key, "quick")) {
 			quick = !strcmp(p, "1");
-		else if (!strcmp(key, "sweepdir"))
+		} else if (!strcmp(key, "sweepdir")) {
 			r->expect_sweepdir = xstrdup(p);
-		else if (!strcmp(key, "sweep"))
-			for (char *w; (w = verify_word(&p));)
+		} else if (!strcmp(key, "sweep")) {
+			while ((w = verify_word(&p)))
 				strv_push(&sweep, w);
-		else if (!strcmp(key, "file") && (key = verify_word(&p)))
-			strv_push(&files, key);
+		} else if (!strcmp(key, "file") && (f.path = verify_word(&p))) {
+			/* SIZE CRC BLOCKS MAP ... */
+			w = verify_word(&p);
+			f.size = w ? strtoull(w, NULL, 10) : 0;
+			for (int i = 0; i < 3 && w; i++)
+				w = verify_word(&p);
+			f.data = w ? map_bytes(w) : 0;
+			files = xrealloc(files, (nfiles + 1) * sizeof(*files));
+			files[nfiles++] = f;
+		}
 	}
-	for (size_t i = 0; i < files.n; i++) {
-		strv_push_owned(&r->expect, xasprintf("%s stat", files.v[i]));
-		strv_push_owned(&r->expect, xasprintf("%s blocks", files.v[i]));
-		strv_push_owned(&r->expect, xasprintf("%s seek", files.v[i]));
+	for (size_t i = 0; i < nfiles; i++) {
+		const char *f = files[i].path;
+		uint64_t size = files[i].size;
+
+		expect(r, size, xasprintf("%s stat", f));
+		expect(r, size, xasprintf("%s blocks", f));
+		expect(r, files[i].data, xasprintf("%s seek", f));
 		if (!quick)
-			strv_push_owned(&r->expect, xasprintf("%s read:%u",
-							      files.v[i],
-							      VERIFY_PAGE));
-		strv_push_owned(&r->expect, xasprintf("%s read:%lu", files.v[i],
-						      msize));
-		strv_push_owned(&r->expect, xasprintf("%s pread", files.v[i]));
-		strv_push_owned(&r->expect, xasprintf("%s mmap", files.v[i]));
+			expect(r, size, xasprintf("%s read:%u", f, VERIFY_PAGE));
+		expect(r, size, xasprintf("%s read:%lu", f, msize));
+		expect(r, size, xasprintf("%s pread", f));
+		expect(r, size, xasprintf("%s mmap", f));
 	}
 	for (size_t i = 0; !quick && r->expect_sweepdir && i < sweep.n; i++)
-		strv_push_owned(&r->expect, xasprintf("%s/" VERIFY_SWEEP_PREFIX
-						      "%s write",
-						      r->expect_sweepdir,
-						      sweep.v[i]));
-	strv_free(&files);
+		expect(r, strtoull(sweep.v[i], NULL, 10),
+		       xasprintf("%s/" VERIFY_SWEEP_PREFIX "%s write",
+				 r->expect_sweepdir, sweep.v[i]));
+	free(files);
 	strv_free(&sweep);
 	free(text);
 }
 
-static void mark(struct hmap *h, const char *path, const char *method)
+static bool *mark(struct hmap *h, const char *path, const char *method)
 {
 	char *key = xasprintf("%s %s", path, method);
 	bool *seen = hmap_get(h, key);
@@ -344,46 +375,66 @@ static void mark(struct hmap *h, const char *path, const char *method)
 	if (seen)
 		*seen = true;
 	free(key);
+	return seen;
 }
 
 /*
- * Is every expected result there? The table is made of the host's keys
- * and only looked up with the guest's, so that no output makes its
- * probes long. A failure to open a file stands for all its methods, one
- * to make the sweep directory for all sweep files.
+ * Is every expected result there, did each check what was sent, and was
+ * nothing else answered? The table is made of the host's keys and only
+ * looked up with the guest's, so that no output makes its probes long.
+ * A failure to open a file stands for all its methods, one to make the
+ * sweep directory for all sweep files. Complaints are collected first:
+ * protocol() adds to the results being walked.
  */
 static void check_expected(struct verify_report *r)
 {
 	struct hmap h = { 0 };
-	bool *seen = xcalloc(r->expect.n + 1, sizeof(*seen));
+	bool *seen = xcalloc(r->expect.n + 1, sizeof(*seen)), *at;
 	size_t dirlen = r->expect_sweepdir ? strlen(r->expect_sweepdir) : 0;
+	struct strv complaints = { 0 };
 
 	for (size_t i = 0; i < r->expect.n; i++)
 		hmap_put(&h, r->expect.v[i], &seen[i]);
 	for (size_t i = 0; i < r->n; i++) {
 		const struct verify_result *res = &r->r[i];
+		bool owed;
 		char *path;
 
 		if (res->host)
 			continue;
 		path = escaped(res->path);
-		mark(&h, path, res->method);
+		at = mark(&h, path, res->method);
+		owed = at;
+		if (at && (res->kind == VERIFY_OK || res->kind == VERIFY_WROTE) &&
+		    res->bytes != r->expect_bytes[at - seen])
+			strv_push_owned(&complaints, xasprintf(
+				"%s %s checked %" PRIu64 " bytes, not the %" PRIu64
+				" of the manifest sent", path, res->method,
+				res->bytes, r->expect_bytes[at - seen]));
 		if (res->kind == VERIFY_FAIL && !strcmp(res->method, "open"))
 			for (size_t k = 0; k < r->expect.n; k++)
 				if (str_starts(r->expect.v[k], path) &&
 				    r->expect.v[k][strlen(path)] == ' ')
-					seen[k] = true;
+					seen[k] = owed = true;
 		if (res->kind == VERIFY_FAIL && !strcmp(res->method, "write") &&
 		    dirlen && !strcmp(path, r->expect_sweepdir))
 			for (size_t k = 0; k < r->expect.n; k++)
 				if (!strncmp(r->expect.v[k], path, dirlen) &&
 				    r->expect.v[k][dirlen] == '/')
-					seen[k] = true;
+					seen[k] = owed = true;
+		if (!owed)
+			strv_push_owned(&complaints, xasprintf(
+				"a result for %s %s, which the manifest sent does "
+				"not ask for", path, res->method));
 		free(path);
 	}
 	for (size_t i = 0; i < r->expect.n; i++)
 		if (!seen[i])
-			protocol(r, "no result for %s", r->expect.v[i]);
+			strv_push_owned(&complaints, xasprintf("no result for %s",
+							       r->expect.v[i]));
+	for (size_t i = 0; i < complaints.n; i++)
+		protocol(r, "%s", complaints.v[i]);
+	strv_free(&complaints);
 	hmap_free(&h);
 	free(seen);
 }

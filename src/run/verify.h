@@ -113,8 +113,11 @@ struct verify_report {
 	unsigned dropped;	/* results past the limit */
 	bool overlong;		/* discarding the rest of a long line */
 	struct buf partial;
-	/* what the guest owes: "PATH METHOD", escaped (verify_report_expect) */
+	/* what the guest owes: "PATH METHOD", escaped (verify_report_expect),
+	 * and the bytes an ok result of each must have checked (the size;
+	 * for seek the data in the host's extents) */
 	struct strv expect;
+	uint64_t *expect_bytes;
 	char *expect_sweepdir;
 };
 
@@ -123,8 +126,10 @@ void verify_report_free(struct verify_report *r);
 /*
  * The manifest given to the guest (verify_manifest's text): every file
  * must then have a result for every method (verify.h), every sweep file a
- * wrote line or a failure, or the run fails with PROTOCOL: output that
- * lost lines, or a guest that skipped checks, is not a pass. Call before
+ * wrote line or a failure, and every ok result the bytes this manifest
+ * makes the method check, or the run fails with PROTOCOL: output that
+ * lost lines, a guest that skipped checks, or one that checked less than
+ * it was sent (a manifest damaged on its way), is not a pass. Call before
  * verify_report_finish().
  */
 void verify_report_expect(struct verify_report *r, const char *manifest,

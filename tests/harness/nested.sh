@@ -2,8 +2,8 @@
 # The nested test harness: tinyrd's launcher needs a KVM that boots stock
 # kernels, and this machine's /dev/kvm is PVM, which does not. So the
 # launcher runs as an L2 VMM inside an L1 guest that QEMU runs under TCG
-# with -cpu max: L1 loads kvm-amd (or kvm-intel) from Debian's kernel and
-# has a working /dev/kvm.
+# with -cpu max: L1 loads kvm-amd from Debian's kernel and has a working
+# /dev/kvm.
 #
 #   tests/harness/nested.sh [--qemu] SCENARIO [ARG...]
 #
@@ -11,8 +11,8 @@
 # --qemu also puts QEMU and its firmware in L1 (for the benchmark).
 #
 # It builds the L1 image with `tinyrd build`: busybox, the KVM modules of
-# the Debian kernel (tests/fixtures/kernel.sh; kvm-amd or kvm-intel pulls
-# in kvm, ccp, irqbypass), tinyrd itself with its libraries, and under
+# the Debian kernel (tests/fixtures/kernel.sh; kvm-amd pulls in kvm, ccp,
+# irqbypass), tinyrd itself with its libraries, and under
 # /l1/: the guest kernel (vmlinuz and, extracted from it, the ELF vmlinux
 # for PVH), L2 images built here beforehand for that kernel, with its
 # virtio modules (img/default.img, img/cmd.img
@@ -75,8 +75,9 @@ done
 	--kmod overlay -o "$work/img/shares.img" || exit 125
 [ -f "$K/vmlinux" ] || "$top/tests/fixtures/extract-vmlinux.sh" "$K/vmlinuz" >"$K/vmlinux.tmp" &&
 	mv "$K/vmlinux.tmp" "$K/vmlinux" 2>/dev/null
+# L1's CPU is QEMU's TCG model, whatever the host's: "max" under TCG is
+# an AMD CPU with SVM (QEMU emulates SVM, not VMX), on an Intel host too.
 modules="--kmod kvm_amd"
-grep -q GenuineIntel /proc/cpuinfo && modules="--kmod kvm_intel"
 
 extra=()
 if [ -n "$with_qemu" ]; then

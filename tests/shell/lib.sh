@@ -24,17 +24,21 @@ tearDown() {
 	_in_test=
 	_tap_n=$((_tap_n + 1))
 	cd / && rm -rf "$T"
-	if [ -n "$_skip" ]; then
+	# A failure counts before a skip: an assert that failed and then a
+	# skip (or a skip and then a failure outside the asserts' reach) is
+	# a failed test, never "ok ... # SKIP".
+	if [ "${__shunit_testSuccess}" != "${SHUNIT_TRUE}" ]; then
+		echo "not ok $_tap_n - ${_shunit_test_}${_skip:+ (failed, then skipped: $_skip)}"
+	elif [ -n "$_skip" ]; then
 		echo "ok $_tap_n - ${_shunit_test_} # SKIP $_skip"
-	elif [ "${__shunit_testSuccess}" = "${SHUNIT_TRUE}" ]; then
-		echo "ok $_tap_n - ${_shunit_test_}"
 	else
-		echo "not ok $_tap_n - ${_shunit_test_}"
+		echo "ok $_tap_n - ${_shunit_test_}"
 	fi
 }
 
 skip() {
-	_skip=$1
+	[ -n "${1-}" ] || { fail "skip without a reason"; _skip="(no reason)"; }
+	_skip=${1:-$_skip}
 	echo "SKIP: $1"
 	startSkipping
 }

@@ -135,3 +135,17 @@ char *capture_end(struct capture *c)
 	buf_reserve(&b, 0);
 	return buf_detach(&b, NULL);
 }
+
+const char *kernel_fixture(void)
+{
+	const char *k = getenv("TINYRD_KERNEL_DIR");
+
+	return k && *k ? k : NULL;
+}
+
+const char *kernel_fixture_why(void)
+{
+	const char *w = getenv("TINYRD_KERNEL_WHY");
+
+	return w && *w ? w : "TINYRD_KERNEL_DIR is not set (run through tests/run)";
+}

@@ -15,6 +15,15 @@
 
 #include "../../src/common/util.h"
 
+/* Skip the test and say why, on a line of its own that tests/tally.awk
+ * pairs with cmocka's "# SKIP" line: a skip without a reason is counted
+ * as a failure. */
+#define skip_because(...) do {					\
+		print_message("SKIP: " __VA_ARGS__);		\
+		print_message("\n");				\
+		skip();						\
+	} while (0)
+
 /* A fresh directory under $TMPDIR, removed with rm_rf(). */
 char *mktemp_dir(void);
 void rm_rf(const char *path);
@@ -26,6 +35,10 @@ void mkdir_at(const char *dir, const char *rel);
 /* Run a shell command and return its stdout; NULL if it failed. */
 char *run_capture(const char *cmd);
 bool have_program(const char *name);
+/* Debian's kernel, unpacked by tests/fixtures/kernel.sh (TINYRD_KERNEL_DIR,
+ * set by tests/run), or NULL; and why it is missing. */
+const char *kernel_fixture(void);
+const char *kernel_fixture_why(void);
 
 /* Collect what is written to stderr between the two calls. */
 struct capture {

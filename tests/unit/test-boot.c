@@ -38,9 +38,7 @@ static int teardown(void **state)
 
 static const char *kdir(void)
 {
-	const char *k = getenv("TINYRD_KERNEL_DIR");
-
-	return k && *k ? k : NULL;
+	return kernel_fixture();
 }
 
 /* Translate through the identity page tables as the MMU would. */
@@ -128,7 +126,7 @@ static void test_debian_bzimage(void **state)
 
 	(void)state;
 	if (!kdir())
-		skip();
+		skip_because("no Debian kernel: %s", kernel_fixture_why());
 	k = read_kernel("vmlinuz");
 	assert_int_equal(boot_load_buffer(&g, "vmlinuz", (uint8_t *)k.p, k.len,
 					  initrd, sizeof(initrd), cmd, &bi), 0);
@@ -287,7 +285,7 @@ static void test_debian_vmlinux_pvh(void **state)
 
 	(void)state;
 	if (!kdir())
-		skip();
+		skip_because("no Debian kernel: %s", kernel_fixture_why());
 	cmd = xasprintf("%s/tests/fixtures/extract-vmlinux.sh %s/vmlinuz",
 			getenv("TINYRD_SRCDIR") ? getenv("TINYRD_SRCDIR") : ".", kdir());
 	{

@@ -427,7 +427,7 @@ static void test_host_programs_match_loader(void **state)
 		tested++;
 	}
 	if (!tested)
-		skip();
+		skip_because("none of the programs compared is installed");
 }
 
 /* Debian's arm64 cross libc, when installed, is a real foreign sysroot. */
@@ -438,8 +438,7 @@ static void test_real_arm64_sysroot(void **state)
 
 	(void)state;
 	if (access("/usr/aarch64-linux-gnu/lib/libc.so.6", R_OK)) {
-		print_message("SKIP: libc6-arm64-cross is not installed\n");
-		skip();
+		skip_because("libc6-arm64-cross is not installed");
 	}
 	manifest_init(&m, "/usr/aarch64-linux-gnu");
 	elfdeps_init(&d, &m);

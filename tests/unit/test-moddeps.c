@@ -252,7 +252,7 @@ static void test_fixture_matches_modprobe(void **state)
 
 	(void)state;
 	if (!have_program("modprobe"))
-		skip();
+		skip_because("no modprobe (kmod) to compare with");
 	compare_with_modprobe(tree, KVER, mods, ARRAY_SIZE(mods));
 }
 
@@ -268,15 +268,15 @@ static void test_debian_matches_modprobe(void **state)
 		"snd_hda_intel", "i915", "overlay", "loop", "dm_crypt", "vhost_net",
 		"tun", "bridge", "crypto-crc32c", "fs-vfat", "nvme", "xhci_pci",
 	};
-	const char *dir = getenv("TINYRD_KERNEL_DIR");
+	const char *dir = kernel_fixture();
 	char *kver, *p;
 	struct buf b = { 0 };
 
 	(void)state;
-	if (!dir || !*dir || !have_program("modprobe")) {
-		print_message("SKIP: the Debian kernel fixture is not available\n");
-		skip();
-	}
+	if (!dir)
+		skip_because("no Debian kernel: %s", kernel_fixture_why());
+	if (!have_program("modprobe"))
+		skip_because("no modprobe (kmod) to compare with");
 	p = path_join(dir, "kver");
 	assert_int_equal(read_file(p, &b), 0);
 	free(p);

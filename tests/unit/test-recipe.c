@@ -282,7 +282,7 @@ static void test_templates_parse(void **state)
 	(void)f;
 	setenv("TINYRD_TEMPLATES", t, 1);
 	if (!have_program("busybox"))
-		skip();
+		skip_because("busybox is not installed");
 	assert_int_equal(recipe_load(&f->b, "base"), 0);
 	assert_int_equal(manifest_finalize(&f->b.m), 0);
 	assert_non_null(manifest_get(&f->b.m, "/dev/console"));

@@ -124,7 +124,7 @@ static void test_kernel_release(void **state)
 {
 	char *dir = mktemp_dir(), *p, *rel = NULL;
 	unsigned char img[0x800] = { 0 };
-	const char *kdir = getenv("TINYRD_KERNEL_DIR");
+	const char *kdir = kernel_fixture();
 	static const char vmlinux[] = "junk\0Linux version 6.9.0-rc1+ (me@host) #1 SMP\n";
 
 	(void)state;

@@ -19,6 +19,7 @@
 
 #include "helpers.h"
 #include "../../init/verify.h"
+#include "../../init/verify-manifest.h"
 #include "../../src/common/crc32c.h"
 #include "../../src/run/verify.h"
 
@@ -298,6 +299,19 @@ static const struct verify_result *expect(const struct verify_report *r,
 	dump(r);
 	fail_msg("no %s failure of %s by %s at %" PRIu64,
 		 verify_class_name(cls), file, method ? method : "any", offset);
+	return NULL;
+}
+
+/* The PROTOCOL failure whose detail ends in tail, which must be there. */
+static const struct verify_result *expect_detail(const struct verify_report *r,
+						 const char *tail)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->r[i].kind == VERIFY_FAIL && r->r[i].cls == VERIFY_PROTOCOL &&
+		    str_ends(r->r[i].detail, tail))
+			return &r->r[i];
+	dump(r);
+	fail_msg("no PROTOCOL failure ending in \"%s\"", tail);
 	return NULL;
 }
 
@@ -648,6 +662,30 @@ static void test_missing_results(void **state)
 	assert_true(str_ends(res->detail, "/sweep-786432 write"));
 	verify_report_free(&r);
 
+	/* Results that checked less than the manifest sent: a guest that
+	 * saw a smaller data extent (a map damaged on its way passes every
+	 * seek in the guest) or wrote a shorter sweep file. */
+	{
+		char *a = strstr(text, "/size-4097 seek 4097\n"), *b;
+
+		assert_non_null(a);
+		memcpy(strstr(a, " 4097\n"), " 4000\n", 6);
+		b = strstr(text, "/sweep-524288 524288\n");
+		assert_non_null(b);
+		memcpy(strstr(b, " 524288\n"), " 520192\n", 8);
+	}
+	verify_report_init(&r);
+	verify_report_expect(&r, manifest_text.p, manifest_text.len);
+	verify_report_feed(&r, text, strlen(text));
+	verify_report_finish(&r);
+	assert_int_equal(verify_report_status(&r), 1);
+	assert_int_equal(r.classes[VERIFY_PROTOCOL], 2 + 2);
+	assert_non_null(expect_detail(&r, "/size-4097 seek checked 4000 bytes, not "
+				      "the 4097 of the manifest sent"));
+	assert_non_null(expect_detail(&r, "/sweep-524288 write checked 520192 "
+				      "bytes, not the 524288 of the manifest sent"));
+	verify_report_free(&r);
+
 	/* Only the frame: every check missing. */
 	verify_report_init(&r);
 	verify_report_expect(&r, manifest_text.p, manifest_text.len);
@@ -898,43 +936,161 @@ static void test_bad_manifests(void **state)
 	free(path);
 }
 
-/* Mutated manifests: the guest's answer is an error or a run, never a
- * crash. Quick ones, so that no mutation can make it write anywhere. */
+/* The fields of one parsed manifest that the guest's checks depend on:
+ * not the seed (a manifest without sweep uses none), BLOCKS beyond zero
+ * or not, nor TAGS (they only place a bad page). Equal checks must give
+ * equal verdicts. */
+static bool same_checks(const struct vmanifest *a, const struct vmanifest *b)
+{
+	if (a->msize != b->msize || a->quick != b->quick ||
+	    a->nsweep != b->nsweep || a->nfiles != b->nfiles)
+		return false;
+	for (size_t i = 0; i < a->nsweep; i++)
+		if (a->sweep[i] != b->sweep[i])
+			return false;
+	for (size_t i = 0; i < a->nfiles; i++) {
+		const struct vfile *f = &a->files[i], *g = &b->files[i];
+
+		if (strcmp(f->path, g->path) || f->size != g->size ||
+		    f->crc != g->crc || !f->blocks != !g->blocks ||
+		    f->nmap != g->nmap ||
+		    (f->nmap && memcmp(f->map, g->map, f->nmap * sizeof(*f->map))) ||
+		    (f->size && memcmp(f->crcs, g->crcs, div_up(f->size, VERIFY_BLOCK) *
+				       sizeof(*f->crcs))))
+			return false;
+	}
+	return true;
+}
+
+/* Where a mutation may land: not in the seed's value, a file's BLOCKS or
+ * TAGS (see same_checks), so that every mutation damages a check. */
+static bool mutable_at(const char *text, size_t at)
+{
+	const char *line = text + at, *p;
+	int word = 0;
+
+	while (line > text && line[-1] != '\n')
+		line--;
+	for (p = line; p < text + at; p++)
+		word += *p == ' ';
+	if (text[at] == ' ' || text[at] == '\n')
+		return true;
+	if (str_starts(line, "seed "))
+		return word != 1;
+	if (str_starts(line, "file "))
+		return word != 4 && word != 7;
+	return true;
+}
+
+/*
+ * Damaged manifests, as a transport that garbles the manifest on its way
+ * would deliver it: characters replaced in the fields the checks use, or
+ * the text cut short. The guest's checker must return a status (the
+ * number of its failures, or -errno with nothing printed), and the host,
+ * which knows the manifest it sent, must fail the run: each damage comes
+ * out as a failure class or a PROTOCOL error, never as a pass. Where the
+ * damaged text reads back as the same checks, the run must pass instead.
+ * Quick manifests without sweep, so that no mutation can make the guest
+ * write.
+ */
 static void test_manifest_fuzz(void **state)
 {
 	struct verify_params p = params(true, 0);
-	char *names[] = { "size-0", "size-1", "size-4097" };
-	char *path = write_manifest(names, 3, &p), *good;
+	char *names[] = { "size-0", "size-1", "size-4097", "size-1400000", "sparse" };
+	char *path = write_manifest(names, ARRAY_SIZE(names), &p), *good;
+	static const char alphabet[] = " \n,+-0f9x\\", digits[] = "0123456789abcdef";
+	struct vmanifest truth = { 0 };
 	size_t len;
-	static const char alphabet[] = " \n,+-0f9x\\";
+	unsigned outcomes[4] = { 0 };	/* parse error, guest failure, protocol, same */
 
 	(void)state;
 	good = xstrndup(manifest_text.p, manifest_text.len);
 	len = manifest_text.len;
+	assert_int_equal(vmanifest_read(path, &truth), 0);
 	srand(7);
 	for (int iter = 0; iter < 1500; iter++) {
 		char *t = xstrndup(good, len), *text = NULL;
 		size_t n = len, outlen = 0;
+		struct verify_report r;
+		struct vmanifest m = { 0 };
+		bool same;
+		int ret, parsed;
 		FILE *out;
 
-		for (int k = rand() % 4; k >= 0 && n; k--) {
-			size_t at = (size_t)rand() % n;
+		for (int k = rand() % 3; k >= 0 && n; k--) {
+			size_t at;
+			char c;
 
-			if (rand() % 4)
-				t[at] = alphabet[rand() % (sizeof(alphabet) - 1)];
-			else
+			do
+				at = (size_t)rand() % n;
+			while (!mutable_at(t, at));
+			if (rand() % 5) {
+				/* Half the time a digit for a digit: the field
+				 * still reads, and says something else. */
+				do
+					c = rand() % 2 ? digits[rand() % 16] :
+					    alphabet[rand() % (sizeof(alphabet) - 1)];
+				while (c == t[at]);
+				t[at] = c;
+			} else {
 				n = at;
+			}
 		}
-		if (strstr(t, "sweep"))
-			goto next;
 		write_at(tmp, "manifest", t, n, 0644);
+		parsed = vmanifest_read(path, &m);
+		same = !parsed && same_checks(&m, &truth);
+		vmanifest_free(&m);
 		out = open_memstream(&text, &outlen);
-		verify_run_ops(path, out, &test_ops);
+		assert_non_null(out);
+		ret = verify_run_ops(path, out, &test_ops);
 		fclose(out);
+		/* A status: failures counted, or an error and nothing said. */
+		if (parsed) {
+			if (ret != parsed || outlen)
+				fail_msg("mutation %d: unreadable manifest gave %d "
+					 "and %zu bytes of output:\n%.*s", iter, ret,
+					 outlen, (int)n, t);
+		} else if (ret < 0) {
+			fail_msg("mutation %d: a manifest that reads gave %d", iter, ret);
+		}
+		verify_report_init(&r);
+		verify_report_expect(&r, good, len);
+		verify_report_feed(&r, text, outlen);
+		verify_report_finish(&r);
+		if (same) {
+			if (verify_report_status(&r)) {
+				dump(&r);
+				fail_msg("mutation %d: the same checks failed:\n%.*s",
+					 iter, (int)n, t);
+			}
+			outcomes[3]++;
+		} else {
+			if (!verify_report_status(&r) || !r.failures) {
+				dump(&r);
+				fail_msg("mutation %d: a damaged manifest passed:\n%.*s",
+					 iter, (int)n, t);
+			}
+			for (size_t i = 0; i < r.n; i++)
+				if (r.r[i].kind == VERIFY_FAIL)
+					assert_in_range(r.r[i].cls, VERIFY_EMPTY_READ,
+							VERIFY_PROTOCOL);
+			outcomes[parsed ? 0 : r.classes[VERIFY_PROTOCOL] &&
+					 r.failures == r.classes[VERIFY_PROTOCOL] ? 2 : 1]++;
+		}
+		/* The guest's count is the host's count of guest failures. */
+		if (ret > 0)
+			assert_int_equal((unsigned)ret, r.guest_fails);
+		verify_report_free(&r);
 		free(text);
-next:
 		free(t);
 	}
+	print_message("mutations: %u unreadable, %u failed by the guest, %u "
+		      "caught as PROTOCOL, %u the same checks\n", outcomes[0],
+		      outcomes[1], outcomes[2], outcomes[3]);
+	/* Each outcome must have come up: the mutations reach every path. */
+	for (int i = 0; i < 3; i++)
+		assert_true(outcomes[i] > 0);
+	vmanifest_free(&truth);
 	free(good);
 	free(path);
 }
