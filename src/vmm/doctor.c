@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "cpuid.h"
 #include "kvm.h"
 #include "vmm.h"
 #include "../build/build.h"
@@ -72,23 +73,23 @@ static bool in_path(const char *name, char *out, size_t n)
 	return found;
 }
 
-static void check_kvm(struct doctor *d)
+static void check_kvm(struct doctor *d, const struct kvm_host *h)
 {
 	struct check *c;
-	char why[256], missing[200];
+	char why[256], fix[256], missing[200];
 	unsigned nmissing, ncaps;
 	double ms = 0;
 	const char *pvm;
 	int fd, v;
 
-	c = add(d, "/dev/kvm", access("/dev/kvm", F_OK) ? FAIL : OK);
-	pvm = c->v == OK ? kvm_pvm_detect() : NULL;
-	if (c->v == FAIL) {
-		DETAIL(c, "absent");
-		FIX(c, "load kvm-amd or kvm-intel (modprobe), and enable virtualization "
-		    "in the firmware");
+	c = add(d, "/dev/kvm", h->node ? OK : FAIL);
+	if (!h->node) {
+		kvm_host_absent(h, why, sizeof(why), fix, sizeof(fix));
+		DETAIL(c, "%s", why);
+		FIX(c, "%s", fix);
 		return;
 	}
+	pvm = kvm_pvm_detect(h);
 	DETAIL(c, "present");
 	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	c = add(d, "permissions", fd < 0 ? FAIL : OK);
@@ -148,11 +149,19 @@ static void check_kvm(struct doctor *d)
 	d->kvm_ok = !pvm && c->v == OK && !missing[0] && v == KVM_API_VERSION;
 }
 
-static void check_host(struct doctor *d)
+/*
+ * What guests get: with a KVM that works, what KVM_GET_SUPPORTED_CPUID
+ * offers them (a VM host may hide from its guests' KVM what its own CPU
+ * has); without one, what the host kernel reports. Each row says which.
+ */
+static void check_host(struct doctor *d, const struct kvm_host *h)
 {
 	struct check *c;
 	struct rlimit rl;
-	unsigned a, b, cc, dd;
+	struct cpuid_table *t = NULL;
+	const char *src = "the host kernel's /proc/cpuinfo";
+	unsigned bits = h->phys_bits;
+	bool gb = h->pdpe1gb;
 
 	getrlimit(RLIMIT_MEMLOCK, &rl);
 	c = add(d, "RLIMIT_MEMLOCK", INFO);
@@ -164,20 +173,38 @@ static void check_host(struct doctor *d)
 		       (unsigned long long)rl.rlim_cur >> 10,
 		       rl.rlim_cur < (rlim_t)DEFAULT_GUEST_MB << 20
 		       ? ", below the default guest size" : "");
-	__cpuid(0x80000000, a, b, cc, dd);
-	if (a >= 0x80000008) {
-		__cpuid(0x80000008, a, b, cc, dd);
-		c = add(d, "physical address bits", (a & 0xff) < 36 ? WARN : OK);
-		DETAIL(c, "%u (guests up to %llu GiB)", a & 0xff,
-		       (a & 0xff) > 30 ? 1ULL << ((a & 0xff) - 30) : 1ULL);
+	if (d->kvm_ok) {
+		int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+		t = xcalloc(1, sizeof(*t));
+		if (fd < 0 || cpuid_query(fd, t)) {
+			free(t);
+			t = NULL;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	if (t) {
+		struct kvm_cpuid_entry2 *e = cpuid_find(t, 0x80000008, 0);
+
+		bits = e ? e->eax & 0xff : 0;
+		e = cpuid_find(t, 0x80000001, 0);
+		gb = e && e->edx & (1u << 26);
+		src = "KVM's supported CPUID";
+		free(t);
+	}
+	if (bits) {
+		c = add(d, "physical address bits", bits < 36 ? WARN : OK);
+		DETAIL(c, "%u (guests up to %llu GiB; %s)", bits,
+		       bits > 30 ? 1ULL << (bits - 30) : 1ULL, src);
 		if (c->v == WARN)
 			FIX(c, "give guests less memory (-m); a VM host that passes "
 			    "the CPU's own address width (QEMU -cpu host, "
 			    "host-phys-bits=on) lifts the limit");
-		__cpuid(0x80000001, a, b, cc, dd);
-		c = add(d, "1 GiB pages", dd & (1u << 26) ? OK : INFO);
-		DETAIL(c, dd & (1u << 26) ? "pdpe1gb" : "no pdpe1gb: guests use 2 MiB pages");
 	}
+	c = add(d, "1 GiB pages", gb ? OK : INFO);
+	DETAIL(c, gb ? "pdpe1gb (%s)" : "no pdpe1gb (%s): guests use 2 MiB pages",
+	       src);
 }
 
 static void check_kernel(struct doctor *d, const char *kernel)
@@ -293,6 +320,7 @@ int cmd_doctor(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct doctor *d = xcalloc(1, sizeof(*d));
+	struct kvm_host h;
 	const char *kernel = NULL;
 	bool json = false;
 	int opt, verdict;
@@ -320,8 +348,9 @@ int cmd_doctor(int argc, char **argv)
 			return 2;
 		}
 	}
-	check_kvm(d);
-	check_host(d);
+	kvm_host_probe(&h);
+	check_kvm(d, &h);
+	check_host(d, &h);
 	check_kernel(d, kernel);
 	check_tools(d);
 	verdict = d->kvm_ok ? 0 : d->qemu_ok ? 1 : 2;

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -34,7 +35,101 @@ const char *kvm_pvm_sign(bool module, struct cpuid_table *supported,
 	return NULL;
 }
 
-const char *kvm_pvm_detect(void)
+/* Is this flag among the host kernel's "flags" for the CPU? */
+static bool cpu_flag(const char *flags, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = flags; (p = strstr(p, name)); p += n)
+		if ((p == flags || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\n' ||
+						     !p[n]))
+			return true;
+	return false;
+}
+
+void kvm_host_probe(struct kvm_host *h)
+{
+	char line[4096];
+	FILE *f;
+	int fd;
+
+	memset(h, 0, sizeof(*h));
+	h->node = !access("/dev/kvm", F_OK);
+	fd = h->node ? open("/dev/kvm", O_RDWR | O_CLOEXEC) : -1;
+	h->open_errno = !h->node ? ENOENT : fd < 0 ? errno : 0;
+	if (fd >= 0)
+		close(fd);
+	f = fopen("/sys/class/misc/kvm/dev", "re");
+	if (f) {
+		if (fgets(h->misc, sizeof(h->misc), f))
+			h->misc[strcspn(h->misc, "\n")] = '\0';
+		fclose(f);
+	}
+	h->kvm_intel = !access("/sys/module/kvm_intel", F_OK);
+	h->kvm_amd = !access("/sys/module/kvm_amd", F_OK);
+	h->kvm_pvm = !access("/sys/module/kvm_pvm", F_OK);
+	f = fopen("/proc/cpuinfo", "re");
+	/* The first CPU's lines: "flags : ...", "address sizes : 48 bits
+	 * physical, ...". */
+	while (f && fgets(line, sizeof(line), f) && line[0] != '\n') {
+		const char *v = strchr(line, ':');
+
+		if (!v)
+			continue;
+		if (!strncmp(line, "flags", 5)) {
+			h->vmx = cpu_flag(v + 1, "vmx");
+			h->svm = cpu_flag(v + 1, "svm");
+			h->hypervisor = cpu_flag(v + 1, "hypervisor");
+			h->pdpe1gb = cpu_flag(v + 1, "pdpe1gb");
+		} else if (!strncmp(line, "address sizes", 13)) {
+			h->phys_bits = (unsigned)strtoul(v + 1, NULL, 10);
+		}
+	}
+	if (f)
+		fclose(f);
+}
+
+void kvm_host_absent(const struct kvm_host *h, char *why, size_t nwhy,
+		     char *fix, size_t nfix)
+{
+	unsigned major, minor;
+
+	if (h->kvm_pvm && !h->kvm_intel && !h->kvm_amd) {
+		snprintf(why, nwhy, "absent; the KVM module loaded is kvm_pvm "
+			 "(PVM)%s", h->misc[0] ? ", whose device has no node" : "");
+		snprintf(fix, nfix, "a node would not help: PVM runs PVM-patched "
+			 "guests only; use tinyrd run --vmm qemu (TCG), or a "
+			 "host with kvm-intel or kvm-amd");
+	} else if (h->misc[0] && sscanf(h->misc, "%u:%u", &major, &minor) == 2) {
+		snprintf(why, nwhy, "absent, though the kernel has KVM (device "
+			 "%u:%u)", major, minor);
+		snprintf(fix, nfix, "make the node: mknod -m 0660 /dev/kvm c %u "
+			 "%u && chgrp kvm /dev/kvm (in a container: pass the "
+			 "device in, e.g. --device /dev/kvm)", major, minor);
+	} else if (h->kvm_intel || h->kvm_amd) {
+		snprintf(why, nwhy, "absent; %s is loaded but registered no "
+			 "device", h->kvm_intel ? "kvm_intel" : "kvm_amd");
+		snprintf(fix, nfix, "see dmesg: virtualization may be disabled "
+			 "in the firmware");
+	} else if (h->vmx || h->svm) {
+		snprintf(why, nwhy, "absent; the CPU has %s, and no KVM module "
+			 "is loaded", h->vmx ? "VMX" : "SVM");
+		snprintf(fix, nfix, "modprobe %s", h->vmx ? "kvm-intel" : "kvm-amd");
+	} else if (h->hypervisor) {
+		snprintf(why, nwhy, "absent; this host is a virtual machine whose "
+			 "CPU has neither VMX nor SVM");
+		snprintf(fix, nfix, "enable nested virtualization in the "
+			 "hypervisor that runs it, or use tinyrd run --vmm qemu "
+			 "(TCG)");
+	} else {
+		snprintf(why, nwhy, "absent; the CPU has neither VMX nor SVM "
+			 "enabled");
+		snprintf(fix, nfix, "enable virtualization (VT-x or AMD-V) in "
+			 "the firmware, or use tinyrd run --vmm qemu (TCG)");
+	}
+}
+
+const char *kvm_pvm_detect(const struct kvm_host *h)
 {
 	static struct cpuid_table t;
 	unsigned a, b, c1 = 0, c81 = 0, d;
@@ -51,23 +146,28 @@ const char *kvm_pvm_detect(void)
 		__cpuid(0x80000001, a, b, c81, d);
 	else
 		c81 = 0;
-	return kvm_pvm_sign(!access("/sys/module/kvm_pvm", F_OK),
+	/* With kvm_intel or kvm_amd loaded too, the module does not say
+	 * whose /dev/kvm this is. */
+	return kvm_pvm_sign(h->kvm_pvm && !h->kvm_intel && !h->kvm_amd,
 			    have_table ? &t : NULL, c1, c81);
 }
 
 bool kvm_usable(char *why, size_t n)
 {
-	char reason[200];
+	char reason[200], fix[256];
+	struct kvm_host h;
 	const char *pvm;
 	int fd, v;
 
-	if (access("/dev/kvm", F_OK)) {
-		snprintf(why, n, "/dev/kvm: %s", strerror(ENOENT));
+	kvm_host_probe(&h);
+	if (!h.node) {
+		kvm_host_absent(&h, reason, sizeof(reason), fix, sizeof(fix));
+		snprintf(why, n, "/dev/kvm %s", reason);
 		return false;
 	}
 	/* PVM (kvm_pvm) runs PVM-patched guests only; a stock kernel hangs
 	 * after "Probing EDD" or dies in emulation. */
-	if ((pvm = kvm_pvm_detect())) {
+	if ((pvm = kvm_pvm_detect(&h))) {
 		snprintf(why, n, "/dev/kvm is PVM (%s), which cannot boot a "
 			 "stock kernel", pvm);
 		return false;

@@ -83,18 +83,39 @@ int qemu_run(const struct vm_config *c, struct vm_result *r);
 /* The built-in KVM launcher (launcher.c), same contract. */
 int builtin_run(const struct vm_config *c, struct vm_result *r);
 
+/*
+ * What this host offers for KVM, each fact read where the kernel keeps
+ * it, none inferred from another: the node and whether it opens, the
+ * device a KVM module registered, the modules loaded, and the CPU flags
+ * the host kernel reports (it hides VMX that the firmware disabled).
+ */
+struct kvm_host {
+	bool node;			/* /dev/kvm exists */
+	int open_errno;			/* opening it read-write: 0 or errno */
+	char misc[16];			/* "10:232": /sys/class/misc/kvm/dev */
+	bool kvm_intel, kvm_amd, kvm_pvm; /* in /sys/module */
+	bool vmx, svm, hypervisor;	/* in /proc/cpuinfo's flags */
+	bool pdpe1gb;
+	unsigned phys_bits;		/* its "address sizes", or 0 */
+};
+void kvm_host_probe(struct kvm_host *h);
+/* No /dev/kvm on h: why, as the words after "/dev/kvm ", and the fix
+ * that fits (with kvm_pvm loaded, not "load kvm-amd"). */
+void kvm_host_absent(const struct kvm_host *h, char *why, size_t nwhy,
+		     char *fix, size_t nfix);
+
 struct cpuid_table;
 /*
  * Is this /dev/kvm PVM, which runs PVM-patched guests only? Any of three
- * signs: the module kvm_pvm; the vendor signature "PVM" that PVM's KVM
- * reports in leaf 0x40000002 of KVM_GET_SUPPORTED_CPUID; a host CPU with
- * neither VMX nor SVM. The sign found, as a phrase, or NULL. kvm_pvm_sign
- * decides from what it is given (supported may be NULL); kvm_pvm_detect
- * looks at this host.
+ * signs: the module kvm_pvm (as the only KVM module loaded); the vendor
+ * signature "PVM" that PVM's KVM reports in leaf 0x40000002 of
+ * KVM_GET_SUPPORTED_CPUID; a host CPU with neither VMX nor SVM. The sign
+ * found, as a phrase, or NULL. kvm_pvm_sign decides from what it is
+ * given (supported may be NULL); kvm_pvm_detect asks h's /dev/kvm.
  */
 const char *kvm_pvm_sign(bool module, struct cpuid_table *supported,
 			 unsigned host_1_ecx, unsigned host_81_ecx);
-const char *kvm_pvm_detect(void);
+const char *kvm_pvm_detect(const struct kvm_host *h);
 
 /* Can KVM boot a stock kernel here? false with the reason in why (no
  * /dev/kvm, no permission, PVM, a failed smoke boot). */

@@ -24,11 +24,11 @@ ALL="tinyrd-pvh tinyrd-bz qemu-microvm qemu-pc"
 TR=/sys/kernel/tracing
 mount -t tracefs tracefs $TR 2>/dev/null
 
-# boot MEASURE-OPTION NAME: one boot of `true` under /l1/measure. The
+# boot MEASURE-OPTION NAME: one boot of `true` under /l1/bin/measure. The
 # guest's status 0 comes home as 0 from tinyrd, as 1 ((0 << 1) | 1) from
 # QEMU's isa-debug-exit.
 boot() {
-	m="/l1/measure $1 --"
+	m="/l1/bin/measure $1 --"
 	rm -f /tmp/console
 	case $2 in
 	tinyrd-pvh) $m $TINYRD boot -q -k $V -i $IMG ;;

@@ -18,10 +18,12 @@
 # virtio modules (img/default.img, img/cmd.img
 # with a command of status 5, img/true.img, img/shares.img with the
 # share file systems' modules, img/vqfuzz.img with the
-# hostile virtio driver vqfuzz.c as /bin/vqfuzz; L1 needs no modules tree), a
-# pty driver (ptyrun, ptyrun.c), a stopwatch with a memory sampler
-# (measure, measure.c), tinyrd (the plain build) and the scenario
-# (/l1/scenario). It boots L1
+# hostile virtio driver vqfuzz.c as /bin/vqfuzz; L1 needs no modules tree),
+# in /l1/bin a pty driver (ptyrun, ptyrun.c), a stopwatch with a memory
+# sampler (measure, measure.c), KVM's supported CPUID (kvmcpuid.c) and
+# the tiny guests of tests/fixtures; bash, shunit2 and under /l1/src
+# tests/shell/t1050-doctor.sh with what it needs (scenarios/host.sh);
+# tinyrd (the plain build) and the scenario (/l1/scenario). It boots L1
 # with `tinyrd run --vmm qemu --accel tcg -m 3072 -c 1` (QEMU TCG, -cpu
 # max; one L1 CPU: with two, L1 livelocked now and then while L2 sat idle,
 # in QEMU TCG's nested SVM) and prints what the scenario prints (TAP lines, or figures); the
@@ -66,6 +68,20 @@ cc=$(command -v musl-gcc || echo cc)
 for t in ptyrun measure vqfuzz; do
 	$cc -static -Os -o "$work/bin/$t" "$here/$t.c" || exit 125
 done
+# (musl's headers have no <linux/kvm.h>: glibc, static.)
+cc -static -Os -o "$work/bin/kvmcpuid" "$here/kvmcpuid.c" || exit 125
+# The host checks (tests/shell/t1050-doctor.sh) run in L1 too, through
+# scenarios/host.sh: the test file and what it needs under /l1/src, its
+# tiny guests assembled here (L1 has no compiler) beside the tools.
+for g in badguest:badguest.S spin:badguest.S:-DSPIN readguest:readguest.S; do
+	IFS=: read -r name src flags <<<"$g"
+	cc $flags -c "$top/tests/fixtures/$src" -o "$work/$name.o" &&
+		ld -m elf_x86_64 -Ttext=0x1000000 -o "$work/bin/$name" "$work/$name.o" ||
+		exit 125
+done
+mkdir -p "$work/src/tests/shell" "$work/src/tests/fixtures"
+cp "$top/tests/shell/lib.sh" "$top/tests/shell/t1050-doctor.sh" "$work/src/tests/shell/" &&
+	cp "$top/tests/fixtures/hostshape.sh" "$work/src/tests/fixtures/" || exit 125
 "$tinyrd" build -q $l2 -o "$work/img/default.img" || exit 125
 "$tinyrd" build -q $l2 --copy "$work/bin/vqfuzz:/bin/vqfuzz" \
 	-o "$work/img/vqfuzz.img" || exit 125
@@ -121,11 +137,12 @@ watchdog() {
 	done
 }
 timeout "${NESTED_TIMEOUT:-1500}" "$tinyrd" run $v --vmm qemu --accel tcg -m 3072 -c 1 \
-	-k "$K/vmlinuz" --moddir "$K" $modules "$inner" "${extra[@]}" \
+	${NESTED_APPEND:+--append "$NESTED_APPEND"} \
+	-k "$K/vmlinuz" --moddir "$K" $modules "$inner" bash "${extra[@]}" \
+	--copy "$(command -v shunit2):/usr/bin/shunit2" \
 	--copy "$K/vmlinuz:/l1/vmlinuz" --copy "$K/vmlinux:/l1/vmlinux" \
 	--copy "$work/img:/l1/img" --copy "$scenario:/l1/scenario" \
-	--copy "$work/bin/ptyrun:/l1/ptyrun" \
-	--copy "$work/bin/measure:/l1/measure" \
+	--copy "$work/bin:/l1/bin" --copy "$work/src:/l1/src" \
 	--copy "$inner:/l1/tinyrd" -e "TINYRD=/l1/tinyrd" -e "KVER=$kver" \
 	${NESTED_EXTRA:+--copy "$NESTED_EXTRA:/l1/extra"} \
 	-- sh /l1/scenario "$@" <&0 &

@@ -93,3 +93,48 @@ run_shunit2() {
 	# shellcheck disable=SC1090
 	. "$(command -v shunit2)"
 }
+
+# This host's KVM, decided from what it offers, never from one sign
+# standing for another (tests/README.md, "host shapes"):
+#   none    no /dev/kvm node
+#   closed  a node this user cannot open read-write
+#   pvm     one that opens and has PVM's signs: kvm_pvm the only KVM
+#           module loaded, "PVM" in KVM's CPUID vendor leaf, or a CPU
+#           without VMX and SVM (a KVM there can only be paravirtual)
+#   kvm     one that opens without them
+kvm_shape() {
+	[ -e /dev/kvm ] || { echo none; return; }
+	{ : <>/dev/kvm; } 2>/dev/null || { echo closed; return; }
+	if [ -e /sys/module/kvm_pvm ] && [ ! -e /sys/module/kvm_intel ] &&
+		[ ! -e /sys/module/kvm_amd ]; then
+		echo pvm
+	elif [ "$(test_tool kvmcpuid 0x40000002 | cut -d' ' -f2)" = 004d5650 ]; then
+		echo pvm
+	elif ! grep -qwE 'vmx|svm' /proc/cpuinfo; then
+		echo pvm
+	else
+		echo kvm
+	fi
+}
+
+# tool NAME: the path of tests/harness/NAME.c built, in the test's
+# directory (in L1, where there is no compiler, the nested harness's
+# build in $TINYRD_TEST_BIN); test_tool NAME [ARG...] runs it.
+tool() {
+	local bin=${TINYRD_TEST_BIN:-$T/.tools}/$1
+
+	if [ ! -x "$bin" ]; then
+		mkdir -p "${bin%/*}" &&
+			cc -O2 -o "$bin.tmp" "$SRC/tests/harness/$1.c" &&
+			mv "$bin.tmp" "$bin" || { echo "/nonexistent/$1"; return 1; }
+	fi
+	echo "$bin"
+}
+
+test_tool() {
+	local bin
+
+	bin=$(tool "$1") || return 125
+	shift
+	"$bin" "$@"
+}

@@ -56,12 +56,12 @@ check "a PVH vmlinux boots" 0 "^pvh $KVER" \
 check "boot runs the image's command" 5 "tinyrd-init: exit status 5" \
 	$TINYRD boot -k $K -i /l1/img/cmd.img --timeout 300
 check "an interactive shell over the UART" 7 "answer 42" \
-	/l1/ptyrun "Enter 'help'" 'echo "answer $((6 * 7))"; exit 7\n' -- \
+	/l1/bin/ptyrun "Enter 'help'" 'echo "answer $((6 * 7))"; exit 7\n' -- \
 	$TINYRD boot -k $K -i $IMG --timeout 300
 grep -q "terminal restored" /tmp/out && echo "ok $((n = n + 1)) - the terminal is restored" ||
 	echo "not ok $((n = n + 1)) - the terminal is left raw"
 check "Ctrl-C stops the guest" 130 "Interrupt; the guest was stopped" \
-	/l1/ptyrun "Enter 'help'" '\003' -- $TINYRD boot -k $K -i $IMG --timeout 300
+	/l1/bin/ptyrun "Enter 'help'" '\003' -- $TINYRD boot -k $K -i $IMG --timeout 300
 grep -q "terminal restored" /tmp/out && echo "ok $((n = n + 1)) - and restores the terminal" ||
 	echo "not ok $((n = n + 1)) - Ctrl-C left the terminal raw"
 check "doctor: the launcher works (exit 0)" 0 "smoke boot *ok" $TINYRD doctor -k $K
