@@ -147,7 +147,7 @@ check:
 	$(Q)bash tests/run $(if $(T),-t '$(T)')
 
 # The README's main job: an image built, shown, and booted (Debian's stock
-# kernel, fetched once into tests/fixtures/cache) to say uname -a.
+# kernel, fetched once into ~/.cache/tinyrd-tests) to say uname -a.
 demo:
 	$(Q)$(SHELL) src/deps.sh demo
 	$(Q)$(MAKE) --no-print-directory tinyrd

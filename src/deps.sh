@@ -12,9 +12,10 @@ demo="busybox-static qemu-system-x86 kmod"
 # The tests: cmocka and shunit2 to run them, mandoc to lint the manuals,
 # cpio and the compressors for the archive checks, a foreign-architecture
 # libc for the sysroot test, strace and bash as dynamic programs to copy,
-# git for the bisect example, python3 to drive a pty and read JSON.
+# git for the bisect example, python3 to read JSON, the headers of
+# Debian's kernel for a test module (virtio-mmio's binding).
 test="libcmocka-dev shunit2 mandoc cpio gzip xz-utils zstd lz4 libc6-arm64-cross
-strace bash git python3"
+strace bash git python3 linux-headers-amd64"
 
 case ${1-build} in
 build) want=$build ;;

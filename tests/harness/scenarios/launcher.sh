@@ -38,13 +38,13 @@ check "reset is 123 (triple fault)" 123 "without reporting a status: triple faul
 	$R -- busybox reboot -f
 check "a keyboard-controller reset is 123" 123 "reset itself (keyboard controller)" \
 	$R --append reboot=k -- busybox reboot -f
-# A KVM internal error: t1050, on the host's KVM. Here, in L2, the same
-# guest can livelock L1 (QEMU TCG's nested SVM emulating the failed fetch).
+# A KVM internal error, --timeout and --silence-timeout, the terminal
+# keys, console input and huge pages: t1050, on the host's KVM and in L1
+# (t1060, scenarios/host.sh).
 check "halted CPUs are 123" 123 "every CPU halted with interrupts off" \
 	$R -- busybox poweroff -f
 check "the guest's clock runs (TSC-deadline timer)" 0 "^slept [234]$" \
 	$R -- sh -c 'a=$(date +%s); sleep 2; echo "slept $(($(date +%s) - a))"'
-# --timeout and --silence-timeout: t1050, on the host's KVM, in seconds.
 # With a second CPU sending the UART's buffer, the end of the output used
 # to be lost when the command's session ended (init's keeper fixed it).
 check "-c 2 shows 2 CPUs, and all of the output arrives" 0 "^cpus 2$" \
