@@ -33,7 +33,10 @@
 # Environment: TINYRD (the tinyrd to test, default ./tinyrd),
 # NESTED_TIMEOUT (seconds for the whole L1 run, default 1500),
 # NESTED_VERBOSE=1 (L1's console on stderr), NESTED_EXTRA=DIR (copied to
-# /l1/extra: a benchmark's own images and tools).
+# /l1/extra: a benchmark's own images and tools), NESTED_APPEND (more of
+# L1's kernel command line, e.g. kvm_amd.PARAM=VALUE), NESTED_ONESHOT=1
+# (L1 without the periodic tick below: to measure the nested freeze with
+# tests/harness/freeze-rate.sh).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -121,12 +124,11 @@ fi
 
 v=-q
 [ "${NESTED_VERBOSE-}" = 1 ] && v=-v
-# L1 under TCG sometimes stops answering for good ("the nested freeze",
-# tests/README.md): QEMU sleeps and its CPU time stands still, where a
-# live L1 under TCG always burns some. A watchdog ends such a run after
-# NESTED_STALL (default 90) seconds without CPU progress, with 124 as the
-# outer timeout would give, so the caller's second try need not wait out
-# the whole bound.
+# Should L1 under TCG stop answering for good all the same ("the nested
+# freeze", tests/README.md), QEMU sleeps and its CPU time stands still,
+# where a live L1 under TCG always burns some. A watchdog ends such a run
+# after NESTED_STALL (default 90) seconds without CPU progress, with 124
+# and a line that says so, instead of waiting out the whole bound.
 watchdog() {
 	local t q used last= still=0
 
@@ -148,8 +150,17 @@ watchdog() {
 		fi
 	done
 }
+# L1's LAPIC timer ticks periodically (highres=off nohz=off): QEMU's TCG
+# (7.2, Debian 12) can lose a vCPU's interrupt request while L1 runs a
+# nested guest (an unlocked read-modify-write of interrupt_request on the
+# vCPU thread, at SVM's #VMEXIT, against the APIC timer's request from the
+# main loop). The APIC keeps the vector in IRR, but the CPU is never told:
+# a one-shot timer is then never re-armed and L1 halts for good (the
+# nested freeze, tests/README.md). A periodic tick asks again every 4 ms.
+l1_append="highres=off nohz=off${NESTED_APPEND:+ $NESTED_APPEND}"
+[ "${NESTED_ONESHOT-}" = 1 ] && l1_append=${NESTED_APPEND-}
 timeout "${NESTED_TIMEOUT:-1500}" "$tinyrd" run $v --vmm qemu --accel tcg -m 3072 -c 1 \
-	${NESTED_APPEND:+--append "$NESTED_APPEND"} \
+	${l1_append:+--append "$l1_append"} \
 	-k "$K/vmlinuz" --moddir "$K" $modules "$inner" bash "${extra[@]}" \
 	--copy "$(command -v shunit2):/usr/bin/shunit2" \
 	--copy "$K/vmlinuz:/l1/vmlinuz" --copy "$K/vmlinux:/l1/vmlinux" \

@@ -1,7 +1,9 @@
 #!/bin/bash
-# tinyrd doctor on this host, and boot/run refusing a KVM that cannot boot
-# a stock kernel. (doctor in a working KVM is checked inside the nested
-# harness, t1100.)
+# tinyrd doctor on this host's shape and on the shapes made from it, boot
+# and run refusing a KVM that cannot boot a stock kernel, and the
+# launcher's own endings where a /dev/kvm opens. t1060 runs this file
+# again in the nested harness's L1, where KVM works (tests/README.md,
+# "host shapes").
 . "$(dirname "$0")/lib.sh"
 
 # guest OUT SRC [CPPFLAGS...]: a tiny PVH guest from tests/fixtures,
