@@ -94,7 +94,7 @@ if [ -d "/usr/src/linux-headers-$kver" ]; then
 		echo 'obj-m := mmiodev.o' >"$work/mmiodev/Kbuild" &&
 		make -s -C "/usr/src/linux-headers-$kver" M="$work/mmiodev" modules \
 			>"$work/mmiodev/log" 2>&1 &&
-		mmiodev="--copy $work/mmiodev/mmiodev.ko:/lib/mmiodev.ko" ||
+		mmiodev="--kmod virtio_mmio --copy $work/mmiodev/mmiodev.ko:/lib/mmiodev.ko" ||
 		{ cat "$work/mmiodev/log" >&2; exit 125; }
 fi
 "$tinyrd" build -q $l2 $mmiodev -o "$work/img/default.img" || exit 125

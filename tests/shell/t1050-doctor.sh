@@ -210,7 +210,7 @@ test_doctor_nothing_works() {
 # jumps where no RAM is. KVM gives up with an internal error: 123, the
 # registers on stderr. Any KVM runs this far, PVM included (--force).
 test_internal_error() {
-	need_kvm || return
+	need_kvm || return 0
 	guest badguest badguest.S || return
 	tinyrd build -q --bare --no-init -o img
 	run timeout 60 "$TINYRD" boot --force -k badguest -i img --timeout 30
@@ -224,7 +224,7 @@ test_internal_error() {
 # The watchdogs, with a guest that spins in silence (badguest.S -DSPIN):
 # --timeout and --silence-timeout both end it with 124, named.
 test_timeouts() {
-	need_kvm || return
+	need_kvm || return 0
 	guest spin badguest.S -DSPIN || return
 	tinyrd build -q --bare --no-init -o img
 	start=$(date +%s)
@@ -248,7 +248,7 @@ test_timeouts() {
 # the terminal raw), Ctrl-C stops the guest (130); kill -QUIT is 131. The
 # terminal is restored each time.
 test_terminal_keys() {
-	need_kvm || return
+	need_kvm || return 0
 	guest spin badguest.S -DSPIN || return
 	tinyrd build -q --bare --no-init -o img
 	run timeout 90 "$(tool ptyrun)" -q --raw '--keys=\x1a\x1c\x03' -- \
@@ -270,7 +270,7 @@ ptyrun: terminal restored" "$(grep . "$T/out")"
 # FIFO is full takes 10240 bytes in order and reports 42 (they were
 # dropped: it waited for the rest until --timeout, 124).
 test_console_input_backpressure() {
-	need_kvm || return
+	need_kvm || return 0
 	guest readguest readguest.S || return
 	tinyrd build -q --bare --no-init -o img
 	# 0, 1, ... 255, 40 times.
@@ -290,7 +290,7 @@ test_console_input_backpressure() {
 # the first touch). As root, with the pool grown for the run (and shrunk
 # back), the guest runs on them.
 test_hugepages() {
-	need_kvm || return
+	need_kvm || return 0
 	H=/sys/kernel/mm/hugepages/hugepages-2048kB
 	[ -r $H/free_hugepages ] || { skip "no 2 MiB huge pages"; return; }
 	guest spin badguest.S -DSPIN || return

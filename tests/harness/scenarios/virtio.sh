@@ -62,15 +62,18 @@ timeout 400 $R --transport mmio -- sh -c 'echo out
 	echo "over virtio-mmio" >/dev/hvc1
 	echo "rng $(head -c 64 /dev/hwrng | wc -c) $(cat /sys/class/misc/hw_random/rng_current)"' >/tmp/o 2>/tmp/e
 rc=$?
+tr -d '\r' </tmp/o >/tmp/o.n && mv /tmp/o.n /tmp/o
+tr -d '\r' </tmp/e >/tmp/e.n && mv /tmp/e.n /tmp/e
 if [ "$rc" = 0 ] && [ "$(head -n 1 /tmp/o)" = out ] &&
 	grep -q 'virtio_mmio.device=4K@0xd0000000:5 virtio_mmio.device=4K@0xd0001000:6' /tmp/o; then
 	if grep -qx "no mmiodev.ko" /tmp/o; then
 		ok "--transport mmio boots with the devices on the command line # SKIP binding: no linux-headers-$KVER on the host to build tests/fixtures/mmiodev.c"
-	elif grep -q '^bound [3-9]: 0x0003 0x0003 0x0004 $' /tmp/o && grep -qx "over virtio-mmio" /tmp/e &&
+	elif grep -q '^bound [3-9]: 0x0003 0x0003 0x0004 *$' /tmp/o && grep -qx "over virtio-mmio" /tmp/e &&
 		grep -q '^rng 64 virtio_rng' /tmp/o; then
 		ok "--transport mmio: virtio_mmio binds the devices ($(grep '^bound' /tmp/o)), hvc1 and the rng work"
 	else
 		not_ok "--transport mmio: binding (status $rc)"
+		sed 's/^/# o: /' /tmp/o; sed 's/^/# e: /' /tmp/e
 	fi
 else
 	not_ok "--transport mmio (status $rc)"
