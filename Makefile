@@ -9,6 +9,8 @@
 #   install, uninstall, clean
 #
 # Knobs (make VAR=value):
+#   O=DIR          where objects, tinyrd-init and the test programs go
+#                  (default build; ./tinyrd stays at the top)
 #   V=1            print whole commands
 #   WERROR=1       warnings are errors (CI)
 #   T=PATTERN      with check: only tests whose file name contains PATTERN
@@ -27,6 +29,10 @@ libexecdir ?= $(PREFIX)/libexec
 datadir ?= $(PREFIX)/share
 mandir ?= $(datadir)/man
 
+O ?= build
+ifeq ($(filter-out . ./ /,$(O)),)
+$(error O=$(O): the objects need a directory of their own)
+endif
 CC ?= cc
 CFLAGS ?= -O2 -g
 PKG_CONFIG ?= pkg-config
@@ -76,9 +82,10 @@ LIB_SRCS = \
 	src/vmm/p9/p9.c src/vmm/p9/ops.c src/vmm/virtio/p9.c \
 	src/vmm/fuse/fuse.c src/vmm/fuse/node.c src/vmm/fuse/dir.c \
 	src/vmm/fuse/file.c src/vmm/virtio/fs.c src/vmm/dax.c
-ASM_OBJS = src/build/initbin.o src/vmm/microguest.o
-LIB_OBJS = $(LIB_SRCS:.c=.o) $(ASM_OBJS)
-SAN_OBJS = $(LIB_SRCS:.c=.san.o) $(ASM_OBJS)
+ASM_OBJS = $(O)/src/build/initbin.o $(O)/src/vmm/microguest.o
+LIB_OBJS = $(LIB_SRCS:%.c=$(O)/%.o) $(ASM_OBJS)
+SAN_OBJS = $(LIB_SRCS:%.c=$(O)/%.san.o) $(ASM_OBJS)
+INIT_BIN = $(O)/tinyrd-init
 
 # tinyrd-init: static, libc only, as small as the libc allows.
 INIT_SRCS = init/init.c init/mount.c init/module.c init/util.c init/root.c \
@@ -92,8 +99,8 @@ INIT_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARNINGS) -Os -static \
 	-ffunction-sections -fdata-sections -Wl,--gc-sections -s
 
 UNIT_SRCS = $(sort $(wildcard tests/unit/test-*.c))
-UNIT_TESTS = $(UNIT_SRCS:.c=)
-UNIT_HELPERS = tests/unit/elfcraft.san.o tests/unit/helpers.san.o
+UNIT_TESTS = $(UNIT_SRCS:%.c=$(O)/%)
+UNIT_HELPERS = $(O)/tests/unit/elfcraft.san.o $(O)/tests/unit/helpers.san.o
 
 MANS = man/tinyrd.1 man/tinyrd-run.1 man/tinyrd-boot.1 man/tinyrd-doctor.1 \
 	man/tinyrd-verify.1 \
@@ -105,37 +112,43 @@ SAN_FLAGS = $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
 
 all: tinyrd
 
-tinyrd: src/main.o $(LIB_OBJS)
+tinyrd: $(O)/src/main.o $(LIB_OBJS)
 	$(QUIET_LINK)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
-init/tinyrd-init: $(INIT_SRCS) $(INIT_HDRS)
+$(INIT_BIN): $(INIT_SRCS) $(INIT_HDRS)
+	@mkdir -p $(@D)
 	$(QUIET_LINK)$(INIT_CC) $(INIT_CFLAGS) -o $@ $(INIT_SRCS)
 
-src/build/initbin.o: src/build/initbin.S init/tinyrd-init
+$(O)/src/build/initbin.o: src/build/initbin.S $(INIT_BIN)
+	@mkdir -p $(@D)
+	$(QUIET_CC)$(CC) -DTINYRD_INIT_BIN='"$(INIT_BIN)"' -c -o $@ $<
+
+$(O)/src/vmm/microguest.o: src/vmm/microguest.S src/vmm/layout.h
+	@mkdir -p $(@D)
 	$(QUIET_CC)$(CC) -c -o $@ $<
 
-src/vmm/microguest.o: src/vmm/microguest.S src/vmm/layout.h
-	$(QUIET_CC)$(CC) -c -o $@ $<
-
-%.o: %.c
+$(O)/%.o: %.c
+	@mkdir -p $(@D)
 	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-%.san.o: %.c
+$(O)/%.san.o: %.c
+	@mkdir -p $(@D)
 	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -O1 $(SAN_FLAGS) -c -o $@ $<
 
-tests/unit/test-%: tests/unit/test-%.san.o $(UNIT_HELPERS) $(SAN_OBJS)
+$(O)/tests/unit/test-%: $(O)/tests/unit/test-%.san.o $(UNIT_HELPERS) $(SAN_OBJS)
 	$(QUIET_LINK)$(CC) $(LDFLAGS) $(SAN_FLAGS) -o $@ $^ $(ALL_LDLIBS) -lcmocka
 
 # The guest's checker runs natively in its test, the "mount" a directory.
-tests/unit/test-verify: tests/unit/test-verify.san.o init/verify.san.o \
-		init/verify-manifest.san.o $(UNIT_HELPERS) $(SAN_OBJS)
+$(O)/tests/unit/test-verify: $(O)/tests/unit/test-verify.san.o \
+		$(O)/init/verify.san.o $(O)/init/verify-manifest.san.o \
+		$(UNIT_HELPERS) $(SAN_OBJS)
 	$(QUIET_LINK)$(CC) $(LDFLAGS) $(SAN_FLAGS) -o $@ $^ $(ALL_LDLIBS) -lcmocka
 
 # The CLI tests run this: tinyrd itself under the sanitizers.
-tests/tinyrd-san: src/main.san.o $(SAN_OBJS)
+$(O)/tinyrd-san: $(O)/src/main.san.o $(SAN_OBJS)
 	$(QUIET_LINK)$(CC) $(LDFLAGS) $(SAN_FLAGS) -o $@ $^ $(ALL_LDLIBS)
 
-tests: tinyrd tests/tinyrd-san $(UNIT_TESTS)
+tests: tinyrd $(O)/tinyrd-san $(UNIT_TESTS)
 
 deps:
 	$(Q)$(SHELL) src/deps.sh build
@@ -144,7 +157,7 @@ deps:
 check:
 	$(Q)$(SHELL) src/deps.sh test
 	$(Q)$(MAKE) --no-print-directory tests WERROR=$(or $(WERROR),1)
-	$(Q)bash tests/run $(if $(T),-t '$(T)')
+	$(Q)O=$(O) bash tests/run $(if $(T),-t '$(T)')
 
 # The README's main job: an image built, shown, and booted (Debian's stock
 # kernel, fetched once into ~/.cache/tinyrd-tests) to say uname -a.
@@ -163,7 +176,7 @@ install: tinyrd
 		$(DESTDIR)$(libexecdir)/tinyrd \
 		$(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man5 $(DESTDIR)$(mandir)/man8
 	$(INSTALL) -m 755 tinyrd $(DESTDIR)$(bindir)/tinyrd
-	$(INSTALL) -m 755 init/tinyrd-init $(DESTDIR)$(libexecdir)/tinyrd/tinyrd-init
+	$(INSTALL) -m 755 $(INIT_BIN) $(DESTDIR)$(libexecdir)/tinyrd/tinyrd-init
 	$(INSTALL) -m 644 $(TEMPLATES) $(DESTDIR)$(datadir)/tinyrd/templates
 	$(INSTALL) -m 644 man/tinyrd.1 man/tinyrd-run.1 man/tinyrd-boot.1 \
 		man/tinyrd-doctor.1 man/tinyrd-verify.1 $(DESTDIR)$(mandir)/man1
@@ -179,10 +192,10 @@ uninstall:
 		$(DESTDIR)$(mandir)/man5/tinyrd-recipe.5 $(DESTDIR)$(mandir)/man8/tinyrd-init.8
 
 clean:
-	rm -f tinyrd init/tinyrd-init demo.img $(UNIT_TESTS) tests/tinyrd-san
-	find src tests init -name '*.o' -delete -o -name '*.d' -delete
+	rm -f tinyrd demo.img
+	rm -rf $(O)
 
 .PHONY: all check deps demo install uninstall clean tests
 
--include $(wildcard src/*.d src/*/*.d src/*/*/*.d tests/unit/*.d init/*.d)
+-include $(shell find $(O) -name '*.d' 2>/dev/null)
 .SECONDARY:

@@ -5,6 +5,6 @@
 	.globl tinyrd_init_start
 	.globl tinyrd_init_end
 tinyrd_init_start:
-	.incbin "init/tinyrd-init"
+	.incbin TINYRD_INIT_BIN	/* the Makefile names it */
 tinyrd_init_end:
 	.section .note.GNU-stack, "", @progbits

@@ -35,33 +35,33 @@ test_deps_knows_packages() {
 }
 
 # make as a user types it, not as a sub-make of "make check" (which
-# would print directories and share its jobserver).
+# would print directories and share its jobserver), and without the
+# knobs check was given (T=, O=): the environment carries them.
 mk() {
-	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make "$@"
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u T -u O make "$@"
 }
 
 # A copy of the sources to build in, so the tree under test is left alone.
 copy_tree() {
 	mkdir -p tree/tests/unit
 	cp -r "$SRC/Makefile" "$SRC/src" "$SRC/init" tree/
-	rm -f tree/src/common/log.o
 }
 
 # Quiet rules by default, whole commands with V=1.
 test_make_quiet_and_verbose() {
 	copy_tree
-	(cd tree && mk src/common/log.o) >out 2>&1 || { cat out; fail "make"; return; }
-	assertEquals "  CC      src/common/log.o" "$(cat out)"
-	rm tree/src/common/log.o
-	(cd tree && mk V=1 src/common/log.o) >out 2>&1 || { cat out; fail "make V=1"; return; }
+	(cd tree && mk build/src/common/log.o) >out 2>&1 || { cat out; fail "make"; return; }
+	assertEquals "  CC      build/src/common/log.o" "$(cat out)"
+	rm tree/build/src/common/log.o
+	(cd tree && mk V=1 build/src/common/log.o) >out 2>&1 || { cat out; fail "make V=1"; return; }
 	assertEquals 1 "$(wc -l <out)"
-	grep -qE "^(cc|gcc|\S*-gcc|clang)\b.* -Wall .* -c -o src/common/log.o src/common/log.c" out ||
+	grep -qE "^(cc|gcc|\S*-gcc|clang)\b.* -Wall .* -c -o build/src/common/log.o src/common/log.c" out ||
 		fail "V=1 shows no compiler command: $(cat out)"
 }
 
 test_make_werror() {
-	mk -C "$SRC" -n -B --no-print-directory src/common/log.o V=1 >plain
-	mk -C "$SRC" -n -B --no-print-directory src/common/log.o V=1 WERROR=1 >werror
+	mk -C "$SRC" -n -B --no-print-directory build/src/common/log.o V=1 >plain
+	mk -C "$SRC" -n -B --no-print-directory build/src/common/log.o V=1 WERROR=1 >werror
 	grep -q -- ' -Wall ' plain || fail "no warnings in: $(cat plain)"
 	grep -q -- '-Werror' plain && fail "-Werror without WERROR=1"
 	grep -q -- ' -Werror\b' werror || fail "WERROR=1 does not add -Werror: $(cat werror)"
@@ -70,23 +70,39 @@ test_make_werror() {
 # clean removes what the build made: the programs, objects, dependency files.
 test_make_clean() {
 	copy_tree
-	(cd tree && mk -s src/common/log.o && touch tinyrd tests/tinyrd-san) ||
+	(cd tree && mk -s build/src/common/log.o && touch tinyrd build/tinyrd-san) ||
 		{ fail "make"; return; }
 	mk -C "$SRC" -n --no-print-directory clean >plan
 	assertContains "$(cat plan)" "rm -f tinyrd "
 	(cd tree && mk -s clean) >out 2>&1 || { cat out; fail "make clean"; return; }
 	assert_absent tree/tinyrd
-	assert_absent tree/tests/tinyrd-san
+	assert_absent tree/build
 	assertEquals "objects left" "" "$(cd tree && find . -name '*.o' -o -name '*.d')"
 	[ -f tree/src/common/log.c ] || fail "clean removed a source"
+}
+
+# O=DIR takes the objects, tinyrd-init and the test programs; the
+# source tree keeps only sources. O=. is refused (clean would remove
+# the tree).
+test_make_objdir() {
+	copy_tree
+	(cd tree && mk -s O="$T/objs" "$T/objs/src/common/log.o" "$T/objs/tinyrd-init") >out 2>&1 ||
+		{ cat out; fail "make O="; return; }
+	[ -f "$T/objs/src/common/log.o" ] || fail "no objects in O"
+	[ -f "$T/objs/tinyrd-init" ] || fail "no tinyrd-init in O"
+	assertEquals "built files in the sources" "" \
+		"$(cd tree && find src init -name '*.o' -o -name '*.d' -o -name tinyrd-init)"
+	(cd tree && mk -s O=. clean) >out 2>&1 && fail "O=. accepted"
+	grep -q "O=.: the objects need a directory of their own" out || fail "O=.: $(cat out)"
+	[ -f tree/Makefile ] || fail "O=. clean removed the tree"
 }
 
 # T= is passed to the runner; without it every file runs.
 test_make_check_t() {
 	mk -C "$SRC" -n --no-print-directory check T=t0001 >one 2>&1
-	grep -qx "bash tests/run -t 't0001'" one || fail "T=t0001: $(tail -n 3 one)"
+	grep -qx "O=build bash tests/run -t 't0001'" one || fail "T=t0001: $(tail -n 3 one)"
 	mk -C "$SRC" -n --no-print-directory check >all 2>&1
-	grep -qx "bash tests/run " all || grep -qx "bash tests/run" all ||
+	grep -qx "O=build bash tests/run " all || grep -qx "O=build bash tests/run" all ||
 		fail "without T: $(tail -n 3 all)"
 }
 

@@ -418,8 +418,8 @@ test_prebuilt_image_and_debug() {
 
 # tinyrd-init is static and small: under 100 KB.
 test_init_size() {
-	init=$SRC/init/tinyrd-init
-	[ -f "$init" ] || { skip "tinyrd-init is not built"; return; }
+	init=${TINYRD_BUILD:-$SRC/build}/tinyrd-init
+	[ -f "$init" ] || { fail "tinyrd-init is not built ($init)"; return; }
 	size=$(stat -c %s "$init")
 	assertTrue "tinyrd-init is $size bytes" "[ $size -lt 102400 ]"
 	run readelf -l "$init"
