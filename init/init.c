@@ -142,7 +142,7 @@ static int take_tty(const char *tty, const char *err_tty, bool in_from_tty,
 	setsid();
 	if (fd < 0) {
 		dprintf(2, "tinyrd-init: open: %s: %s\n", tty, strerror(errno));
-		_exit(STATUS_INFRA);
+		_exit(TINYRD_STATUS_FAILED);
 	}
 	ioctl(fd, TIOCSCTTY, 0);
 	if (raw)
@@ -275,7 +275,7 @@ static void keeper(char **argv, char **env, const char *tty,
 
 	if (chdir("/") < 0) {
 		complain("chdir", "/", errno);
-		_exit(STATUS_INFRA);
+		_exit(TINYRD_STATUS_FAILED);
 	}
 	/* Forwarded input comes on hvc0, the command's tty. */
 	if (!interactive && !strcmp(tty, "/dev/hvc0") && init_stdin) {
@@ -285,13 +285,13 @@ static void keeper(char **argv, char **env, const char *tty,
 		sfd = signalfd(-1, &chld, SFD_CLOEXEC);
 		if (sfd < 0 || pipe2(in, O_CLOEXEC) < 0) {
 			complain("stdin", tty, errno);
-			_exit(STATUS_INFRA);
+			_exit(TINYRD_STATUS_FAILED);
 		}
 	}
 	pid = fork();
 	if (pid < 0) {
 		complain("fork", argv[0], errno);
-		_exit(STATUS_INFRA);
+		_exit(TINYRD_STATUS_FAILED);
 	}
 	if (!pid) {
 		int err;
@@ -328,7 +328,7 @@ static void keeper(char **argv, char **env, const char *tty,
 				break;
 			if (w < 0 && errno != EINTR) {
 				complain("wait", argv[0], errno);
-				_exit(STATUS_INFRA);
+				_exit(TINYRD_STATUS_FAILED);
 			}
 		}
 	}

@@ -9,7 +9,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define STATUS_INFRA 125	/* tinyrd itself failed (abi.h, tinyrd(1)) */
 
 extern bool init_debug;		/* tinyrd.debug */
 extern bool init_stdin;		/* the host forwards stdin (abi.h) */

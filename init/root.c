@@ -73,12 +73,12 @@ static void verify_root(void)
 	FILE *mem;
 	int failures;
 
-	if (access(VERIFY_MANIFEST, R_OK))
+	if (access(TINYRD_CONF_VERIFY, R_OK))
 		return;
 	mem = open_memstream(&text, &len);
 	if (!mem)
 		die("verify", "the host's root", errno);
-	failures = verify_run(VERIFY_MANIFEST, mem);
+	failures = verify_run(TINYRD_CONF_VERIFY, mem);
 	fclose(mem);
 	fputs(text ? text : "", stderr);
 	trace("the host's root verified: %d failures", failures);

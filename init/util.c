@@ -29,7 +29,7 @@ void complain(const char *step, const char *object, int err)
 void die(const char *step, const char *object, int err)
 {
 	complain(step, object, err);
-	report(STATUS_INFRA);
+	report(TINYRD_STATUS_FAILED);
 }
 
 /*
@@ -93,7 +93,7 @@ static void print_traces(void)
 void report(int status)
 {
 	print_traces();
-	dprintf(2, "tinyrd-init: exit status %d\n", status);
+	dprintf(2, TINYRD_STATUS_LINE "%d\n", status);
 	/* The VM ends at the port write: what the ttys still hold must be
 	 * on the wire first, the command's output and this line. */
 	if (init_out_fd >= 0)

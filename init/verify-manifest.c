@@ -220,7 +220,7 @@ int vmanifest_read(const char *path, struct vmanifest *m)
 	next = strchr(line, '\n');
 	if (next)
 		*next++ = '\0';
-	if (strcmp(line, "tinyrd-verify 1"))
+	if (strcmp(line, VERIFY_MAGIC " " TINYRD_XSTR(VERIFY_VERSION)))
 		return -EINVAL;
 	while ((line = next) && !r) {
 		next = strchr(line, '\n');

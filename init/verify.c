@@ -552,12 +552,12 @@ int verify_run_ops(const char *manifest_path, FILE *out,
 		r = -ENOMEM;
 		goto out;
 	}
-	fprintf(out, "verify begin %d\n", VERIFY_VERSION);
+	fprintf(out, VERIFY_BEGIN "%d\n", VERIFY_VERSION);
 	fflush(out);
 	for (size_t i = 0; i < m.nfiles; i++)
 		check_file(&c, &m.files[i]);
 	sweep(&c);
-	fprintf(out, "verify end %d\n", c.failures);
+	fprintf(out, VERIFY_END "%d\n", c.failures);
 	fflush(out);
 	r = c.failures;
 out:

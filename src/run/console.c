@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <stdlib.h>
-#include <sys/wait.h>
 
 #include "console.h"
+#include "../common/abi.h"
 
 void console_init(struct console *c)
 {
@@ -44,8 +44,8 @@ static void take_line(struct console *c)
 
 	buf_reset(&c->line);
 	/* The init's report; the last one counts. */
-	if ((p = strstr(l, "tinyrd-init: exit status "))) {
-		p += strlen("tinyrd-init: exit status ");
+	if ((p = strstr(l, TINYRD_STATUS_LINE))) {
+		p += strlen(TINYRD_STATUS_LINE);
 		if (!parse_ulong(p, 10, &st) && st <= 255)
 			c->status = (int)st;
 	}
@@ -86,16 +86,4 @@ void console_tail(const struct console *c, struct buf *out)
 
 	for (unsigned i = 0; i < c->ntail; i++)
 		buf_printf(out, "%s\n", c->tail[(first + i) % CONSOLE_TAIL_LINES]);
-}
-
-int console_qemu_status(const struct console *c, int wait_status)
-{
-	bool port = WIFEXITED(wait_status) && (WEXITSTATUS(wait_status) & 1);
-	int low7 = WEXITSTATUS(wait_status) >> 1;
-
-	if (c->status >= 0 && port)
-		return (c->status & 0x80) | low7;
-	if (c->status >= 0)
-		return c->panic_after_status ? -1 : c->status;
-	return port ? low7 : -1;
 }

@@ -28,14 +28,6 @@ void console_free(struct console *c);
 void console_feed(struct console *c, const char *data, size_t n);
 /* Flush a last line without a newline. */
 void console_end(struct console *c);
-/*
- * The status of a guest under QEMU, from the console's report and QEMU's
- * wait status. isa-debug-exit makes QEMU exit with (value << 1) | 1: the
- * proof that the init reached the port, with only the low seven bits of
- * the status; the console line has all eight. A report the kernel
- * panicked after (in sync, say) does not count. -1: no report.
- */
-int console_qemu_status(const struct console *c, int wait_status);
 /* The last lines, oldest first, each ending in "\n". */
 void console_tail(const struct console *c, struct buf *out);
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "console.h"
 #include "run.h"
 #include "verify.h"
 #include "../build/elfdeps.h"
@@ -507,8 +508,7 @@ void run_mount_lines(const struct run_opts *ro, struct buf *out,
 		if ((int)i == ro->rootfs) {
 			buf_printf(root, "%s rootfs %s\n",
 				   sh->fs == SHARE_9P ? "9p" : "virtiofs",
-				   sh->fs == SHARE_9P ? "trans=virtio,version=9p2000.L,"
-				   "msize=512000,cache=loose,access=client" :
+				   sh->fs == SHARE_9P ? TINYRD_9P_OPTIONS("loose") :
 				   sh->dax ? "dax=always" : "-");
 			for (size_t k = 0; k < ro->rw.n; k++)
 				buf_printf(root, "rw %s\n", ro->rw.v[k]);
@@ -518,8 +518,7 @@ void run_mount_lines(const struct run_opts *ro, struct buf *out,
 		buf_printf(out, "%s %s %s %s %s\n",
 			   sh->fs == SHARE_9P ? "9p" : "virtiofs", sh->tag,
 			   sh->mount, sh->ro ? "ro" : "rw",
-			   sh->fs == SHARE_9P ? "trans=virtio,version=9p2000.L,"
-			   "msize=512000,cache=mmap,access=client" :
+			   sh->fs == SHARE_9P ? TINYRD_9P_OPTIONS("mmap") :
 			   sh->dax ? "dax=always" : "-");
 	}
 }
@@ -532,7 +531,7 @@ static void root_sample(const struct vm_share *sh, struct buf *out)
 {
 	struct verify_params p = {
 		.mount = "/newroot", .seed = verify_seed(), .quick = true,
-		.msize = sh->fs == SHARE_9P ? 512000 : (VQ_SIZE_MAX - 8) * 4096u,
+		.msize = sh->fs == SHARE_9P ? TINYRD_9P_MSIZE : (VQ_SIZE_MAX - 8) * 4096u,
 	};
 	struct elf_info info = { 0 };
 	char *sh_path = path_join(sh->dir, "bin/sh"), *paths[2] = { sh_path, NULL };
@@ -689,8 +688,27 @@ static int choose_vmm(struct run_opts *ro, struct vm_config *vc)
 	return 0;
 }
 
-static int report(const struct vm_result *res, const struct run_opts *ro,
-		  bool verbose_on)
+/* The console sink the VMM hands ttyS0 to: console.c reads it. */
+static void con_feed(void *ctx, const char *data, size_t n)
+{
+	console_feed(ctx, data, n);
+}
+
+static void con_end(void *ctx)
+{
+	console_end(ctx);
+}
+
+static int con_reported(void *ctx, bool *panic_after)
+{
+	const struct console *c = ctx;
+
+	*panic_after = c->panic_after_status;
+	return c->status;
+}
+
+static int report(const struct vm_result *res, const struct console *con,
+		  const struct run_opts *ro, bool verbose_on)
 {
 	struct buf tail = { 0 };
 	int st;
@@ -700,13 +718,13 @@ static int report(const struct vm_result *res, const struct run_opts *ro,
 		st = res->status;
 		break;
 	case VM_NO_REPORT:
-		st = STATUS_NO_REPORT;
+		st = TINYRD_STATUS_NO_REPORT;
 		fprintf(stderr, "tinyrd: the guest ended without reporting a "
-			"status%s%s\n", res->console.panic || res->why[0] ? ": " : "",
-			res->console.panic ? res->console.panic : res->why);
+			"status%s%s\n", con->panic || res->why[0] ? ": " : "",
+			con->panic ? con->panic : res->why);
 		break;
 	case VM_TIMEOUT:
-		st = STATUS_TIMEOUT;
+		st = TINYRD_STATUS_TIMEOUT;
 		if (res->why[0])
 			fprintf(stderr, "tinyrd: %s; the guest was stopped\n",
 				res->why);
@@ -721,16 +739,16 @@ static int report(const struct vm_result *res, const struct run_opts *ro,
 				strsignal(res->signal));
 		return 128 + res->signal;
 	default:
-		return STATUS_FAILED;
+		return TINYRD_STATUS_FAILED;
 	}
-	if ((st == STATUS_NO_REPORT || st == STATUS_TIMEOUT) && !verbose_on &&
-	    res->console.ntail) {
-		console_tail(&res->console, &tail);
+	if ((st == TINYRD_STATUS_NO_REPORT || st == TINYRD_STATUS_TIMEOUT) && !verbose_on &&
+	    con->ntail) {
+		console_tail(con, &tail);
 		fprintf(stderr, "tinyrd: the last %u lines of the console:\n%s",
-			res->console.ntail, tail.p);
+			con->ntail, tail.p);
 		buf_free(&tail);
 	}
-	if (ro->bisect && (st >= 128 || st == STATUS_NO_REPORT))
+	if (ro->bisect && (st >= 128 || st == TINYRD_STATUS_NO_REPORT))
 		st = 1;
 	return st;
 }
@@ -810,6 +828,7 @@ int run_launch(struct run_opts *ro, const char *kernel, int initrd,
 {
 	struct vm_config vc = { .accel = ro->vm_accel };
 	struct vm_result res;
+	struct console con;
 	struct buf append = { 0 };
 	int r, st;
 
@@ -841,9 +860,11 @@ int run_launch(struct run_opts *ro, const char *kernel, int initrd,
 	vc.echo_fd = log_level >= LOG_VERBOSE && !vc.interactive ? STDERR_FILENO : -1;
 	vc.log_fd = log_fd;
 	vc.verbose = log_level >= LOG_VERBOSE;
+	console_init(&con);
+	vc.console = (struct vm_console){ con_feed, con_end, con_reported, &con };
 	r = ro->vmm == VMM_QEMU ? qemu_run(&vc, &res) : builtin_run(&vc, &res);
-	st = r ? STATUS_FAILED : report(&res, ro, vc.verbose);
-	console_free(&res.console);
+	st = r ? TINYRD_STATUS_FAILED : report(&res, &con, ro, vc.verbose);
+	console_free(&con);
 	buf_free(&append);
 	return st;
 }
@@ -857,7 +878,7 @@ int cmd_run(int argc, char **argv)
 	struct buf image = { 0 }, mounts = { 0 }, root = { 0 }, sample = { 0 };
 	struct run_file files[3];
 	char *kernel = NULL, shortopts[64];
-	int dd, opt, r, st = STATUS_FAILED, log_fd = -1, initrd = -1;
+	int dd, opt, r, st = TINYRD_STATUS_FAILED, log_fd = -1, initrd = -1;
 	size_t n = 0;
 
 	/* The build options, then run's own. */
@@ -952,7 +973,7 @@ int cmd_run(int argc, char **argv)
 		root_sample(&ro.shares[ro.rootfs], &sample);
 	files[0] = (struct run_file){ TINYRD_CONF_MOUNTS, &mounts };
 	files[1] = (struct run_file){ TINYRD_CONF_ROOT, &root };
-	files[2] = (struct run_file){ VERIFY_MANIFEST, &sample };
+	files[2] = (struct run_file){ TINYRD_CONF_VERIFY, &sample };
 	if (run_make_initrd(&image, &cmd, &env, files, 3, ro.stdin, &initrd))
 		goto out;
 	if (ro.console_log) {
@@ -1034,7 +1055,7 @@ int cmd_boot(int argc, char **argv)
 	};
 	struct run_opts ro = RUN_OPTS_INIT;
 	const char *kernel = NULL;
-	int opt, st = STATUS_FAILED, image = -1, log_fd = -1;
+	int opt, st = TINYRD_STATUS_FAILED, image = -1, log_fd = -1;
 
 	ro.vmm = VMM_BUILTIN;
 	optind = 1;
@@ -1070,20 +1091,20 @@ int cmd_boot(int argc, char **argv)
 		}
 		if (r) {
 			fprintf(stderr, "Try 'tinyrd boot --help'.\n");
-			return STATUS_FAILED;
+			return TINYRD_STATUS_FAILED;
 		}
 	}
 	if (optind < argc) {
 		error("boot takes no arguments (%s); a command goes in the image, "
 		      "or use tinyrd run -i", argv[optind]);
-		return STATUS_FAILED;
+		return TINYRD_STATUS_FAILED;
 	}
 	if (!kernel || !ro.image) {
 		error("boot needs -k KERNEL and -i IMAGE");
-		return STATUS_FAILED;
+		return TINYRD_STATUS_FAILED;
 	}
 	if (run_check_shares(&ro))
-		return STATUS_FAILED;
+		return TINYRD_STATUS_FAILED;
 	image = open(ro.image, O_RDONLY | O_CLOEXEC);
 	if (image < 0) {
 		error_errno(errno, "%s", ro.image);

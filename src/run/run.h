@@ -11,11 +11,8 @@
 
 #include "../build/build.h"
 #include "../common/util.h"
+#include "../common/abi.h"
 #include "../vmm/vmm.h"
-
-#define STATUS_NO_REPORT 123
-#define STATUS_TIMEOUT 124
-#define STATUS_FAILED 125
 
 enum {
 	OPT_IMAGE = 'i', OPT_MEM = 'm', OPT_CPUS = 'c',

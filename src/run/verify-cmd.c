@@ -23,7 +23,6 @@
 
 #define SAMPLE_MAX 64		/* files of a --share DIR checked */
 #define GUEST_MOUNT "/mnt/verify"
-#define P9_MSIZE 512000		/* run.c's mount option */
 #define FUSE_MAX_READ ((VQ_SIZE_MAX - 8) * 4096u)	/* virtio/fs.c */
 
 enum { OPT_SHARE_DIR = 600, OPT_FS, OPT_JSON, OPT_ALL, OPT_QUICK, OPT_MODDIR };
@@ -204,7 +203,7 @@ int cmd_verify(int argc, char **argv)
 	snprintf(sweep, sizeof(sweep), ".tinyrd-verify-%016llx",
 		 (unsigned long long)p.seed);
 	p.sweep_dir = sweep;
-	p.msize = ro.shares[0].fs == SHARE_9P ? P9_MSIZE : FUSE_MAX_READ;
+	p.msize = ro.shares[0].fs == SHARE_9P ? TINYRD_9P_MSIZE : FUSE_MAX_READ;
 	p.quick = quick;
 	p.sweep = verify_sweep_sizes;
 	p.nsweep = quick ? VERIFY_SWEEP_SMALL : VERIFY_SWEEP_ALL;
@@ -213,10 +212,10 @@ int cmd_verify(int argc, char **argv)
 		goto out;
 	run_mount_lines(&ro, &mounts, &root);
 	conf[0] = (struct run_file){ TINYRD_CONF_MOUNTS, &mounts };
-	conf[1] = (struct run_file){ VERIFY_MANIFEST, &manifest };
+	conf[1] = (struct run_file){ TINYRD_CONF_VERIFY, &manifest };
 	strv_push(&cmd, "/init");
 	strv_push(&cmd, "verify");
-	strv_push(&cmd, VERIFY_MANIFEST);
+	strv_push(&cmd, TINYRD_CONF_VERIFY);
 	outfd = memfd_create("tinyrd-verify", MFD_CLOEXEC);
 	if (outfd < 0) {
 		error_errno(errno, "memfd_create");

@@ -21,7 +21,7 @@
 #define METHOD_MAX	32
 #define PATH_COLUMN_MAX	48
 
-static const char begin_line[] = "verify begin ";
+static const char begin_line[] = VERIFY_BEGIN;
 
 void verify_report_init(struct verify_report *r)
 {

@@ -285,7 +285,7 @@ int verify_manifest(struct buf *out, const char *dir, char *const *paths,
 	if (!root)
 		return error_errno(errno, "share %s", dir);
 	rlen = strcmp(root, "/") ? strlen(root) : 0;
-	buf_printf(out, "tinyrd-verify %d\nmsize %u\nseed 0x%016" PRIx64
+	buf_printf(out, VERIFY_MAGIC " %d\nmsize %u\nseed 0x%016" PRIx64
 		   "\nquick %d\n", VERIFY_VERSION, p->msize, p->seed, p->quick);
 	if (!p->quick && p->nsweep) {
 		char *sweep = path_join(p->mount, p->sweep_dir);

@@ -45,6 +45,7 @@
 #include "virtio/pci.h"
 #include "virtio/rng.h"
 #include "../common/abi.h"
+#include "../common/util.h"
 
 #define TICK_MS 100
 #define PROBE_EVERY_MS 1000
@@ -141,7 +142,7 @@ static void console_sink(void *ctx, const uint8_t *data, unsigned len)
 	struct launcher *l = ctx;
 	const struct vm_config *c = l->cfg;
 
-	console_feed(&l->res->console, (const char *)data, len);
+	c->console.feed(c->console.ctx, (const char *)data, len);
 	if (c->interactive)
 		write_all(STDOUT_FILENO, data, len);
 	else if (c->echo_fd >= 0)
@@ -700,7 +701,6 @@ int builtin_run(const struct vm_config *c, struct vm_result *r)
 	int rv;
 
 	memset(r, 0, sizeof(*r));
-	console_init(&r->console);
 	r->ending = VM_FAILED;
 	l->cfg = c;
 	l->res = r;
@@ -752,7 +752,7 @@ int builtin_run(const struct vm_config *c, struct vm_result *r)
 	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
 		sigaction(sigs[i], &old[i], NULL);
 	sigaction(SIGUSR1, &old_kick, NULL);
-	console_end(&r->console);
+	c->console.end(c->console.ctx);
 	if (c->verbose) {
 		verbose("%lu VM exits, %lu unclaimed port and %lu MMIO accesses",
 			l->exits, l->pio.unclaimed, l->mmio.unclaimed);

@@ -26,6 +26,7 @@
 
 #include "vmm.h"
 #include "../common/abi.h"
+#include "../common/util.h"
 
 #define QEMU "qemu-system-x86_64"
 #define STDERR_KEEP 8192
@@ -181,8 +182,21 @@ struct pump {
 	const struct vm_config *c;
 	struct vm_result *r;
 	struct buf qerr;
+	size_t console_bytes;	/* the guest said something */
 	bool out_broken;
 };
+
+int qemu_reported(int line, bool panic_after, int wait_status)
+{
+	bool port = WIFEXITED(wait_status) && (WEXITSTATUS(wait_status) & 1);
+	int low7 = WEXITSTATUS(wait_status) >> 1;
+
+	if (line >= 0 && port)
+		return (line & 0x80) | low7;
+	if (line >= 0)
+		return panic_after ? -1 : line;
+	return port ? low7 : -1;
+}
 
 /* Move what one pipe has; false at its end. */
 static bool pump(struct pump *p, int fd, int which)
@@ -196,7 +210,8 @@ static bool pump(struct pump *p, int fd, int which)
 		return false;
 	switch (which) {
 	case 0:		/* console */
-		console_feed(&p->r->console, chunk, (size_t)n);
+		p->c->console.feed(p->c->console.ctx, chunk, (size_t)n);
+		p->console_bytes += (size_t)n;
 		if (p->c->echo_fd >= 0)
 			write_all(p->c->echo_fd, chunk, (size_t)n);
 		if (p->c->log_fd >= 0)
@@ -233,11 +248,11 @@ int qemu_run(const struct vm_config *c, struct vm_result *r)
 	bool open_fd[4] = { true, true, true, true }, exited = false;
 	long long deadline = c->timeout ? now_ms() + c->timeout * 1000LL : 0;
 	long long last_output = now_ms();
-	int status = 0, pidfd = -1, rv = 0, reported;
+	int status = 0, pidfd = -1, rv = 0, reported, said;
+	bool panic_after;
 	pid_t pid;
 
 	memset(r, 0, sizeof(*r));
-	console_init(&r->console);
 	r->ending = VM_FAILED;
 	if (pipe2(con, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) ||
 	    pipe2(herr, O_CLOEXEC) || pipe2(sigpipe_fd, O_CLOEXEC | O_NONBLOCK)) {
@@ -331,20 +346,21 @@ int qemu_run(const struct vm_config *c, struct vm_result *r)
 	}
 	if (!exited)
 		waitpid(pid, &status, 0);
-	console_end(&r->console);
+	c->console.end(c->console.ctx);
 
-	reported = console_qemu_status(&r->console, status);
+	said = c->console.reported(c->console.ctx, &panic_after);
+	reported = qemu_reported(said, panic_after, status);
 	if (r->ending == VM_INTERRUPTED || r->ending == VM_TIMEOUT)
 		;
-	else if (r->console.status >= 0) {
+	else if (said >= 0) {
 		r->status = reported;
 		r->ending = reported >= 0 ? VM_REPORTED : VM_NO_REPORT;
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 127 &&
-		   !r->console.ntail) {
+		   !p.console_bytes) {
 		rv = error("%s: cannot run it (install qemu-system-x86): %.*s",
 			   QEMU, (int)strcspn(p.qerr.p ? p.qerr.p : "", "\n"),
 			   p.qerr.p ? p.qerr.p : "");
-	} else if (!r->console.ntail && p.qerr.len) {
+	} else if (!p.console_bytes && p.qerr.len) {
 		/* QEMU refused before the guest said anything. */
 		rv = error("%.*s", (int)strcspn(p.qerr.p, "\n"), p.qerr.p);
 	} else if (!p.qerr.len && reported >= 0) {

@@ -4,8 +4,8 @@
 
 #include <limits.h>
 #include <stdbool.h>
-
-#include "../run/console.h"
+#include <stddef.h>
+#include <stdint.h>
 
 /* How a virtual machine is started, whichever VMM starts it. */
 enum accel { ACCEL_AUTO, ACCEL_KVM, ACCEL_TCG };
@@ -36,6 +36,20 @@ struct vm_share {
 	bool dax_given;		/* dax= was said */
 };
 
+/*
+ * Where the guest's console (ttyS0) goes: the VMM hands on every byte, in
+ * order, and calls end when the guest is gone. What the console says is
+ * the caller's to read (run's is console.c); a VMM that needs the init's
+ * report (QEMU: abi.h's status line) asks reported: 0-255 or -1, with
+ * *panic_after set when the kernel panicked after it.
+ */
+struct vm_console {
+	void (*feed)(void *ctx, const char *data, size_t n);
+	void (*end)(void *ctx);
+	int (*reported)(void *ctx, bool *panic_after);
+	void *ctx;
+};
+
 struct vm_config {
 	const char *kernel;
 	int initrd_fd;		/* the initrd: image and per-run segment */
@@ -52,6 +66,7 @@ struct vm_config {
 	int in_fd;		/* forwarded to its stdin (hvc0); -1: none */
 	int echo_fd;		/* -1, or a copy of the console (-v) */
 	int log_fd;		/* -1, or --console-log */
+	struct vm_console console; /* ttyS0, also to echo_fd and log_fd */
 	bool verbose;
 	bool mmio_transport;	/* --transport mmio (built-in launcher) */
 	struct vm_disk disks[VM_DISKS_MAX]; /* --disk, in order: vda, vdb... */
@@ -73,12 +88,20 @@ struct vm_result {
 	int status;		/* VM_REPORTED */
 	int signal;		/* VM_INTERRUPTED */
 	char why[256];		/* VM_NO_REPORT, VM_TIMEOUT: what happened */
-	struct console console;
 };
 
 /* QEMU (qemu.c). Fills r in every case; returns 0, or -errno when QEMU
  * could not be started at all (logged). */
 int qemu_run(const struct vm_config *c, struct vm_result *r);
+/*
+ * The status of a guest under QEMU, from the init's report on the console
+ * (line: 0-255 or -1, panic_after: the kernel panicked after it) and
+ * QEMU's wait status. isa-debug-exit makes QEMU exit with (value << 1) | 1:
+ * the proof that the init reached the port, with only the low seven bits
+ * of the status; the console line has all eight. A report the kernel
+ * panicked after (in sync, say) does not count. -1: no report.
+ */
+int qemu_reported(int line, bool panic_after, int wait_status);
 
 /* The built-in KVM launcher (launcher.c), same contract. */
 int builtin_run(const struct vm_config *c, struct vm_result *r);

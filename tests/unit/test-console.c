@@ -6,6 +6,7 @@
 
 #include "helpers.h"
 #include "../../src/run/console.h"
+#include "../../src/vmm/vmm.h"
 
 static const char boot[] =
 	"[    0.000000] Linux version 6.1.0\r\n"
@@ -95,7 +96,7 @@ static int qemu_status(const char *text, int wait_status)
 	console_init(&c);
 	console_feed(&c, text, strlen(text));
 	console_end(&c);
-	st = console_qemu_status(&c, wait_status);
+	st = qemu_reported(c.status, c.panic_after_status, wait_status);
 	console_free(&c);
 	return st;
 }

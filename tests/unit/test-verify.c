@@ -223,7 +223,7 @@ static struct verify_params params(bool quick, size_t nsweep)
 {
 	return (struct verify_params){
 		.mount = share, .sweep_dir = ".tinyrd-verify", .seed = SEED,
-		.msize = VERIFY_9P_MSIZE, .quick = quick,
+		.msize = TINYRD_9P_MSIZE, .quick = quick,
 		.sweep = verify_sweep_sizes, .nsweep = nsweep,
 	};
 }
@@ -404,7 +404,7 @@ static void test_empty_read(void **state)
 static void test_short_read(void **state)
 {
 	struct verify_report r;
-	uint64_t cut = VERIFY_9P_MSIZE - VERIFY_9P_IOHDR;
+	uint64_t cut = TINYRD_9P_MSIZE - VERIFY_9P_IOHDR;
 
 	(void)state;
 	set_fault(F_SHORT, TARGET, cut, 0);
