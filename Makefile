@@ -68,7 +68,7 @@ LIB_SRCS = \
 	src/common/log.c src/common/util.c src/common/kernel.c \
 	src/build/manifest.c src/build/recipe.c src/build/elfdeps.c \
 	src/build/moddeps.c src/build/cpio.c src/build/compress.c \
-	src/build/build.c src/build/inspect.c src/common/sha256.c src/common/iov.c \
+	src/build/build.c src/build/verbs.c src/build/inspect.c src/common/sha256.c src/common/iov.c \
 	src/common/crc32c.c src/common/verify.c \
 	src/run/run.c src/run/cache.c src/run/console.c src/run/verify.c \
 	src/run/verify-report.c src/run/verify-cmd.c \
@@ -79,8 +79,8 @@ LIB_SRCS = \
 	src/vmm/virtio/virtio.c src/vmm/virtio/pci.c src/vmm/virtio/console.c \
 	src/vmm/virtio/rng.c src/vmm/virtio/blk.c \
 	src/vmm/virtio/mmio.c src/vmm/share.c \
-	src/vmm/p9/p9.c src/vmm/p9/ops.c src/vmm/virtio/p9.c \
-	src/vmm/fuse/fuse.c src/vmm/fuse/node.c src/vmm/fuse/dir.c \
+	src/vmm/p9/p9.c src/vmm/p9/pdu.c src/vmm/p9/fid.c src/vmm/p9/ops.c src/vmm/virtio/p9.c \
+	src/vmm/fuse/fuse.c src/vmm/fuse/reply.c src/vmm/fuse/node.c src/vmm/fuse/dir.c \
 	src/vmm/fuse/file.c src/vmm/virtio/fs.c src/vmm/dax.c
 ASM_OBJS = $(O)/src/build/initbin.o $(O)/src/vmm/microguest.o
 LIB_OBJS = $(LIB_SRCS:%.c=$(O)/%.o) $(ASM_OBJS)

@@ -84,8 +84,11 @@ int build_image(struct build *b, struct buf *raw);
  * a failure leaves nothing behind. */
 int build_write(struct build *b, const char *output);
 
-/* Verbs shared by the command line and recipes. */
+/* verbs.c: verbs shared by the command line and recipes. */
 int build_kmod(struct build *b, const char *spec);
+/* name when the kernel has it as a module and its tree is there; else
+ * nothing, and -v says so. */
+int build_kmod_auto(struct build *b, const char *name);
 int build_busybox(struct build *b, const char *path);
 int build_copy(struct build *b, const char *src, const char *dest);
 void build_set_shell_command(struct build *b, const char *cmd);
@@ -95,9 +98,6 @@ int build_init_file(struct build *b, const char *file);
 /* The embedded tinyrd-init (src/build/initbin.S). */
 extern const char tinyrd_init_start[], tinyrd_init_end[];
 
-/* Where templates live: $TINYRD_TEMPLATES, templates/ beside the binary
- * (a source tree), or the installed datadir. */
-char *build_templates_dir(void);
 
 int cmd_build(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);

@@ -4,8 +4,13 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "recipe.h"
+
+#ifndef TINYRD_DATADIR
+#define TINYRD_DATADIR "/usr/local/share/tinyrd"
+#endif
 
 #define MAX_INCLUDE_DEPTH 16
 #define UNBOUNDED (-1)
@@ -487,6 +492,37 @@ int recipe_parse(struct build *b, const char *file, const char *text)
 	return r;
 }
 
+/* Where templates live: $TINYRD_TEMPLATES, templates/ beside the binary
+ * (a source tree), or the installed datadir. */
+static char *templates_dir(void)
+{
+	const char *env = getenv("TINYRD_TEMPLATES");
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (env && *env)
+		return xstrdup(env);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		char *dir, *t, *base;
+		struct stat st;
+
+		exe[n] = '\0';
+		dir = path_dirname(exe);
+		t = path_join(dir, "templates");
+		base = path_join(t, "base.recipe");
+		free(dir);
+		if (!stat(base, &st)) {
+			free(base);
+			return t;
+		}
+		free(base);
+		free(t);
+	}
+	return xstrdup(TINYRD_DATADIR "/templates");
+}
+
+
 static char *find_recipe(const char *name, const char *dir)
 {
 	struct stat st;
@@ -498,7 +534,7 @@ static char *find_recipe(const char *name, const char *dir)
 	free(c);
 	if (strchr(name, '/'))
 		return NULL;
-	t = build_templates_dir();
+	t = templates_dir();
 	c = path_join(t, name);
 	if (stat(c, &st)) {
 		free(c);
@@ -519,7 +555,7 @@ static int load(struct build *b, const char *name, const char *dir)
 	int r;
 
 	if (!path) {
-		char *t = build_templates_dir();
+		char *t = templates_dir();
 
 		r = error("recipe %s: not found (nor as a template in %s)", name,
 			  t);

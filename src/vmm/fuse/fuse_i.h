@@ -75,7 +75,7 @@ uint64_t fuse_file_add(struct fuse_server *f, int fd, bool dir, bool root);
 struct fuse_file *fuse_file_get(struct fuse_server *f, uint64_t fh, bool dir);
 void fuse_file_del(struct fuse_server *f, uint64_t fh);
 
-/* fuse.c: arguments and replies */
+/* reply.c: arguments and replies */
 /* The NUL-terminated string at *off in the arguments (advanced past it),
  * or NULL when it runs past their end. */
 const char *fuse_arg_str(struct fuse_req *r, uint32_t *off);

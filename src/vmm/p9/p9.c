@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * 9P2000.L: the session, the fid table, message (un)marshalling and the
- * dispatch; the file-system operations are in ops.c. See p9.h, and the
+ * 9P2000.L: the session and the dispatch. Messages are read and written
+ * in pdu.c, fids kept in fid.c, the file-system operations are in ops.c. See p9.h, and the
  * protocol as Linux speaks it (Documentation/filesystems/9p.rst,
  * include/net/9p/9p.h, the 9P2000.L wiki of the diod project).
  */
@@ -14,234 +14,6 @@
 #include "../../common/iov.h"
 #include "../../common/util.h"
 
-/* --- messages ------------------------------------------------------ */
-
-static bool need(struct pdu *m, uint32_t n)
-{
-	if (m->bad || m->len - m->off < n) {
-		m->bad = true;
-		return false;
-	}
-	return true;
-}
-
-uint8_t pdu_get8(struct pdu *m)
-{
-	return need(m, 1) ? m->p[m->off++] : 0;
-}
-
-uint16_t pdu_get16(struct pdu *m)
-{
-	uint16_t v = 0;
-
-	if (need(m, 2)) {
-		v = (uint16_t)(m->p[m->off] | m->p[m->off + 1] << 8);
-		m->off += 2;
-	}
-	return v;
-}
-
-uint32_t pdu_get32(struct pdu *m)
-{
-	uint32_t lo = pdu_get16(m);
-
-	return lo | (uint32_t)pdu_get16(m) << 16;
-}
-
-uint64_t pdu_get64(struct pdu *m)
-{
-	uint64_t lo = pdu_get32(m);
-
-	return lo | (uint64_t)pdu_get32(m) << 32;
-}
-
-/* A string into a NUL-terminated copy of at most max bytes; one with a
- * NUL inside is malformed (it would end early on the host). */
-const char *pdu_getstr(struct pdu *m, char *dst, size_t max)
-{
-	uint16_t n = pdu_get16(m);
-
-	if (!need(m, n))
-		return "";
-	if (n >= max || memchr(m->p + m->off, '\0', n)) {
-		m->bad = true;
-		return "";
-	}
-	memcpy(dst, m->p + m->off, n);
-	dst[n] = '\0';
-	m->off += n;
-	return dst;
-}
-
-void pdu_put8(struct pdu *m, uint8_t v)
-{
-	if (need(m, 1))
-		m->p[m->off++] = v;
-}
-
-void pdu_put16(struct pdu *m, uint16_t v)
-{
-	pdu_put8(m, (uint8_t)v);
-	pdu_put8(m, (uint8_t)(v >> 8));
-}
-
-void pdu_put32(struct pdu *m, uint32_t v)
-{
-	pdu_put16(m, (uint16_t)v);
-	pdu_put16(m, (uint16_t)(v >> 16));
-}
-
-void pdu_put64(struct pdu *m, uint64_t v)
-{
-	pdu_put32(m, (uint32_t)v);
-	pdu_put32(m, (uint32_t)(v >> 32));
-}
-
-void pdu_putstr(struct pdu *m, const char *s, size_t n)
-{
-	if (n > UINT16_MAX) {
-		m->bad = true;
-		return;
-	}
-	pdu_put16(m, (uint16_t)n);
-	if (need(m, (uint32_t)n)) {
-		memcpy(m->p + m->off, s, n);
-		m->off += (uint32_t)n;
-	}
-}
-
-void pdu_putqid(struct pdu *m, const struct p9_qid *q)
-{
-	pdu_put8(m, q->type);
-	pdu_put32(m, q->version);
-	pdu_put64(m, q->path);
-}
-
-bool p9_parsed(const struct pdu *m)
-{
-	return !m->bad && m->off == m->len;
-}
-
-/* --- fids ---------------------------------------------------------- */
-
-/* The fid number's hash: a guest picks the numbers, so all of their
- * bits count (a product's high half mixed down), not just the low ones. */
-static size_t hash(uint32_t num, size_t cap)
-{
-	uint64_t h = num * 0x9e3779b97f4a7c15ull;
-
-	return (size_t)(h ^ (h >> 32)) & (cap - 1);
-}
-
-static size_t slot(const struct p9_server *s, uint32_t num)
-{
-	return hash(num, s->cap);
-}
-
-struct p9_fid *p9_fid_get(struct p9_server *s, uint32_t num)
-{
-	if (!s->cap)
-		return NULL;
-	for (size_t i = slot(s, num); s->fids[i]; i = (i + 1) & (s->cap - 1))
-		if (s->fids[i]->num == num)
-			return s->fids[i];
-	return NULL;
-}
-
-static void insert(struct p9_fid **t, size_t cap, struct p9_fid *f)
-{
-	size_t i = hash(f->num, cap);
-
-	while (t[i])
-		i = (i + 1) & (cap - 1);
-	t[i] = f;
-}
-
-/* A new fid num holding handle fd (taken over); -EBADF when num is in
- * use or NOFID, -ENFILE past P9_FIDS_MAX. */
-int p9_fid_add(struct p9_server *s, uint32_t num, int fd, struct p9_fid **out)
-{
-	struct p9_fid *f;
-
-	if (num == P9_NOFID || p9_fid_get(s, num))
-		return -EBADF;
-	if (s->nfids >= P9_FIDS_MAX)
-		return -ENFILE;
-	if (2 * (s->nfids + 1) > s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		struct p9_fid **t = xcalloc(cap, sizeof(*t));
-
-		for (size_t i = 0; i < s->cap; i++)
-			if (s->fids[i])
-				insert(t, cap, s->fids[i]);
-		free(s->fids);
-		s->fids = t;
-		s->cap = cap;
-	}
-	f = xcalloc(1, sizeof(*f));
-	f->num = num;
-	f->fd = fd;
-	f->io = -1;
-	f->uid = (uid_t)-1;
-	insert(s->fids, s->cap, f);
-	s->nfids++;
-	*out = f;
-	return 0;
-}
-
-static void fid_free(struct p9_server *s, struct p9_fid *f)
-{
-	if (f->kind != FID_FILE)
-		s->xattr_bytes -= f->xsize;
-	share_put(s->sh, f->fd);
-	if (f->io >= 0)
-		close(f->io);
-	free(f->xname);
-	free(f->xval);
-	free(f);
-}
-
-/* Take num out of the table (backward-shift deletion keeps probing
- * right) and hand it to the caller, who frees it with p9_fid_free. */
-struct p9_fid *p9_fid_take(struct p9_server *s, uint32_t num)
-{
-	struct p9_fid *f;
-	size_t i, j;
-
-	if (!s->cap)
-		return NULL;
-	for (i = slot(s, num); s->fids[i] && s->fids[i]->num != num;
-	     i = (i + 1) & (s->cap - 1))
-		;
-	f = s->fids[i];
-	if (!f)
-		return NULL;
-	s->fids[i] = NULL;
-	for (j = (i + 1) & (s->cap - 1); s->fids[j]; j = (j + 1) & (s->cap - 1)) {
-		struct p9_fid *g = s->fids[j];
-
-		s->fids[j] = NULL;
-		insert(s->fids, s->cap, g);
-	}
-	s->nfids--;
-	return f;
-}
-
-void p9_fid_free(struct p9_server *s, struct p9_fid *f)
-{
-	fid_free(s, f);
-}
-
-static void clunk_all(struct p9_server *s)
-{
-	for (size_t i = 0; i < s->cap; i++)
-		if (s->fids[i])
-			fid_free(s, s->fids[i]);
-	free(s->fids);
-	s->fids = NULL;
-	s->cap = s->nfids = 0;
-}
-
 void p9_server_init(struct p9_server *s, struct share *sh)
 {
 	memset(s, 0, sizeof(*s));
@@ -250,7 +22,7 @@ void p9_server_init(struct p9_server *s, struct share *sh)
 
 void p9_server_free(struct p9_server *s)
 {
-	clunk_all(s);
+	p9_fid_clear(s);
 	free(s->in);
 	free(s->out);
 	s->in = s->out = NULL;
@@ -269,7 +41,7 @@ static int version(struct p9_server *s, struct pdu *in, struct pdu *out)
 	pdu_getstr(in, v, sizeof(v));
 	if (in->bad)
 		return -EINVAL;
-	clunk_all(s);
+	p9_fid_clear(s);
 	if (msize > P9_MSIZE_MAX)
 		msize = P9_MSIZE_MAX;
 	if (strcmp(v, "9P2000.L") || msize < P9_MSIZE_MIN) {

@@ -2,8 +2,8 @@
 #ifndef TINYRD_P9INT_H
 #define TINYRD_P9INT_H
 
-/* Inside the 9P2000.L server: p9.c (session, fids, marshalling) and
- * ops.c (the operations). Numbers from Linux's include/net/9p/9p.h. */
+/* Inside the 9P2000.L server: p9.c (session, dispatch), pdu.c (messages),
+ * fid.c (the fid table) and ops.c (the operations). Numbers from Linux's include/net/9p/9p.h. */
 #include <endian.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -80,6 +80,8 @@ struct p9_fid *p9_fid_get(struct p9_server *s, uint32_t num);
 int p9_fid_add(struct p9_server *s, uint32_t num, int fd, struct p9_fid **out);
 struct p9_fid *p9_fid_take(struct p9_server *s, uint32_t num);
 void p9_fid_free(struct p9_server *s, struct p9_fid *f);
+/* Free every fid: a new session (Tversion) or the server's end. */
+void p9_fid_clear(struct p9_server *s);
 
 /* Handlers: arguments from in, the reply's body into out (the header is
  * the caller's); 0 or -errno (Rlerror). */
