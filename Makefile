@@ -66,9 +66,9 @@ endif
 
 LIB_SRCS = \
 	src/common/log.c src/common/util.c src/common/kernel.c \
-	src/build/manifest.c src/build/recipe.c src/build/elfdeps.c \
-	src/build/moddeps.c src/build/cpio.c src/build/compress.c \
-	src/build/build.c src/build/verbs.c src/build/inspect.c src/common/sha256.c src/common/iov.c \
+	src/image/manifest.c src/image/recipe.c src/image/elfdeps.c \
+	src/image/moddeps.c src/image/cpio.c src/image/compress.c \
+	src/image/build.c src/image/verbs.c src/image/inspect.c src/common/sha256.c src/common/iov.c \
 	src/common/crc32c.c src/common/verify.c \
 	src/run/run.c src/run/cache.c src/run/console.c src/run/verify.c \
 	src/run/verify-report.c src/run/verify-cmd.c \
@@ -82,7 +82,7 @@ LIB_SRCS = \
 	src/vmm/p9/p9.c src/vmm/p9/pdu.c src/vmm/p9/fid.c src/vmm/p9/ops.c src/vmm/virtio/p9.c \
 	src/vmm/fuse/fuse.c src/vmm/fuse/reply.c src/vmm/fuse/node.c src/vmm/fuse/dir.c \
 	src/vmm/fuse/file.c src/vmm/virtio/fs.c src/vmm/dax.c
-ASM_OBJS = $(O)/src/build/initbin.o $(O)/src/vmm/microguest.o
+ASM_OBJS = $(O)/src/image/initbin.o $(O)/src/vmm/microguest.o
 LIB_OBJS = $(LIB_SRCS:%.c=$(O)/%.o) $(ASM_OBJS)
 SAN_OBJS = $(LIB_SRCS:%.c=$(O)/%.san.o) $(ASM_OBJS)
 INIT_BIN = $(O)/tinyrd-init
@@ -119,7 +119,7 @@ $(INIT_BIN): $(INIT_SRCS) $(INIT_HDRS)
 	@mkdir -p $(@D)
 	$(QUIET_LINK)$(INIT_CC) $(INIT_CFLAGS) -o $@ $(INIT_SRCS)
 
-$(O)/src/build/initbin.o: src/build/initbin.S $(INIT_BIN)
+$(O)/src/image/initbin.o: src/image/initbin.S $(INIT_BIN)
 	@mkdir -p $(@D)
 	$(QUIET_CC)$(CC) -DTINYRD_INIT_BIN='"$(INIT_BIN)"' -c -o $@ $<
 

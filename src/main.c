@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "build/build.h"
+#include "image/build.h"
 
 #ifndef TINYRD_VERSION
 #define TINYRD_VERSION "unknown"

@@ -2,7 +2,7 @@
 #ifndef TINYRD_CACHE_H
 #define TINYRD_CACHE_H
 
-#include "../build/build.h"
+#include "../image/build.h"
 
 /*
  * Built images, kept in $XDG_CACHE_HOME/tinyrd (~/.cache/tinyrd) under a

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../build/build.h"
+#include "../image/build.h"
 #include "../common/util.h"
 #include "../common/abi.h"
 #include "../vmm/vmm.h"

@@ -18,7 +18,7 @@
 #include "cpuid.h"
 #include "kvm.h"
 #include "vmm.h"
-#include "../build/build.h"
+#include "../image/build.h"
 #include "../common/kernel.h"
 #include "../common/util.h"
 

@@ -41,7 +41,7 @@ test_every_option_documented() {
 }
 
 test_every_verb_documented() {
-	verbs=$(sed -n 's/^	{ "\([a-z]*\)", .*/\1/p' "$SRC/src/build/recipe.c")
+	verbs=$(sed -n 's/^	{ "\([a-z]*\)", .*/\1/p' "$SRC/src/image/recipe.c")
 	[ -n "$verbs" ] || fail "no verbs found"
 	for v in $verbs; do
 		grep -q "^\\.It Cm $v " "$MAN/tinyrd-recipe.5" || fail "verb $v"

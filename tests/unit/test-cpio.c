@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include "helpers.h"
-#include "../../src/build/compress.h"
-#include "../../src/build/cpio.h"
+#include "../../src/image/compress.h"
+#include "../../src/image/cpio.h"
 
 struct hdr {
 	unsigned long f[13];	/* ino mode uid gid nlink mtime filesize

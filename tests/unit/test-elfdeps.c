@@ -9,7 +9,7 @@
 
 #include "helpers.h"
 #include "elfcraft.h"
-#include "../../src/build/elfdeps.h"
+#include "../../src/image/elfdeps.h"
 
 struct fx {
 	char *root;

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
-#include "../../src/build/manifest.h"
+#include "../../src/image/manifest.h"
 
 static enum entry_type type_of(struct manifest *m, const char *path)
 {

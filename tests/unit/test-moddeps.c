@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
-#include "../../src/build/moddeps.h"
+#include "../../src/image/moddeps.h"
 
 #define KVER "9.9.9-test"
 

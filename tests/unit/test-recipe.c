@@ -6,8 +6,8 @@
 #include <stdlib.h>
 
 #include "helpers.h"
-#include "../../src/build/build.h"
-#include "../../src/build/recipe.h"
+#include "../../src/image/build.h"
+#include "../../src/image/recipe.h"
 
 struct fx {
 	struct build_opts o;

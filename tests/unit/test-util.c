@@ -4,8 +4,8 @@
 #include <stdlib.h>
 
 #include "helpers.h"
-#include "../../src/build/manifest.h"
-#include "../../src/build/recipe.h"
+#include "../../src/image/manifest.h"
+#include "../../src/image/recipe.h"
 #include "../../src/common/kernel.h"
 
 static void test_path_normalize(void **state)

@@ -95,7 +95,7 @@ void build_set_shell_command(struct build *b, const char *cmd);
 /* /init: the built-in tinyrd-init (file NULL) or a host file. */
 int build_init_file(struct build *b, const char *file);
 
-/* The embedded tinyrd-init (src/build/initbin.S). */
+/* The embedded tinyrd-init (src/image/initbin.S). */
 extern const char tinyrd_init_start[], tinyrd_init_end[];
 
 
