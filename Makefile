@@ -198,4 +198,6 @@ clean:
 .PHONY: all check deps demo install uninstall clean tests
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
-.SECONDARY:
+# The unit tests' objects are intermediate; keep them (but not every target:
+# a header gone from a .d file must still remake what included it).
+.SECONDARY: $(UNIT_SRCS:%.c=$(O)/%.san.o)
