@@ -66,12 +66,13 @@ endif
 
 LIB_SRCS = \
 	src/common/log.c src/common/util.c src/common/kernel.c \
+	src/common/sha256.c src/common/iov.c src/common/crc32c.c \
+	src/common/verify.c \
 	src/image/manifest.c src/image/recipe.c src/image/elfdeps.c \
 	src/image/moddeps.c src/image/cpio.c src/image/compress.c \
-	src/image/build.c src/image/verbs.c src/image/inspect.c src/common/sha256.c src/common/iov.c \
-	src/common/crc32c.c src/common/verify.c \
-	src/run/run.c src/run/cache.c src/run/console.c src/run/verify.c \
-	src/run/verify-report.c src/run/verify-cmd.c \
+	src/image/build.c src/image/verbs.c src/image/inspect.c \
+	src/run/run.c src/run/devices.c src/run/cache.c src/run/console.c \
+	src/run/verify.c src/run/verify-report.c src/run/verify-boot.c \
 	src/vmm/qemu.c src/vmm/host.c src/vmm/mem.c src/vmm/bus.c \
 	src/vmm/serial8250.c src/vmm/rtc.c src/vmm/boot.c src/vmm/mptable.c \
 	src/vmm/cpuid.c src/vmm/kvm.c src/vmm/launcher.c src/vmm/smoke.c \
@@ -79,9 +80,13 @@ LIB_SRCS = \
 	src/vmm/virtio/virtio.c src/vmm/virtio/pci.c src/vmm/virtio/console.c \
 	src/vmm/virtio/rng.c src/vmm/virtio/blk.c \
 	src/vmm/virtio/mmio.c src/vmm/share.c \
-	src/vmm/p9/p9.c src/vmm/p9/pdu.c src/vmm/p9/fid.c src/vmm/p9/ops.c src/vmm/virtio/p9.c \
-	src/vmm/fuse/fuse.c src/vmm/fuse/reply.c src/vmm/fuse/node.c src/vmm/fuse/dir.c \
-	src/vmm/fuse/file.c src/vmm/virtio/fs.c src/vmm/dax.c
+	src/vmm/p9/p9.c src/vmm/p9/pdu.c src/vmm/p9/fid.c src/vmm/p9/ops.c \
+	src/vmm/virtio/p9.c \
+	src/vmm/fuse/fuse.c src/vmm/fuse/reply.c src/vmm/fuse/node.c \
+	src/vmm/fuse/dir.c src/vmm/fuse/file.c src/vmm/virtio/fs.c src/vmm/dax.c \
+	src/cmd/build-options.c src/cmd/run-options.c src/cmd/build.c \
+	src/cmd/inspect.c src/cmd/run.c src/cmd/boot.c src/cmd/doctor.c \
+	src/cmd/verify.c
 ASM_OBJS = $(O)/src/image/initbin.o $(O)/src/vmm/microguest.o
 LIB_OBJS = $(LIB_SRCS:%.c=$(O)/%.o) $(ASM_OBJS)
 SAN_OBJS = $(LIB_SRCS:%.c=$(O)/%.san.o) $(ASM_OBJS)

@@ -2,8 +2,6 @@
 #ifndef TINYRD_BUILD_H
 #define TINYRD_BUILD_H
 
-#include <getopt.h>
-
 #include "compress.h"
 #include "elfdeps.h"
 #include "manifest.h"
@@ -59,22 +57,16 @@ struct build {
 
 void build_opts_init(struct build_opts *o);
 void build_opts_free(struct build_opts *o);
-
-/* getopt_long tables shared by build and run. */
-extern const char build_shortopts[];
-extern const struct option build_longopts[];
-/* Handle one option from the tables: 0, or -EINVAL after an error. */
-int build_opts_parse(struct build_opts *o, int opt, const char *arg);
-/* Check what can only be checked once all options are in. */
+/* Check what can only be checked once all options are in (said). */
 int build_opts_check(const struct build_opts *o);
-/* Split argv at the first "--" that is not an option's argument; returns
- * the index of "--" or argc. */
-int build_split_dashdash(int argc, char **argv, const char *shortopts,
-			 const struct option *longopts);
-extern const char build_usage_options[];
+
 
 int build_init(struct build *b, const struct build_opts *o);
 void build_free(struct build *b);
+
+/* tinyrd build: resolve o into an image written to o->output (or the
+ * manifest printed, --print); 0, or -errno (said). */
+int build_run(struct build_opts *o);
 
 /* Resolve everything asked for into b->m and finalize it. */
 int build_resolve(struct build *b);
@@ -99,11 +91,8 @@ int build_init_file(struct build *b, const char *file);
 extern const char tinyrd_init_start[], tinyrd_init_end[];
 
 
-int cmd_build(int argc, char **argv);
-int cmd_inspect(int argc, char **argv);
-int cmd_run(int argc, char **argv);
-int cmd_boot(int argc, char **argv);
-int cmd_doctor(int argc, char **argv);
-int cmd_verify(int argc, char **argv);
+/* inspect.c: list IMAGE's segments and entries (list) and its init's
+ * configuration on stdout; 0, or -errno (said). */
+int inspect_image(const char *name, bool list);
 
 #endif

@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * tinyrd inspect: the segments of an initrd (an uncompressed early cpio, a
+ * What tinyrd inspect shows: the segments of an initrd (an uncompressed early cpio, a
  * compressed main archive, appended per-run segments), their entries, and
  * the init configuration they add up to (later segments win, as when the
  * kernel unpacks them).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -241,49 +240,16 @@ static int inspect_file(const char *name, struct inspect *s)
 	return r;
 }
 
-static void usage(FILE *f)
+int inspect_image(const char *name, bool list)
 {
-	fprintf(f, "usage: tinyrd inspect [options] IMAGE\n"
-		"\nList an initrd's segments and entries and show how its init is\n"
-		"configured (modules in load order, the command).\n\n"
-		"  -c, --config   show the configuration only, not the entries\n"
-		"  -h, --help     this help\n");
-}
+	struct inspect s = { .name = name, .list = list };
+	int r = inspect_file(name, &s);
 
-int cmd_inspect(int argc, char **argv)
-{
-	static const struct option lo[] = {
-		{ "config", no_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct inspect s = { .list = true };
-	int opt, r;
-
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "ch", lo, NULL)) != -1) {
-		if (opt == 'c') {
-			s.list = false;
-		} else if (opt == 'h') {
-			usage(stdout);
-			return 0;
-		} else {
-			fprintf(stderr, "Try 'tinyrd inspect --help'.\n");
-			return 2;
-		}
-	}
-	if (optind + 1 != argc) {
-		error("inspect takes exactly one IMAGE");
-		fprintf(stderr, "Try 'tinyrd inspect --help'.\n");
-		return 2;
-	}
-	s.name = argv[optind];
-	r = inspect_file(argv[optind], &s);
 	if (!r)
 		show_config(&s);
 	for (int i = 0; i < 3; i++)
 		buf_free(&s.conf[i]);
 	if (!r && fflush(stdout) == EOF)
 		r = error_errno(errno, "stdout");
-	return r ? 1 : 0;
+	return r;
 }

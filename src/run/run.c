@@ -9,7 +9,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,320 +27,6 @@
 #include "../common/abi.h"
 #include "../common/kernel.h"
 #include "../vmm/vmm.h"
-
-static const struct option run_longopts[] = {
-	{ "image", required_argument, NULL, OPT_IMAGE },
-	{ "vmm", required_argument, NULL, OPT_VMM },
-	{ "accel", required_argument, NULL, OPT_ACCEL },
-	{ "memory", required_argument, NULL, OPT_MEM },
-	{ "cpus", required_argument, NULL, OPT_CPUS },
-	{ "append", required_argument, NULL, OPT_APPEND },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "bisect", no_argument, NULL, OPT_BISECT },
-	{ "console-log", required_argument, NULL, OPT_CONSOLE_LOG },
-	{ "rebuild", no_argument, NULL, OPT_REBUILD },
-	{ "silence-timeout", required_argument, NULL, OPT_SILENCE },
-	{ "force", no_argument, NULL, OPT_FORCE },
-	{ "hugepages", no_argument, NULL, OPT_HUGEPAGES },
-	{ "disk", required_argument, NULL, OPT_DISK },
-	{ "transport", required_argument, NULL, OPT_TRANSPORT },
-	{ "share", required_argument, NULL, OPT_SHARE },
-	{ "rootfs", required_argument, NULL, OPT_ROOTFS },
-	{ "rw", required_argument, NULL, OPT_RW },
-};
-
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: tinyrd run [build options] [run options] [-- COMMAND [ARG...]]\n"
-		"\nBoot a kernel with a tinyrd image, run COMMAND in it, and exit with\n"
-		"its status. Without COMMAND, an interactive shell on the console.\n\n"
-		"Run options:\n"
-		"  -k, --kernel FILE      the kernel (default /boot/vmlinuz-$(uname -r),\n"
-		"                         else the newest /boot/vmlinuz-*)\n"
-		"  -i, --image IMAGE      boot this image instead of building one\n"
-		"      --vmm builtin|qemu|auto  tinyrd's own KVM launcher, QEMU, or the\n"
-		"                         launcher when KVM works, else QEMU (default)\n"
-		"      --accel kvm|tcg|auto  QEMU's accelerator (default: KVM when it\n"
-		"                         can boot a stock kernel, else TCG); kvm or\n"
-		"                         tcg with --vmm auto means QEMU\n"
-		"  -m, --memory MB        guest memory (default 512)\n"
-		"  -c, --cpus N           guest CPUs, 1 to 254 (default 1)\n"
-		"      --append ARGS      more kernel command line\n"
-		"      --timeout S        stop the guest after S seconds (status 124)\n"
-		"      --silence-timeout S  stop it after S seconds without console\n"
-		"                         output (status 124; built-in launcher)\n"
-		"      --force            use the built-in launcher even on a KVM that\n"
-		"                         fails the smoke boot\n"
-		"      --hugepages        back guest memory with 2 MiB huge pages\n"
-		"      --disk FILE[,ro]   a virtio-blk disk (/dev/vda, vdb...; repeatable)\n"
-		"      --share DIR[:TAG][,ro][,dev][,fs=virtiofs|9p][,dax=SIZE|off][,mount=PATH]\n"
-		"                         share a host directory (repeatable); run\n"
-		"                         mounts it at PATH (default /mnt/TAG);\n"
-		"                         dax: virtio-fs's DAX window (default 512M)\n"
-		"      --rootfs DIR[,fs=virtiofs|9p]  the guest's root is DIR (e.g. /),\n"
-		"                         read-only, with tmpfs on /tmp /run /var/tmp;\n"
-		"                         COMMAND comes from it, the image is the init\n"
-		"      --rw PATH          with --rootfs: a writable overlay over PATH,\n"
-		"                         its changes in memory (repeatable)\n"
-		"      --transport pci|mmio  how virtio devices attach (built-in\n"
-		"                         launcher; mmio: for kernels with\n"
-		"                         VIRTIO_MMIO_CMDLINE_DEVICES)\n"
-		"      --bisect           statuses for git bisect run: >= 128 and a\n"
-		"                         guest that ended without a status become 1\n"
-		"      --console-log FILE write the guest's console to FILE\n"
-		"      --rebuild          build the image again even when cached\n"
-		"  -v, --verbose          show the console and what is built\n"
-		"\nBuild options (see tinyrd build --help):\n%s"
-		"\nExit status: the command's; 123 the guest ended without reporting\n"
-		"(panic, reset); 124 timeout; 125 tinyrd failed. See tinyrd-run(1).\n",
-		build_usage_options);
-}
-
-static int parse_unsigned(const char *opt, const char *arg, unsigned min,
-			  unsigned max, unsigned *out)
-{
-	unsigned long v;
-
-	if (parse_ulong(arg, 10, &v) || v < min || v > max)
-		return error("%s %s: expected a number from %u to %u", opt, arg,
-			     min, max);
-	*out = (unsigned)v;
-	return 0;
-}
-
-/* arg is one of the NUL-separated words (ending with an empty one), in
- * the order of their enum: its place into *out. */
-static int parse_choice(const char *opt, const char *arg, const char *words,
-			const char *expected, int *out)
-{
-	for (int i = 0; *words; words += strlen(words) + 1, i++) {
-		if (!strcmp(arg, words)) {
-			*out = i;
-			return 0;
-		}
-	}
-	return error("%s %s: expected %s", opt, arg, expected);
-}
-
-/* --disk FILE[,ro]: a comma followed by "ro" at the end makes it
- * read-only; any other comma belongs to the file name. */
-static int parse_disk(struct run_opts *r, const char *arg)
-{
-	const char *comma = strrchr(arg, ',');
-	bool ro = comma && !strcmp(comma + 1, "ro");
-	size_t len = ro ? (size_t)(comma - arg) : strlen(arg);
-
-	if (!len)
-		return error("--disk %s: no file", arg);
-	if (len >= sizeof(r->disks[0].file))
-		return error("--disk %s: name too long", arg);
-	if (r->ndisks == VM_DISKS_MAX)
-		return error("--disk %s: at most %d disks", arg, VM_DISKS_MAX);
-	memcpy(r->disks[r->ndisks].file, arg, len);
-	r->disks[r->ndisks].file[len] = '\0';
-	r->disks[r->ndisks++].ro = ro;
-	return 0;
-}
-
-static bool tag_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
-}
-
-/* dax=SIZE|off: a power of two from 2M to 64G, with K, M or G. */
-static int parse_dax(const char *arg, const char *v, uint64_t *out)
-{
-	char *end;
-	unsigned long long n;
-	unsigned shift = 0;
-
-	if (!strcmp(v, "off") || !strcmp(v, "0")) {
-		*out = 0;
-		return 0;
-	}
-	errno = 0;
-	n = strtoull(v, &end, 10);
-	if (*end == 'K' || *end == 'k')
-		shift = 10, end++;
-	else if (*end == 'M' || *end == 'm')
-		shift = 20, end++;
-	else if (*end == 'G' || *end == 'g')
-		shift = 30, end++;
-	if (errno || end == v || *end || n > (DAX_SIZE_MAX >> shift) ||
-	    (n << shift) < DAX_CHUNK || ((n << shift) & ((n << shift) - 1)))
-		return error("--share %s: dax= takes off or a power of two from "
-			     "2M to 64G", arg);
-	*out = (uint64_t)n << shift;
-	return 0;
-}
-
-/* --share HOSTDIR[:TAG][,ro][,dev][,fs=virtiofs|9p][,dax=SIZE|off][,mount=GUESTPATH].
- * The tag defaults to the directory's last name ("root" for /), made of
- * letters, digits and "_-." only. The fields after the first comma are
- * options; a directory name with a comma cannot be shared this way. */
-static int parse_share(struct run_opts *r, const char *arg)
-{
-	struct vm_share *sh = &r->shares[r->nshares];
-	char *copy = xstrdup(arg), *save = NULL, *dir, *colon, *opt;
-	int ret = -EINVAL;
-
-	if (r->nshares == VM_SHARES_MAX) {
-		error("--share %s: at most %d shares", arg, VM_SHARES_MAX);
-		goto out;
-	}
-	memset(sh, 0, sizeof(*sh));
-	dir = strtok_r(copy, ",", &save);
-	if (!dir || *copy == ',') {
-		error("--share %s: no directory", arg);
-		goto out;
-	}
-	colon = strrchr(dir, ':');
-	if (colon) {
-		*colon++ = '\0';
-		if (!*colon || strlen(colon) >= sizeof(sh->tag)) {
-			error("--share %s: a tag is 1 to %zu characters", arg,
-			      sizeof(sh->tag) - 1);
-			goto out;
-		}
-		for (const char *p = colon; *p; p++) {
-			if (!tag_char(*p)) {
-				error("--share %s: a tag is letters, digits, "
-				      "'_', '-' and '.'", arg);
-				goto out;
-			}
-		}
-		strcpy(sh->tag, colon);
-	} else {
-		const char *base = path_basename(dir);
-		size_t n = 0;
-
-		for (; *base && n < sizeof(sh->tag) - 1; base++)
-			sh->tag[n++] = tag_char(*base) ? *base : '_';
-		if (!n || !strcmp(sh->tag, ".") || !strcmp(sh->tag, ".."))
-			strcpy(sh->tag, "root");
-	}
-	if (!*dir || strlen(dir) >= sizeof(sh->dir)) {
-		error("--share %s: no directory", arg);
-		goto out;
-	}
-	strcpy(sh->dir, dir);
-	while ((opt = strtok_r(NULL, ",", &save))) {
-		if (!strcmp(opt, "ro")) {
-			sh->ro = true;
-		} else if (!strcmp(opt, "dev")) {
-			sh->dev = true;
-		} else if (!strcmp(opt, "fs=virtiofs") || !strcmp(opt, "fs=9p")) {
-			sh->fs = opt[3] == '9' ? SHARE_9P : SHARE_VIRTIOFS;
-			sh->fs_given = true;
-		} else if (str_starts(opt, "dax=")) {
-			if (parse_dax(arg, opt + 4, &sh->dax))
-				goto out;
-			sh->dax_given = true;
-		} else if (str_starts(opt, "mount=")) {
-			const char *m = opt + 6;
-
-			if (*m != '/' || strlen(m) >= sizeof(sh->mount) ||
-			    strpbrk(m, " \t\n\\")) {
-				error("--share %s: mount= takes an absolute guest "
-				      "path without blanks", arg);
-				goto out;
-			}
-			strcpy(sh->mount, m);
-		} else {
-			error("--share %s: unknown option %s (ro, dev, fs=virtiofs, "
-			      "fs=9p, dax=SIZE|off, mount=PATH)", arg, opt);
-			goto out;
-		}
-	}
-	if (!*sh->mount)
-		memcpy(sh->mount, "/mnt/", 5), strcpy(sh->mount + 5, sh->tag);
-	for (unsigned i = 0; i < r->nshares; i++) {
-		if (!strcmp(r->shares[i].tag, sh->tag)) {
-			error("--share %s: tag %s is taken; name one with DIR:TAG",
-			      arg, sh->tag);
-			goto out;
-		}
-	}
-	r->nshares++;
-	ret = 0;
-out:
-	free(copy);
-	return ret;
-}
-
-/* --rootfs DIR[,fs=virtiofs|9p]: a read-only share under the tag
- * "rootfs" that the init makes the root. */
-static int parse_rootfs(struct run_opts *r, const char *arg)
-{
-	char *s;
-	int ret;
-
-	if (r->rootfs >= 0)
-		return error("--rootfs %s: one root is enough", arg);
-	if (strchr(arg, ':'))
-		return error("--rootfs %s: no tag (the root's is rootfs)", arg);
-	if (strstr(arg, ",mount=") || strstr(arg, ",ro") || strstr(arg, ",dev"))
-		return error("--rootfs %s: only fs= may follow the directory", arg);
-	s = xasprintf("%.*s:rootfs,ro%s", (int)strcspn(arg, ","), arg,
-		      strchr(arg, ',') ? strchr(arg, ',') : "");
-	ret = parse_share(r, s);
-	free(s);
-	if (!ret) {
-		r->rootfs = (int)r->nshares - 1;
-		strcpy(r->shares[r->rootfs].mount, "/");
-	}
-	return ret;
-}
-
-int run_parse_option(struct run_opts *r, int opt, const char *arg)
-{
-	int i;
-
-	switch (opt) {
-	case OPT_IMAGE: r->image = arg; return 0;
-	case OPT_VMM:
-		if (parse_choice("--vmm", arg, "auto\0builtin\0qemu\0",
-				 "builtin, qemu or auto", &i))
-			return -EINVAL;
-		r->vmm = (enum vmm_choice)i;
-		return 0;
-	case OPT_ACCEL:
-		if (parse_choice("--accel", arg, "auto\0kvm\0tcg\0",
-				 "kvm, tcg or auto", &i))
-			return -EINVAL;
-		r->accel = (enum accel)i;
-		return 0;
-	case OPT_MEM: return parse_unsigned("--memory", arg, 64, 1u << 20, &r->mem_mb);
-	/* xAPIC ids are 8-bit, 0xff is broadcast, and the I/O APIC takes
-	 * the id after the last CPU (mptable.c). */
-	case OPT_CPUS: return parse_unsigned("--cpus", arg, 1, 254, &r->cpus);
-	case OPT_APPEND: r->append = arg; return 0;
-	case OPT_TIMEOUT: return parse_unsigned("--timeout", arg, 1, 1u << 30, &r->timeout);
-	case OPT_BISECT: r->bisect = true; return 0;
-	case OPT_CONSOLE_LOG: r->console_log = arg; return 0;
-	case OPT_REBUILD: r->rebuild = true; return 0;
-	case OPT_SILENCE: return parse_unsigned("--silence-timeout", arg, 1, 1u << 30, &r->silence);
-	case OPT_FORCE: r->force = true; return 0;
-	case OPT_HUGEPAGES: r->hugepages = true; return 0;
-	case OPT_DISK: return parse_disk(r, arg);
-	case OPT_SHARE: return parse_share(r, arg);
-	case OPT_ROOTFS: return parse_rootfs(r, arg);
-	case OPT_RW:
-		if (arg[0] != '/' || strpbrk(arg, " \t\n,:\\"))
-			return error("--rw %s: an absolute path without blanks, "
-				     "commas or colons", arg);
-		strv_push(&r->rw, arg);
-		return 0;
-	case OPT_TRANSPORT:
-		if (parse_choice("--transport", arg, "pci\0mmio\0", "pci or mmio",
-				 &i))
-			return -EINVAL;
-		r->mmio = i == 1;
-		return 0;
-	}
-	return -EINVAL;
-}
 
 static int newest_kernel(const char *first, char **out)
 {
@@ -869,122 +554,54 @@ int run_launch(struct run_opts *ro, const char *kernel, int initrd,
 	return st;
 }
 
-int cmd_run(int argc, char **argv)
+int run_command(struct build_opts *o, struct run_opts *ro,
+		const struct strv *cmd, const struct strv *env)
 {
-	struct option lo[ARRAY_SIZE(run_longopts) + 32];
-	struct run_opts ro = RUN_OPTS_INIT;
-	struct strv cmd = { 0 }, env = { 0 };
-	struct build_opts o;
 	struct buf image = { 0 }, mounts = { 0 }, root = { 0 }, sample = { 0 };
 	struct run_file files[3];
-	char *kernel = NULL, shortopts[64];
-	int dd, opt, r, st = TINYRD_STATUS_FAILED, log_fd = -1, initrd = -1;
-	size_t n = 0;
+	char *kernel = NULL;
+	int r, st = TINYRD_STATUS_FAILED, log_fd = -1, initrd = -1;
 
-	/* The build options, then run's own. */
-	for (const struct option *p = build_longopts; p->name; p++)
-		lo[n++] = *p;
-	for (size_t i = 0; i < ARRAY_SIZE(run_longopts); i++)
-		lo[n++] = run_longopts[i];
-	memset(&lo[n], 0, sizeof(lo[n]));
-	snprintf(shortopts, sizeof(shortopts), "%si:m:c:", build_shortopts);
-	dd = build_split_dashdash(argc, argv, shortopts, lo);
-
-	build_opts_init(&o);
-	optind = 1;
-	while ((opt = getopt_long(dd, argv, shortopts, lo, NULL)) != -1) {
-		if (opt == 'h') {
-			usage(stdout);
-			build_opts_free(&o);
-			return 0;
-		}
-		r = opt == '?' ? -EINVAL
-		    : opt == 'i' || opt == 'm' || opt == 'c' || opt >= 512
-			? run_parse_option(&ro, opt, optarg)
-			: build_opts_parse(&o, opt, optarg);
-		if (r) {
-			fprintf(stderr, "Try 'tinyrd run --help'.\n");
-			goto out;
-		}
-	}
-	for (int i = optind; i < dd; i++)
-		strv_push(&o.programs, argv[i]);
-	if (build_opts_check(&o))
-		goto out;
-	/* The command and its environment travel per run, not in the image. */
-	if (o.run && dd < argc) {
-		error("--run and a command after -- cannot be combined");
-		goto out;
-	}
-	if (o.run) {
-		strv_push(&cmd, "/bin/sh");
-		strv_push(&cmd, "-c");
-		strv_push(&cmd, o.run);
-		o.run = NULL;
-	}
-	for (int i = dd + 1; i < argc; i++)
-		strv_push(&cmd, argv[i]);
-	if (dd + 1 == argc) {
-		error("nothing after --: expected a command");
-		goto out;
-	}
-	for (size_t i = 0; i < o.env.n; i++)
-		strv_push(&env, o.env.v[i]);
-	strv_free(&o.env);
-	if (o.print || o.output) {
-		error("run writes no image: drop %s", o.print ? "--print" : "-o");
-		goto out;
-	}
-	if (ro.image && (o.programs.n || o.recipes.n || o.kmods.n ||
-			 o.copies.n || o.init || o.bare)) {
-		error("-i boots a ready image: build options cannot change it");
-		goto out;
-	}
-
-	if (ro.rw.n && ro.rootfs < 0) {
-		error("--rw makes an overlay in the host's root: it needs --rootfs");
-		goto out;
-	}
 	/* Host-root mode: the image is the init and the modules. */
-	if (ro.rootfs >= 0 && !ro.image && !o.programs.n && !o.recipes.n &&
-	    !o.copies.n)
-		o.bare = true;
-	if (run_check_shares(&ro) || run_find_kernel(o.kernel, &kernel))
+	if (ro->rootfs >= 0 && !ro->image && !o->programs.n && !o->recipes.n &&
+	    !o->copies.n)
+		o->bare = true;
+	if (run_check_shares(ro) || run_find_kernel(o->kernel, &kernel))
 		goto out;
-	if (ro.image) {
-		r = read_file(ro.image, &image);
+	if (ro->image) {
+		r = read_file(ro->image, &image);
 		if (r) {
-			error_errno(r, "%s", ro.image);
+			error_errno(r, "%s", ro->image);
 			goto out;
 		}
 		if (compress_detect(image.p, image.len) == COMP_UNKNOWN) {
-			error("%s: not a cpio initrd", ro.image);
+			error("%s: not a cpio initrd", ro->image);
 			goto out;
 		}
-	} else if (run_get_image(&o, &ro, kernel, &image)) {
+	} else if (run_get_image(o, ro, kernel, &image)) {
 		goto out;
 	}
-	if (run_pick_vmm(&ro))
+	if (run_pick_vmm(ro))
 		goto out;
 	/* QEMU cannot hold input back until the init is ready for it. */
-	ro.stdin = cmd.n && ro.vmm != VMM_QEMU && forwardable_stdin();
-	run_mount_lines(&ro, &mounts, &root);
-	if (ro.rootfs >= 0)
-		root_sample(&ro.shares[ro.rootfs], &sample);
+	ro->stdin = cmd->n && ro->vmm != VMM_QEMU && forwardable_stdin();
+	run_mount_lines(ro, &mounts, &root);
+	if (ro->rootfs >= 0)
+		root_sample(&ro->shares[ro->rootfs], &sample);
 	files[0] = (struct run_file){ TINYRD_CONF_MOUNTS, &mounts };
 	files[1] = (struct run_file){ TINYRD_CONF_ROOT, &root };
 	files[2] = (struct run_file){ TINYRD_CONF_VERIFY, &sample };
-	if (run_make_initrd(&image, &cmd, &env, files, 3, ro.stdin, &initrd))
+	if (run_make_initrd(&image, cmd, env, files, 3, ro->stdin, &initrd))
 		goto out;
-	if (ro.console_log) {
-		log_fd = open(ro.console_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	if (ro->console_log) {
+		log_fd = open(ro->console_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 			      0644);
 		if (log_fd < 0) {
-			error_errno(errno, "%s", ro.console_log);
+			error_errno(errno, "%s", ro->console_log);
 			goto out;
 		}
 	}
-	st = run_launch(&ro, kernel, initrd, log_fd, !cmd.n);
+	st = run_launch(ro, kernel, initrd, log_fd, !cmd->n);
 out:
 	if (log_fd >= 0)
 		close(log_fd);
@@ -994,137 +611,36 @@ out:
 	buf_free(&mounts);
 	buf_free(&root);
 	buf_free(&sample);
-	strv_free(&ro.rw);
-	strv_free(&cmd);
-	strv_free(&env);
-	build_opts_free(&o);
 	free(kernel);
 	return st;
 }
 
-static void boot_usage(FILE *f)
+int run_boot(struct run_opts *ro, const char *kernel)
 {
-	fprintf(f, "usage: tinyrd boot -k KERNEL -i IMAGE [options]\n"
-		"\nBoot KERNEL with IMAGE in tinyrd's own KVM launcher: the console\n"
-		"on the terminal (typed input goes to it), the command the image\n"
-		"holds run by its init, the status it reports as the exit status.\n\n"
-		"  -k, --kernel FILE      a bzImage, or an ELF vmlinux (PVH entry)\n"
-		"  -i, --image IMAGE      the initrd\n"
-		"      --append ARGS      more kernel command line\n"
-		"  -m, --memory MB        guest memory (default 512)\n"
-		"  -c, --cpus N           guest CPUs, 1 to 254 (default 1)\n"
-		"      --timeout S        stop the guest after S seconds (status 124)\n"
-		"      --silence-timeout S  stop it after S seconds without console\n"
-		"                         output (status 124)\n"
-		"      --bisect           statuses for git bisect run (see tinyrd-run(1))\n"
-		"      --console-log FILE write the console to FILE too\n"
-		"      --force            boot even where KVM fails the smoke boot\n"
-		"      --hugepages        back guest memory with 2 MiB huge pages\n"
-		"      --disk FILE[,ro]   a virtio-blk disk (/dev/vda, vdb...; repeatable)\n"
-		"      --share DIR[:TAG][,ro][,dev][,fs=virtiofs|9p][,dax=SIZE|off]\n"
-		"                         share a host directory under TAG (repeatable)\n"
-		"      --transport pci|mmio  how virtio devices attach (mmio: for\n"
-		"                         kernels with VIRTIO_MMIO_CMDLINE_DEVICES)\n"
-		"  -v, --verbose          the launcher's decisions on stderr\n"
-		"  -q, --quiet            errors only\n"
-		"\nExit status as tinyrd run: the guest's; 123 it ended without\n"
-		"reporting; 124 timeout; 125 tinyrd failed. See tinyrd-boot(1).\n");
-}
+	int st = TINYRD_STATUS_FAILED, image = -1, log_fd = -1;
 
-int cmd_boot(int argc, char **argv)
-{
-	static const struct option lo[] = {
-		{ "kernel", required_argument, NULL, 'k' },
-		{ "image", required_argument, NULL, OPT_IMAGE },
-		{ "append", required_argument, NULL, OPT_APPEND },
-		{ "memory", required_argument, NULL, OPT_MEM },
-		{ "cpus", required_argument, NULL, OPT_CPUS },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "silence-timeout", required_argument, NULL, OPT_SILENCE },
-		{ "bisect", no_argument, NULL, OPT_BISECT },
-		{ "console-log", required_argument, NULL, OPT_CONSOLE_LOG },
-		{ "force", no_argument, NULL, OPT_FORCE },
-		{ "hugepages", no_argument, NULL, OPT_HUGEPAGES },
-		{ "disk", required_argument, NULL, OPT_DISK },
-		{ "transport", required_argument, NULL, OPT_TRANSPORT },
-		{ "share", required_argument, NULL, OPT_SHARE },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct run_opts ro = RUN_OPTS_INIT;
-	const char *kernel = NULL;
-	int opt, st = TINYRD_STATUS_FAILED, image = -1, log_fd = -1;
-
-	ro.vmm = VMM_BUILTIN;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "k:i:m:c:vqh", lo, NULL)) != -1) {
-		int r = 0;
-
-		switch (opt) {
-		case 'h':
-			boot_usage(stdout);
-			return 0;
-		case 'k':
-			kernel = optarg;
-			break;
-		case 'v':
-			log_level = log_level < LOG_VERBOSE ? LOG_VERBOSE : LOG_DEBUG;
-			break;
-		case 'q':
-			log_level = LOG_QUIET;
-			break;
-		case '?':
-			r = -EINVAL;
-			break;
-		case OPT_SHARE:
-			if (strstr(optarg, ",mount=")) {
-				r = error("--share %s: mount= is for tinyrd run; "
-					  "under boot the image's init mounts "
-					  "the tag itself", optarg);
-				break;
-			}
-			/* fall through */
-		default:
-			r = run_parse_option(&ro, opt, optarg);
-		}
-		if (r) {
-			fprintf(stderr, "Try 'tinyrd boot --help'.\n");
-			return TINYRD_STATUS_FAILED;
-		}
-	}
-	if (optind < argc) {
-		error("boot takes no arguments (%s); a command goes in the image, "
-		      "or use tinyrd run -i", argv[optind]);
+	if (run_check_shares(ro))
 		return TINYRD_STATUS_FAILED;
-	}
-	if (!kernel || !ro.image) {
-		error("boot needs -k KERNEL and -i IMAGE");
-		return TINYRD_STATUS_FAILED;
-	}
-	if (run_check_shares(&ro))
-		return TINYRD_STATUS_FAILED;
-	image = open(ro.image, O_RDONLY | O_CLOEXEC);
+	image = open(ro->image, O_RDONLY | O_CLOEXEC);
 	if (image < 0) {
-		error_errno(errno, "%s", ro.image);
+		error_errno(errno, "%s", ro->image);
 		goto out;
 	}
 	if (access(kernel, R_OK)) {
 		error_errno(errno, "%s", kernel);
 		goto out;
 	}
-	if (ro.console_log) {
-		log_fd = open(ro.console_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	if (ro->console_log) {
+		log_fd = open(ro->console_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 			      0644);
 		if (log_fd < 0) {
-			error_errno(errno, "%s", ro.console_log);
+			error_errno(errno, "%s", ro->console_log);
 			goto out;
 		}
 	}
-	if (run_pick_vmm(&ro))
+	if (run_pick_vmm(ro))
 		goto out;
-	st = run_launch(&ro, kernel, image, log_fd, true);
+	st = run_launch(ro, kernel, image, log_fd, true);
 out:
 	if (image >= 0)
 		close(image);

@@ -14,13 +14,6 @@
 #include "../common/abi.h"
 #include "../vmm/vmm.h"
 
-enum {
-	OPT_IMAGE = 'i', OPT_MEM = 'm', OPT_CPUS = 'c',
-	OPT_VMM = 512, OPT_ACCEL, OPT_APPEND, OPT_TIMEOUT, OPT_BISECT,
-	OPT_CONSOLE_LOG, OPT_REBUILD, OPT_SILENCE, OPT_FORCE, OPT_HUGEPAGES,
-	OPT_DISK, OPT_TRANSPORT, OPT_SHARE, OPT_ROOTFS, OPT_RW,
-};
-
 enum vmm_choice { VMM_AUTO, VMM_BUILTIN, VMM_QEMU };
 
 struct run_opts {
@@ -51,8 +44,21 @@ struct run_file {
 	const struct buf *data;
 };
 
-/* One of run's options (OPT_* or 'i', 'm', 'c'); 0 or -EINVAL, said. */
-int run_parse_option(struct run_opts *r, int opt, const char *arg);
+/* devices.c: the guest's devices from their specs, as --disk, --share
+ * and --rootfs take them; 0 or -EINVAL, said. */
+int run_add_disk(struct run_opts *r, const char *spec);
+int run_add_share(struct run_opts *r, const char *spec);
+int run_set_rootfs(struct run_opts *r, const char *spec);
+
+/*
+ * tinyrd run: the image (o built, or ro->image), the command and its
+ * environment in the per-run segment, booted; the exit status.
+ */
+int run_command(struct build_opts *o, struct run_opts *ro,
+		const struct strv *cmd, const struct strv *env);
+/* tinyrd boot: kernel with ro->image in the chosen VMM, the console on
+ * the terminal; the exit status. */
+int run_boot(struct run_opts *ro, const char *kernel);
 /* The kernel: given, else the host's, else the newest in /boot. */
 int run_find_kernel(const char *given, char **out);
 /* Build the image (cached), or -errno (said). */

@@ -30,6 +30,23 @@
 #include "../common/util.h"
 #include "../common/verify.h"
 
+/* What tinyrd verify was asked (verify-boot.c). */
+struct verify_opts {
+	const char *kernel;	/* -k, else run's choice */
+	const char *dir;	/* --share DIR, else a fixture in a temporary one */
+	const char *fs;		/* --fs virtiofs|9p, else the VMM's default */
+	bool quick;
+	unsigned flags;		/* VERIFY_PRINT_* */
+};
+
+struct build_opts;
+struct run_opts;
+/* Boot a guest that checks the share, check its report and the files it
+ * wrote, print the results; the exit status (0 passed, 1 a check failed,
+ * else run's). */
+int verify_share(const struct verify_opts *v, struct build_opts *o,
+		 struct run_opts *ro);
+
 /* 512K, 768K, 1M, 1280K, 1536K, 2M, and last 64M, which quick runs leave
  * out: pass VERIFY_SWEEP_SMALL or VERIFY_SWEEP_ALL as the count. */
 extern const uint64_t verify_sweep_sizes[];

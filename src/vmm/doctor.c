@@ -7,7 +7,6 @@
 #include <cpuid.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <linux/kvm.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +17,6 @@
 #include "cpuid.h"
 #include "kvm.h"
 #include "vmm.h"
-#include "../image/build.h"
 #include "../common/kernel.h"
 #include "../common/util.h"
 
@@ -311,43 +309,12 @@ static void show(const struct doctor *d, int verdict, bool json)
 	printf("verdict: %s\n", verdicts[verdict]);
 }
 
-int cmd_doctor(int argc, char **argv)
+int doctor_run(const char *kernel, bool json)
 {
-	static const struct option lo[] = {
-		{ "kernel", required_argument, NULL, 'k' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct doctor *d = xcalloc(1, sizeof(*d));
 	struct kvm_host h;
-	const char *kernel = NULL;
-	bool json = false;
-	int opt, verdict;
+	int verdict;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "k:h", lo, NULL)) != -1) {
-		if (opt == 'k') {
-			kernel = optarg;
-		} else if (opt == 'j') {
-			json = true;
-		} else if (opt == 'h') {
-			printf("usage: tinyrd doctor [-k KERNEL] [--json]\n"
-			       "\nCheck what this host can boot guests with: KVM (with a "
-			       "smoke boot of a\nmicro-guest), the kernel and its "
-			       "modules, busybox, QEMU. Exit status:\n0 the built-in "
-			       "launcher works, 1 only the QEMU fallback, 2 nothing.\n"
-			       "\n  -k, --kernel FILE  the kernel to check (default "
-			       "/boot/vmlinuz-$(uname -r))\n      --json         "
-			       "the checks as JSON, for scripts\n");
-			free(d);
-			return 0;
-		} else {
-			fprintf(stderr, "Try 'tinyrd doctor --help'.\n");
-			free(d);
-			return 2;
-		}
-	}
 	kvm_host_probe(&h);
 	check_kvm(d, &h);
 	check_host(d, &h);

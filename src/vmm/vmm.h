@@ -140,6 +140,14 @@ const char *kvm_pvm_sign(bool module, struct cpuid_table *supported,
 			 unsigned host_1_ecx, unsigned host_81_ecx);
 const char *kvm_pvm_detect(const struct kvm_host *h);
 
+/*
+ * tinyrd doctor: check what this host can boot guests with (KVM with a
+ * smoke boot, the kernel and its modules, busybox, QEMU), print the
+ * table (or JSON) on stdout; the verdict: 0 the built-in launcher works,
+ * 1 only QEMU, 2 nothing (doctor.c).
+ */
+int doctor_run(const char *kernel, bool json);
+
 /* Can KVM boot a stock kernel here? false with the reason in why (no
  * /dev/kvm, no permission, PVM, a failed smoke boot). */
 bool kvm_usable(char *why, size_t n);

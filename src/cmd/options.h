@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TINYRD_CMD_OPTIONS_H
+#define TINYRD_CMD_OPTIONS_H
+
+/* The option grammars commands share: build's (build and run) and run's
+ * (run, boot and verify). */
+#include <getopt.h>
+
+#include "../image/build.h"
+#include "../run/run.h"
+
+/* build-options.c */
+extern const char cmd_build_shortopts[];
+extern const struct option cmd_build_longopts[];
+extern const char cmd_build_usage[];	/* the options' lines for --help */
+/* One option from the tables into o: 0, or -EINVAL after an error. */
+int cmd_build_option(struct build_opts *o, int opt, const char *arg);
+/* Split argv at the first "--" that is not an option's argument; returns
+ * the index of "--" or argc. */
+int cmd_split_dashdash(int argc, char **argv, const char *shortopts,
+		       const struct option *longopts);
+
+/* run-options.c: run's own options (build's are below 512). */
+enum {
+	OPT_IMAGE = 'i', OPT_MEM = 'm', OPT_CPUS = 'c',
+	OPT_VMM = 512, OPT_ACCEL, OPT_APPEND, OPT_TIMEOUT, OPT_BISECT,
+	OPT_CONSOLE_LOG, OPT_REBUILD, OPT_SILENCE, OPT_FORCE, OPT_HUGEPAGES,
+	OPT_DISK, OPT_TRANSPORT, OPT_SHARE, OPT_ROOTFS, OPT_RW,
+};
+
+extern const struct option cmd_run_longopts[];	/* run's, NULL-ended */
+/* One of run's options (OPT_* or 'i', 'm', 'c') into r; 0 or -EINVAL, said. */
+int cmd_run_option(struct run_opts *r, int opt, const char *arg);
+
+#endif
