@@ -1,0 +1,70 @@
+#!/bin/bash
+# The boundaries of src/LAYERS hold (tests/layers.sh): every #include and
+# every call between objects goes where its layer may go, and no circle
+# runs among src/ files; an injected back arrow, a folder in no layer and
+# a circle of calls are each caught.
+. "$(dirname "$0")/lib.sh"
+
+layers() { bash "$SRC/tests/layers.sh" "$@"; }
+
+test_includes_hold() {
+	run layers includes "$SRC"
+	assertEquals "$(cat "$T/out")" 0 "$rc"
+	assertEquals "" "$(cat "$T/out")"
+}
+
+# The objects tinyrd is linked from (make puts them in the build
+# directory, TINYRD_BUILD).
+test_calls_hold() {
+	[ -f "$TINYRD_BUILD/src/main.o" ] || { fail "no objects in $TINYRD_BUILD (make tests)"; return; }
+	run layers calls "$SRC" "$TINYRD_BUILD"
+	assertEquals "$(cat "$T/out")" 0 "$rc"
+	assertEquals "" "$(cat "$T/out")"
+}
+
+# A copy of the sources with a back arrow (the VMM including run's
+# header) and a folder that no layer names.
+test_back_arrow_caught() {
+	mkdir tree
+	cp -r "$SRC/src" "$SRC/init" tree/
+	echo '#include "../run/run.h"' >>tree/src/vmm/kvm.c
+	line=$(wc -l <tree/src/vmm/kvm.c)
+	mkdir tree/src/extra
+	echo '#include "../common/util.h"' >tree/src/extra/x.c
+	run layers includes tree
+	assertEquals 1 "$rc"
+	assertContains "$(cat "$T/out")" \
+		"src/vmm/kvm.c:$line: includes src/run/run.h: src/vmm may not use src/run (src/LAYERS)"
+	assertContains "$(cat "$T/out")" "src/extra/x.c: in no entry of src/LAYERS"
+	assertEquals 2 "$(wc -l <"$T/out")"
+}
+
+# Three files that call round (a -> b -> c -> a), one that calls into
+# them from outside the circle, and a call against the layers (c -> h).
+test_circle_caught() {
+	mkdir -p cy/src/low cy/src/high
+	printf 'void b(void);\nvoid a(void) { b(); }\n' >cy/src/low/a.c
+	printf 'void c(void);\nvoid b(void) { c(); }\n' >cy/src/low/b.c
+	printf 'void a(void);\nvoid h(void);\nvoid c(void) { a(); h(); }\n' >cy/src/low/c.c
+	printf 'void h(void) { }\n' >cy/src/high/h.c
+	printf 'void a(void);\nvoid e(void) { a(); }\n' >cy/src/high/e.c
+	printf 'src/low\nsrc/high src/low\n' >cy/src/LAYERS
+	for f in low/a low/b low/c high/h high/e; do
+		cc -c -o "cy/src/$f.o" "cy/src/$f.c" || { fail "cc $f"; return; }
+	done
+	run layers calls cy cy
+	assertEquals 1 "$rc"
+	assertContains "$(cat "$T/out")" "src/low/c: calls src/high/h (h): src/low may not use src/high (src/LAYERS)"
+	grep -q '^circle: src/low/a -> src/low/b -> src/low/c -> src/low/a (src/low/c calls a)$' "$T/out" ||
+		fail "no circle: $(cat "$T/out")"
+	grep '^circle:' "$T/out" | grep -q 'src/high/e ->' && fail "e is not in the circle: $(cat "$T/out")"
+	return 0
+}
+
+test_usage() {
+	run layers
+	assertEquals 2 "$rc"
+	assertContains "$(cat "$T/err")" "usage: layers.sh"
+}
+
+run_shunit2
