@@ -2,7 +2,7 @@
 # The boundaries of src/LAYERS hold (tests/layers.sh): every #include and
 # every call between objects goes where its layer may go, and no circle
 # runs among src/ files; an injected back arrow, a folder in no layer and
-# a circle of calls are each caught.
+# a circle of calls are each caught; HACKING.md pictures the same layers.
 . "$(dirname "$0")/lib.sh"
 
 layers() { bash "$SRC/tests/layers.sh" "$@"; }
@@ -59,6 +59,16 @@ test_circle_caught() {
 		fail "no circle: $(cat "$T/out")"
 	grep '^circle:' "$T/out" | grep -q 'src/high/e ->' && fail "e is not in the circle: $(cat "$T/out")"
 	return 0
+}
+
+# HACKING.md's picture of the layers names every entry of src/LAYERS and
+# every folder of src/, and no folder that is not there.
+test_hacking_matches() {
+	sed -n '/^## The layers/,/^## /p' "$SRC/HACKING.md" |
+		sed -n '/^```$/,/^```$/p' | awk '/^[a-z]/ { print $1 }' | sed 's|/$||' | sort >pictured
+	{ sed 's/#.*//' "$SRC/src/LAYERS" | awk 'NF { print $1 }'
+	  cd "$SRC" && find src -mindepth 1 -maxdepth 1 -type d; } | sort -u >tree
+	assertEquals "HACKING.md against src/LAYERS and src/" "$(cat tree)" "$(cat pictured)"
 }
 
 test_usage() {
