@@ -311,6 +311,41 @@ char *path_join(const char *a, const char *b)
 	return xasprintf("%.*s/%s", (int)la, a, b);
 }
 
+char *path_search(const char *list, const char *name,
+		  bool (*found)(const char *path, void *ctx), void *ctx)
+{
+	char *copy = xstrdup(list), *save = NULL, *hit = NULL;
+
+	for (char *dir = strtok_r(copy, ":", &save); dir && !hit;
+	     dir = strtok_r(NULL, ":", &save)) {
+		char *path;
+
+		if (dir[0] != '/')
+			continue;
+		path = path_join(dir, name);
+		if (found(path, ctx))
+			hit = path;
+		else
+			free(path);
+	}
+	free(copy);
+	return hit;
+}
+
+static bool executable(const char *path, void *ctx)
+{
+	(void)ctx;
+	return !access(path, X_OK);
+}
+
+char *path_which(const char *name)
+{
+	const char *env = getenv("PATH");
+
+	return path_search(env && *env ? env : "/usr/bin:/bin", name,
+			   executable, NULL);
+}
+
 char *path_dirname(const char *path)
 {
 	const char *s = strrchr(path, '/');

@@ -74,6 +74,12 @@ bool str_ends(const char *s, const char *suffix);
  * path is made absolute against "/". Returns its argument (reallocated). */
 char *path_normalize(char *path);
 char *path_join(const char *a, const char *b);
+/* The first DIR/name, for the absolute DIRs of the colon-separated list in
+ * order, that found() accepts: malloc'ed, or NULL. */
+char *path_search(const char *list, const char *name,
+		  bool (*found)(const char *path, void *ctx), void *ctx);
+/* An executable name in $PATH (else /usr/bin:/bin): malloc'ed, or NULL. */
+char *path_which(const char *name);
 char *path_dirname(const char *path);
 const char *path_basename(const char *path);
 

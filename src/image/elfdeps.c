@@ -922,10 +922,22 @@ out:
 	return r;
 }
 
+/* A regular executable file at path, as the image will see it. */
+static bool image_executable(const char *path, void *ctx)
+{
+	struct elfdeps *d = ctx;
+	struct stat st;
+	char *host = manifest_stat_host(d->m, path, &st);
+	bool ok = host && S_ISREG(st.st_mode) && (st.st_mode & 0111);
+
+	free(host);
+	return ok;
+}
+
 char *elfdeps_which(struct elfdeps *d, const char *name, bool quiet)
 {
 	const char *env = getenv("PATH");
-	char *list, *save = NULL, *found = NULL;
+	char *found;
 
 	if (strchr(name, '/')) {
 		const char *root = d->m->sysroot;
@@ -943,23 +955,7 @@ char *elfdeps_which(struct elfdeps *d, const char *name, bool quiet)
 	}
 	if (*d->m->sysroot || !env || !*env)
 		env = DEFAULT_PATH;
-	list = xstrdup(env);
-	for (char *dir = strtok_r(list, ":", &save); dir && !found;
-	     dir = strtok_r(NULL, ":", &save)) {
-		char *path, *host;
-		struct stat st;
-
-		if (dir[0] != '/')
-			continue;
-		path = path_join(dir, name);
-		host = manifest_stat_host(d->m, path, &st);
-		if (host && S_ISREG(st.st_mode) && (st.st_mode & 0111))
-			found = path;
-		else
-			free(path);
-		free(host);
-	}
-	free(list);
+	found = path_search(env, name, image_executable, d);
 	if (!found && !quiet)
 		error("%s: program not found in PATH", name);
 	return found;

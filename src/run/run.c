@@ -316,19 +316,10 @@ static bool has_word(const char *s, const char *w)
 
 static bool have_qemu(void)
 {
-	const char *path = getenv("PATH");
-	char *copy, *save = NULL;
-	bool found = false;
+	char *p = path_which("qemu-system-x86_64");
+	bool found = p != NULL;
 
-	copy = xstrdup(path && *path ? path : "/usr/bin:/bin");
-	for (char *d = strtok_r(copy, ":", &save); d && !found;
-	     d = strtok_r(NULL, ":", &save)) {
-		char *p = path_join(d, "qemu-system-x86_64");
-
-		found = !access(p, X_OK);
-		free(p);
-	}
-	free(copy);
+	free(p);
 	return found;
 }
 
@@ -554,13 +545,38 @@ int run_launch(struct run_opts *ro, const char *kernel, int initrd,
 	return st;
 }
 
+/* --console-log: *fd open for the console's copy, or -1 without it. */
+static int open_console_log(const struct run_opts *ro, int *fd)
+{
+	*fd = -1;
+	if (!ro->console_log)
+		return 0;
+	*fd = open(ro->console_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	return *fd < 0 ? error_errno(errno, "%s", ro->console_log) : 0;
+}
+
+int run_load_image(struct build_opts *o, const struct run_opts *ro,
+		   const char *kernel, struct buf *image)
+{
+	int r;
+
+	if (!ro->image)
+		return run_get_image(o, ro, kernel, image);
+	r = read_file(ro->image, image);
+	if (r)
+		return error_errno(r, "%s", ro->image);
+	if (compress_detect(image->p, image->len) == COMP_UNKNOWN)
+		return error("%s: not a cpio initrd", ro->image);
+	return 0;
+}
+
 int run_command(struct build_opts *o, struct run_opts *ro,
 		const struct strv *cmd, const struct strv *env)
 {
 	struct buf image = { 0 }, mounts = { 0 }, root = { 0 }, sample = { 0 };
 	struct run_file files[3];
 	char *kernel = NULL;
-	int r, st = TINYRD_STATUS_FAILED, log_fd = -1, initrd = -1;
+	int st = TINYRD_STATUS_FAILED, log_fd = -1, initrd = -1;
 
 	/* Host-root mode: the image is the init and the modules. */
 	if (ro->rootfs >= 0 && !ro->image && !o->programs.n && !o->recipes.n &&
@@ -568,19 +584,8 @@ int run_command(struct build_opts *o, struct run_opts *ro,
 		o->bare = true;
 	if (run_check_shares(ro) || run_find_kernel(o->kernel, &kernel))
 		goto out;
-	if (ro->image) {
-		r = read_file(ro->image, &image);
-		if (r) {
-			error_errno(r, "%s", ro->image);
-			goto out;
-		}
-		if (compress_detect(image.p, image.len) == COMP_UNKNOWN) {
-			error("%s: not a cpio initrd", ro->image);
-			goto out;
-		}
-	} else if (run_get_image(o, ro, kernel, &image)) {
+	if (run_load_image(o, ro, kernel, &image))
 		goto out;
-	}
 	if (run_pick_vmm(ro))
 		goto out;
 	/* QEMU cannot hold input back until the init is ready for it. */
@@ -593,14 +598,8 @@ int run_command(struct build_opts *o, struct run_opts *ro,
 	files[2] = (struct run_file){ TINYRD_CONF_VERIFY, &sample };
 	if (run_make_initrd(&image, cmd, env, files, 3, ro->stdin, &initrd))
 		goto out;
-	if (ro->console_log) {
-		log_fd = open(ro->console_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-			      0644);
-		if (log_fd < 0) {
-			error_errno(errno, "%s", ro->console_log);
-			goto out;
-		}
-	}
+	if (open_console_log(ro, &log_fd))
+		goto out;
 	st = run_launch(ro, kernel, initrd, log_fd, !cmd->n);
 out:
 	if (log_fd >= 0)
@@ -630,14 +629,8 @@ int run_boot(struct run_opts *ro, const char *kernel)
 		error_errno(errno, "%s", kernel);
 		goto out;
 	}
-	if (ro->console_log) {
-		log_fd = open(ro->console_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-			      0644);
-		if (log_fd < 0) {
-			error_errno(errno, "%s", ro->console_log);
-			goto out;
-		}
-	}
+	if (open_console_log(ro, &log_fd))
+		goto out;
 	if (run_pick_vmm(ro))
 		goto out;
 	st = run_launch(ro, kernel, image, log_fd, true);

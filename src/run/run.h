@@ -64,6 +64,10 @@ int run_find_kernel(const char *given, char **out);
 /* Build the image (cached), or -errno (said). */
 int run_get_image(struct build_opts *o, const struct run_opts *ro,
 		  const char *kernel, struct buf *image);
+/* The image: ro->image read (and checked to be an initrd), else o built
+ * (cached); 0 or -errno (said). */
+int run_load_image(struct build_opts *o, const struct run_opts *ro,
+		   const char *kernel, struct buf *image);
 /* Shared directories exist (said when not). */
 int run_check_shares(const struct run_opts *ro);
 /* The VMM and accelerator chosen, each share's file system settled. */

@@ -96,17 +96,9 @@ int verify_share(const struct verify_opts *v, struct build_opts *o,
 	}
 	if (run_check_shares(ro) || run_find_kernel(v->kernel, &kernel))
 		goto out;
-	if (ro->image) {
-		r = read_file(ro->image, &image);
-		if (r) {
-			error_errno(r, "%s", ro->image);
-			goto out;
-		}
-	} else {
-		o->bare = true;		/* the init verifies; nothing else runs */
-		if (run_get_image(o, ro, kernel, &image))
-			goto out;
-	}
+	o->bare = true;		/* the init verifies; nothing else runs */
+	if (run_load_image(o, ro, kernel, &image))
+		goto out;
 	if (run_pick_vmm(ro))
 		goto out;
 	if (tmp == NULL)

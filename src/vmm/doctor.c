@@ -53,21 +53,12 @@ static struct check *add(struct doctor *d, const char *name, enum verdict v)
 
 static bool in_path(const char *name, char *out, size_t n)
 {
-	const char *path = getenv("PATH");
-	char *copy = xstrdup(path && *path ? path : "/usr/bin:/bin"), *save = NULL;
-	bool found = false;
+	char *p = path_which(name);
+	bool found = p != NULL;
 
-	for (char *d = strtok_r(copy, ":", &save); d && !found;
-	     d = strtok_r(NULL, ":", &save)) {
-		char *p = path_join(d, name);
-
-		if (!access(p, X_OK)) {
-			snprintf(out, n, "%s", p);
-			found = true;
-		}
-		free(p);
-	}
-	free(copy);
+	if (found)
+		snprintf(out, n, "%s", p);
+	free(p);
 	return found;
 }
 

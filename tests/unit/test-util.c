@@ -2,6 +2,7 @@
 /* Small pieces: paths, the map, buffers, numbers, escapes, kernel release. */
 #include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "helpers.h"
 #include "../../src/image/manifest.h"
@@ -33,6 +34,45 @@ static void test_path_normalize(void **state)
 	d = path_join("/a/", "/b");
 	assert_string_equal(d, "/a/b");
 	free(d);
+}
+
+static bool exec_ok(const char *path, void *ctx)
+{
+	(void)ctx;
+	return !access(path, X_OK);
+}
+
+/* The first absolute directory with an acceptable file wins; relative
+ * and empty entries are passed over; $PATH is what path_which reads. */
+static void test_path_search(void **state)
+{
+	char *t = mktemp_dir(), *list, *p, *want;
+	const char *saved = getenv("PATH");
+	char *old = saved ? xstrdup(saved) : NULL;
+
+	(void)state;
+	write_at(t, "a/tool", "x", 1, 0644);	/* not executable */
+	write_at(t, "b/tool", "x", 1, 0755);
+	write_at(t, "c/tool", "x", 1, 0755);
+	list = xasprintf("b::%s/a:%s/b:%s/c", t, t, t);
+	want = xasprintf("%s/b/tool", t);
+	p = path_search(list, "tool", exec_ok, NULL);
+	assert_non_null(p);
+	assert_string_equal(p, want);
+	free(p);
+	assert_null(path_search(list, "none", exec_ok, NULL));
+	setenv("PATH", list, 1);
+	p = path_which("tool");
+	assert_non_null(p);
+	assert_string_equal(p, want);
+	free(p);
+	if (old)
+		setenv("PATH", old, 1);
+	free(old);
+	free(list);
+	free(want);
+	rm_rf(t);
+	free(t);
 }
 
 static void test_hmap(void **state)
@@ -179,6 +219,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_path_normalize),
+		cmocka_unit_test(test_path_search),
 		cmocka_unit_test(test_hmap),
 		cmocka_unit_test(test_buf_strv_numbers),
 		cmocka_unit_test(test_escape_round_trip),
