@@ -10,7 +10,6 @@
 #include <linux/kvm.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -65,11 +64,8 @@ static bool in_path(const char *name, char *out, size_t n)
 static void check_kvm(struct doctor *d, const struct kvm_host *h)
 {
 	struct check *c;
-	char why[256], fix[256], missing[200];
-	unsigned nmissing, ncaps;
-	double ms = 0;
-	const char *pvm;
-	int fd, v;
+	struct kvm_facts f;
+	char why[256], fix[256];
 
 	c = add(d, "/dev/kvm", h->node ? OK : FAIL);
 	if (!h->node) {
@@ -78,30 +74,26 @@ static void check_kvm(struct doctor *d, const struct kvm_host *h)
 		FIX(c, "%s", fix);
 		return;
 	}
-	pvm = kvm_pvm_detect(h);
 	DETAIL(c, "present");
-	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	c = add(d, "permissions", fd < 0 ? FAIL : OK);
-	if (fd < 0) {
-		DETAIL(c, "/dev/kvm: %s", strerror(errno));
+	kvm_facts(h, true, &f);
+	c = add(d, "permissions", f.open_errno ? FAIL : OK);
+	if (f.open_errno) {
+		DETAIL(c, "/dev/kvm: %s", strerror(f.open_errno));
 		FIX(c, "add yourself to the group kvm (sudo usermod -aG kvm $USER) "
 		    "and log in again");
 		return;
 	}
 	DETAIL(c, "read-write");
-	v = ioctl(fd, KVM_GET_API_VERSION, 0);
-	c = add(d, "API version", v == KVM_API_VERSION ? OK : FAIL);
-	DETAIL(c, "%d", v);
-	if (v != KVM_API_VERSION)
+	c = add(d, "API version", f.api == KVM_API_VERSION ? OK : FAIL);
+	DETAIL(c, "%d", f.api);
+	if (f.api != KVM_API_VERSION)
 		FIX(c, "a KVM with API version %d", KVM_API_VERSION);
-	nmissing = kvm_missing_caps(fd, missing, sizeof(missing), &ncaps);
-	close(fd);
-	c = add(d, "capabilities", nmissing ? FAIL : OK);
-	if (nmissing) {
-		DETAIL(c, "missing: %s", missing);
+	c = add(d, "capabilities", f.nmissing ? FAIL : OK);
+	if (f.nmissing) {
+		DETAIL(c, "missing: %s", f.missing);
 		FIX(c, "a newer kernel");
 	} else {
-		DETAIL(c, "all %u the launcher uses", ncaps);
+		DETAIL(c, "all %u the launcher uses", f.ncaps);
 	}
 	{
 		unsigned a, b, cc, dd;
@@ -114,10 +106,10 @@ static void check_kvm(struct doctor *d, const struct kvm_host *h)
 			memcpy(sig + 4, &cc, 4);
 			memcpy(sig + 8, &dd, 4);
 		}
-		c = add(d, "hypervisor", pvm ? FAIL : INFO);
-		if (pvm) {
+		c = add(d, "hypervisor", f.pvm ? FAIL : INFO);
+		if (f.pvm) {
 			DETAIL(c, "PVM (%s): runs PVM-patched guests only; a "
-			       "stock kernel hangs or dies in emulation", pvm);
+			       "stock kernel hangs or dies in emulation", f.pvm);
 			FIX(c, "use a host with regular KVM (kvm-amd, kvm-intel), or "
 			    "tinyrd run --vmm qemu (TCG)");
 		} else if (sig[0]) {
@@ -126,16 +118,15 @@ static void check_kvm(struct doctor *d, const struct kvm_host *h)
 			DETAIL(c, "bare metal");
 		}
 	}
-	c = add(d, "smoke boot", OK);
-	if (kvm_smoke(why, sizeof(why), &ms)) {
-		c->v = FAIL;
-		DETAIL(c, "%s", why);
-		FIX(c, pvm ? "see hypervisor" : "check dmesg for KVM errors; try another "
+	c = add(d, "smoke boot", f.smoke ? FAIL : OK);
+	if (f.smoke) {
+		DETAIL(c, "%s", f.smoke_why);
+		FIX(c, f.pvm ? "see hypervisor" : "check dmesg for KVM errors; try another "
 		    "kernel or firmware setting");
 	} else {
-		DETAIL(c, "long mode, paging, cmpxchg16b, xsave: %.1f ms", ms);
+		DETAIL(c, "long mode, paging, cmpxchg16b, xsave: %.1f ms", f.smoke_ms);
 	}
-	d->kvm_ok = !pvm && c->v == OK && !missing[0] && v == KVM_API_VERSION;
+	d->kvm_ok = kvm_facts_usable(&f);
 }
 
 /*

@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "cpuid.h"
+#include "kvm.h"
 #include "vmm.h"
 
 /* KVM_CPUID_VENDOR_FEATURES of PVM's KVM, and its vendor signature. */
@@ -152,12 +152,44 @@ const char *kvm_pvm_detect(const struct kvm_host *h)
 			    have_table ? &t : NULL, c1, c81);
 }
 
+void kvm_facts(const struct kvm_host *h, bool smoke_always,
+	       struct kvm_facts *f)
+{
+	int fd;
+
+	memset(f, 0, sizeof(*f));
+	f->api = -1;
+	f->smoke = 1;
+	if (!h->node)
+		return;
+	f->pvm = kvm_pvm_detect(h);
+	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		f->open_errno = errno;
+		return;
+	}
+	f->api = kvm_api_version(fd);
+	f->nmissing = kvm_missing_caps(fd, f->missing, sizeof(f->missing),
+				       &f->ncaps);
+	close(fd);
+	/* Present is not working: boot the micro-guest. */
+	if (smoke_always ||
+	    (!f->pvm && f->api == KVM_API_VERSION && !f->nmissing))
+		f->smoke = kvm_smoke(f->smoke_why, sizeof(f->smoke_why),
+				     &f->smoke_ms) ? -1 : 0;
+}
+
+bool kvm_facts_usable(const struct kvm_facts *f)
+{
+	return !f->pvm && !f->open_errno && f->api == KVM_API_VERSION &&
+	       !f->nmissing && !f->smoke;
+}
+
 bool kvm_usable(char *why, size_t n)
 {
 	char reason[200], fix[256];
 	struct kvm_host h;
-	const char *pvm;
-	int fd, v;
+	struct kvm_facts f;
 
 	kvm_host_probe(&h);
 	if (!h.node) {
@@ -165,32 +197,22 @@ bool kvm_usable(char *why, size_t n)
 		snprintf(why, n, "/dev/kvm %s", reason);
 		return false;
 	}
+	kvm_facts(&h, false, &f);
 	/* PVM (kvm_pvm) runs PVM-patched guests only; a stock kernel hangs
 	 * after "Probing EDD" or dies in emulation. */
-	if ((pvm = kvm_pvm_detect(&h))) {
+	if (f.pvm)
 		snprintf(why, n, "/dev/kvm is PVM (%s), which cannot boot a "
-			 "stock kernel", pvm);
-		return false;
-	}
-	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		int err = errno;
-
-		snprintf(why, n, "/dev/kvm: %s%s", strerror(err),
-			 err == EACCES ? " (join the group kvm)" : "");
-		return false;
-	}
-	v = ioctl(fd, KVM_GET_API_VERSION, 0);
-	close(fd);
-	if (v != KVM_API_VERSION) {
-		snprintf(why, n, "/dev/kvm: API version %d, not %d", v,
+			 "stock kernel", f.pvm);
+	else if (f.open_errno)
+		snprintf(why, n, "/dev/kvm: %s%s", strerror(f.open_errno),
+			 f.open_errno == EACCES ? " (join the group kvm)" : "");
+	else if (f.api != KVM_API_VERSION)
+		snprintf(why, n, "/dev/kvm: API version %d, not %d", f.api,
 			 KVM_API_VERSION);
-		return false;
-	}
-	/* Present is not working: boot the micro-guest. */
-	if (kvm_smoke(reason, sizeof(reason), NULL)) {
-		snprintf(why, n, "/dev/kvm fails the smoke boot: %s", reason);
-		return false;
-	}
-	return true;
+	else if (f.nmissing)
+		snprintf(why, n, "/dev/kvm lacks what the launcher uses: %s",
+			 f.missing);
+	else if (f.smoke)
+		snprintf(why, n, "/dev/kvm fails the smoke boot: %s", f.smoke_why);
+	return kvm_facts_usable(&f);
 }

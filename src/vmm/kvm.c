@@ -50,6 +50,24 @@ static const struct {
 	{ KVM_CAP_SIGNAL_MSI, "SIGNAL_MSI" },
 };
 
+int kvm_api_version(int kvm)
+{
+	return ioctl(kvm, KVM_GET_API_VERSION, 0);
+}
+
+int kvm_vcpu_run(struct kvm_vcpu *v)
+{
+	return ioctl(v->fd, KVM_RUN, 0) < 0 ? -errno : 0;
+}
+
+int kvm_vcpu_state(struct kvm_vcpu *v, struct kvm_mp_state *mp,
+		   struct kvm_regs *r)
+{
+	if (ioctl(v->fd, KVM_GET_MP_STATE, mp) < 0)
+		return -errno;
+	return r && ioctl(v->fd, KVM_GET_REGS, r) < 0 ? -errno : 0;
+}
+
 unsigned kvm_missing_caps(int kvm, char *out, size_t n, unsigned *total)
 {
 	unsigned missing = 0;
@@ -82,7 +100,7 @@ int kvm_open(struct kvm_vm *vm)
 	if (vm->kvm < 0)
 		return error_errno(errno, "/dev/kvm%s", errno == EACCES ?
 				   " (join the group kvm)" : "");
-	v = ioctl(vm->kvm, KVM_GET_API_VERSION, 0);
+	v = kvm_api_version(vm->kvm);
 	if (v != KVM_API_VERSION) {
 		close(vm->kvm);
 		vm->kvm = -1;

@@ -32,6 +32,14 @@ struct kvm_vcpu {
 /* Open /dev/kvm, check the API version and every capability the launcher
  * uses; errors say which is missing. */
 int kvm_open(struct kvm_vm *vm);
+/* KVM_GET_API_VERSION of the KVM at fd kvm (12), or -1. */
+int kvm_api_version(int kvm);
+/* KVM_RUN once: 0 at an exit (v->run says which), or -errno (-EINTR when
+ * a signal or immediate_exit stopped it). */
+int kvm_vcpu_run(struct kvm_vcpu *v);
+/* The vCPU's MP state and, unless r is NULL, its registers; 0 or -errno. */
+int kvm_vcpu_state(struct kvm_vcpu *v, struct kvm_mp_state *mp,
+		   struct kvm_regs *r);
 /* The capabilities the launcher needs that the KVM at fd kvm lacks: their
  * names, space-separated, in out; the count returned, and in *total how
  * many are checked. */

@@ -22,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
-#include <sys/ioctl.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -178,12 +177,12 @@ static void probe(struct launcher *l, struct kvm_vcpu *v)
 	struct kvm_regs r;
 	int answer = 3;
 
-	if (!ioctl(v->fd, KVM_GET_MP_STATE, &mp)) {
+	if (!kvm_vcpu_state(v, &mp, NULL)) {
 		if (mp.mp_state == KVM_MP_STATE_UNINITIALIZED ||
 		    mp.mp_state == KVM_MP_STATE_INIT_RECEIVED)
 			answer = 2;	/* an AP never started */
 		else if (mp.mp_state == KVM_MP_STATE_HALTED &&
-			 !ioctl(v->fd, KVM_GET_REGS, &r) && !(r.rflags & 0x200))
+			 !kvm_vcpu_state(v, &mp, &r) && !(r.rflags & 0x200))
 			answer = 2;
 	}
 	__atomic_store_n(&l->probe[v->id], answer, __ATOMIC_SEQ_CST);
@@ -231,8 +230,10 @@ static void *vcpu_thread(void *arg)
 	char why[160];
 
 	while (!__atomic_load_n(&l->stop, __ATOMIC_SEQ_CST)) {
-		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN) {
+		int err = kvm_vcpu_run(v);
+
+		if (err) {
+			if (err == -EINTR || err == -EAGAIN) {
 				__atomic_store_n(&run->immediate_exit, 0,
 						 __ATOMIC_SEQ_CST);
 				if (__atomic_load_n(&l->probe[v->id],
@@ -242,10 +243,10 @@ static void *vcpu_thread(void *arg)
 			}
 			/* A file the host cut short under a DAX mapping:
 			 * its missing pages get anonymous memory. */
-			if (errno == EFAULT && dax_fixup_all(l))
+			if (err == -EFAULT && dax_fixup_all(l))
 				continue;
 			snprintf(why, sizeof(why), "KVM_RUN on vcpu %u: %s",
-				 v->id, strerror(errno));
+				 v->id, strerror(-err));
 			end(l, VM_FAILED, 0, why);
 			break;
 		}
@@ -671,8 +672,7 @@ static void dump_stopped(struct launcher *l)
 		struct kvm_mp_state st = { 0 };
 		struct kvm_regs r;
 
-		if (ioctl(l->cpu[i].fd, KVM_GET_MP_STATE, &st) ||
-		    ioctl(l->cpu[i].fd, KVM_GET_REGS, &r))
+		if (kvm_vcpu_state(&l->cpu[i], &st, &r))
 			continue;
 		verbose("vcpu %u: %s, rip %#llx, rflags %#llx", i,
 			st.mp_state < ARRAY_SIZE(mp) ? mp[st.mp_state] : "?",

@@ -5,7 +5,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <time.h>
 
 #include "boot.h"
@@ -64,14 +63,15 @@ static int run_guest(struct kvm_vcpu *v, char *why, size_t n)
 	struct kvm_run *run = v->run;
 
 	for (;;) {
-		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR) {
-				snprintf(why, n, "no report within %u ms: the "
-					 "guest does not run at speed",
-					 SMOKE_LIMIT_MS);
-				return -1;
-			}
-			snprintf(why, n, "KVM_RUN: %s", strerror(errno));
+		int err = kvm_vcpu_run(v);
+
+		if (err == -EINTR) {
+			snprintf(why, n, "no report within %u ms: the guest "
+				 "does not run at speed", SMOKE_LIMIT_MS);
+			return -1;
+		}
+		if (err) {
+			snprintf(why, n, "KVM_RUN: %s", strerror(-err));
 			return -1;
 		}
 		switch (run->exit_reason) {

@@ -148,8 +148,31 @@ const char *kvm_pvm_detect(const struct kvm_host *h);
  */
 int doctor_run(const char *kernel, bool json);
 
-/* Can KVM boot a stock kernel here? false with the reason in why (no
- * /dev/kvm, no permission, PVM, a failed smoke boot). */
+/*
+ * How far this host's KVM gets toward booting a stock kernel, each stage
+ * read from the host: the node (h), PVM's signs, opening it, the API
+ * version, the capabilities the launcher uses, and a smoke boot of the
+ * micro-guest. The smoke boot runs when every stage before it passed,
+ * or always (smoke_always, for doctor) once the node opens.
+ */
+struct kvm_facts {
+	const char *pvm;		/* PVM's sign found, or NULL */
+	int open_errno;			/* 0: it opened read-write */
+	int api;			/* KVM_GET_API_VERSION, -1: not read */
+	unsigned nmissing, ncaps;	/* capabilities missing, of ncaps */
+	char missing[200];
+	int smoke;			/* 0 booted, -1 failed, 1 not run */
+	char smoke_why[200];
+	double smoke_ms;
+};
+void kvm_facts(const struct kvm_host *h, bool smoke_always,
+	       struct kvm_facts *f);
+/* Every stage passed: the built-in launcher can boot a stock kernel. */
+bool kvm_facts_usable(const struct kvm_facts *f);
+
+/* Can KVM boot a stock kernel here (kvm_facts)? false with the reason
+ * in why (no /dev/kvm, PVM, no permission, the API or capabilities, a
+ * failed smoke boot). */
 bool kvm_usable(char *why, size_t n);
 
 /*
