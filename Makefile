@@ -72,7 +72,7 @@ LIB_SRCS = \
 	src/image/moddeps.c src/image/cpio.c src/image/compress.c \
 	src/image/build.c src/image/verbs.c src/image/inspect.c \
 	src/run/run.c src/run/devices.c src/run/cache.c src/run/console.c \
-	src/run/verify.c src/run/verify-report.c src/run/verify-boot.c \
+	src/run/verify-host.c src/run/verify-report.c src/run/verify-boot.c \
 	src/vmm/qemu.c src/vmm/host.c src/vmm/mem.c src/vmm/bus.c \
 	src/vmm/serial8250.c src/vmm/rtc.c src/vmm/boot.c src/vmm/mptable.c \
 	src/vmm/cpuid.c src/vmm/kvm.c src/vmm/launcher.c src/vmm/smoke.c \
@@ -94,9 +94,9 @@ INIT_BIN = $(O)/tinyrd-init
 
 # tinyrd-init: static, libc only, as small as the libc allows.
 INIT_SRCS = init/init.c init/mount.c init/module.c init/util.c init/root.c \
-	init/verify.c init/verify-manifest.c src/common/crc32c.c \
+	init/verify-guest.c init/verify-manifest.c src/common/crc32c.c \
 	src/common/verify.c
-INIT_HDRS = init/init.h init/verify.h init/verify-manifest.h src/common/abi.h \
+INIT_HDRS = init/init.h init/verify-guest.h init/verify-manifest.h src/common/abi.h \
 	src/common/crc32c.h src/common/verify.h
 INIT_CC ?= $(shell command -v musl-gcc >/dev/null 2>&1 && echo musl-gcc || \
 	echo '$(CC) -static')
@@ -145,7 +145,7 @@ $(O)/tests/unit/test-%: $(O)/tests/unit/test-%.san.o $(UNIT_HELPERS) $(SAN_OBJS)
 
 # The guest's checker runs natively in its test, the "mount" a directory.
 $(O)/tests/unit/test-verify: $(O)/tests/unit/test-verify.san.o \
-		$(O)/init/verify.san.o $(O)/init/verify-manifest.san.o \
+		$(O)/init/verify-guest.san.o $(O)/init/verify-manifest.san.o \
 		$(UNIT_HELPERS) $(SAN_OBJS)
 	$(QUIET_LINK)$(CC) $(LDFLAGS) $(SAN_FLAGS) -o $@ $^ $(ALL_LDLIBS) -lcmocka
 

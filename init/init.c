@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "init.h"
-#include "verify.h"
+#include "verify-guest.h"
 #include "../src/common/abi.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "init.h"
-#include "verify.h"
+#include "verify-guest.h"
 #include "../src/common/verify.h"
 #include "../src/common/abi.h"
 

@@ -8,7 +8,7 @@
  * the sweep files written in tagged blocks for the host to check. Each
  * pass opens the file afresh and drops its cached pages first, so that
  * every pass crosses the transport instead of reading the page cache.
- * Formats: src/common/verify.h.
+ * Formats: src/common/abi.h.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "verify.h"
+#include "verify-guest.h"
 #include "verify-manifest.h"
 #include "../src/common/crc32c.h"
 #include "../src/common/verify.h"

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-#ifndef TINYRD_INIT_VERIFY_H
-#define TINYRD_INIT_VERIFY_H
+#ifndef TINYRD_INIT_VERIFY_GUEST_H
+#define TINYRD_INIT_VERIFY_GUEST_H
 
 /*
- * The guest's half of the data-path check (src/common/verify.h has the
+ * The guest's half of the data-path check (src/common/abi.h has the
  * formats): read every file of a manifest through the share in several
  * ways and compare with the host's sums, write the sweep, print result
  * lines. Libc only, no exit, no global state but a SIGBUS guard: PID 1

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * The guest's reading of the verify manifest (src/common/verify.h, 1.).
+ * The guest's reading of the verify manifest (src/common/abi.h, "THE
+ * DATA-PATH CHECK", 1.).
  * The host wrote it, but a bad one must still give -EINVAL, not a crash
  * in PID 1: every field is checked against the file's size.
  */

@@ -2,7 +2,8 @@
 #ifndef TINYRD_INIT_VERIFY_MANIFEST_H
 #define TINYRD_INIT_VERIFY_MANIFEST_H
 
-/* The verify manifest as the guest reads it (src/common/verify.h, 1.). */
+/* The verify manifest as the guest reads it (src/common/abi.h, "THE
+ * DATA-PATH CHECK", 1.). */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

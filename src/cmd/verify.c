@@ -7,7 +7,7 @@
 
 #include "cmd.h"
 #include "options.h"
-#include "../run/verify.h"
+#include "../run/verify-host.h"
 
 enum { OPT_SHARE_DIR = 600, OPT_FS, OPT_JSON, OPT_ALL, OPT_QUICK, OPT_MODDIR };
 

@@ -4,7 +4,8 @@
 
 /*
  * The data-path check: the few pieces of code both ends run, the host
- * (tinyrd, src/run/verify.c) and the guest (tinyrd-init, init/verify.c).
+ * (tinyrd, src/run/verify-host.c) and the guest (tinyrd-init,
+ * init/verify-guest.c).
  * Libc only: built into the init too. The format the two speak is part
  * of the host-guest contract, in abi.h ("THE DATA-PATH CHECK").
  */

@@ -19,7 +19,7 @@
 #include "cache.h"
 #include "console.h"
 #include "run.h"
-#include "verify.h"
+#include "verify-host.h"
 #include "../image/elfdeps.h"
 #include "../vmm/dax.h"
 #include "../vmm/virtio/queue.h"
@@ -209,7 +209,7 @@ void run_mount_lines(const struct run_opts *ro, struct buf *out,
 }
 
 /* Host-root mode: a quick sample of the root for the init to verify
- * before it switches (verify.h): /bin/sh and its dynamic loader, the two
+ * before it switches (verify-host.h): /bin/sh and its dynamic loader, the two
  * files every command needs. Without them (a root that is not a Linux
  * userland) nothing is checked, said. */
 static void root_sample(const struct vm_share *sh, struct buf *out)

@@ -2,7 +2,7 @@
 /*
  * tinyrd verify: boot a guest with a share, let the init read a sample
  * of its files every way a program does and write a sweep of seeded
- * blocks, and check both ends: bytes, not metadata (verify.h). Exit
+ * blocks, and check both ends: bytes, not metadata (verify-host.h). Exit
  * status 0 when every check passed, 1 when one failed, else run's.
  */
 #include <dirent.h>
@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "run.h"
-#include "verify.h"
+#include "verify-host.h"
 #include "../common/abi.h"
 #include "../vmm/virtio/fs.h"
 

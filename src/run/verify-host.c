@@ -3,7 +3,7 @@
  * The host's half of the data-path check, before and after the guest's:
  * the fixture, the manifest, and the check of the sweep files the guest
  * wrote. The report (the guest's result lines, the table, JSON) is in
- * verify-report.c. Formats: src/common/verify.h.
+ * verify-report.c. Formats: src/common/abi.h.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "verify.h"
+#include "verify-host.h"
 #include "../common/crc32c.h"
 
 #define KiB 1024ull

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-#ifndef TINYRD_RUN_VERIFY_H
-#define TINYRD_RUN_VERIFY_H
+#ifndef TINYRD_RUN_VERIFY_HOST_H
+#define TINYRD_RUN_VERIFY_HOST_H
 
 /*
  * The host's half of the data-path check (the formats are in
- * src/common/verify.h, the guest's half in init/verify.c):
+ * src/common/abi.h, the guest's half in init/verify-guest.c):
  *
  *   1. verify_fixture() fills a directory with files made to break a
  *      data path (sizes around pages, msize, 1 MiB; a sparse file), or
@@ -142,7 +142,7 @@ void verify_report_init(struct verify_report *r);
 void verify_report_free(struct verify_report *r);
 /*
  * The manifest given to the guest (verify_manifest's text): every file
- * must then have a result for every method (verify.h), every sweep file a
+ * must then have a result for every method (abi.h), every sweep file a
  * wrote line or a failure, and every ok result the bytes this manifest
  * makes the method check, or the run fails with PROTOCOL: output that
  * lost lines, a guest that skipped checks, or one that checked less than

@@ -4,7 +4,7 @@
  * host's own findings added, printed as a table or JSON. The guest's
  * output is untrusted input that crossed a possibly broken machine: every
  * line is bounded, every field checked, and what does not parse is a
- * failure of its own (PROTOCOL), never a pass. Formats: verify.h.
+ * failure of its own (PROTOCOL), never a pass. Formats: src/common/abi.h.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -12,7 +12,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 
-#include "verify.h"
+#include "verify-host.h"
 
 #define LINE_MAX_LEN	(32 * 1024)	/* a 4 KiB path escaped, and more */
 #define RESULTS_MAX	100000		/* kept; past it only counted */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The data-path check end to end without a guest: the guest's checker
- * (init/verify.c) runs here, the "mount" is the share directory itself,
+ * (init/verify-guest.c) runs here, the "mount" is the share directory itself,
  * and faults come in through its ops table; the host parses what it
  * printed and checks the sweep files it wrote. Each fault must come out
  * with the right class, file and offset, and nothing else may fail.
@@ -18,10 +18,10 @@
 #include <unistd.h>
 
 #include "helpers.h"
-#include "../../init/verify.h"
+#include "../../init/verify-guest.h"
 #include "../../init/verify-manifest.h"
 #include "../../src/common/crc32c.h"
-#include "../../src/run/verify.h"
+#include "../../src/run/verify-host.h"
 
 #define MiB (1024 * 1024)
 #define SEED 0x5eed0123456789abULL
