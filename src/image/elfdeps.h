@@ -2,6 +2,7 @@
 #ifndef TINYRD_ELFDEPS_H
 #define TINYRD_ELFDEPS_H
 
+#include "elfread.h"
 #include "manifest.h"
 
 /*
@@ -17,29 +18,6 @@
  * not the host's), and glibc-hwcaps subdirectories (the guest CPU is not
  * the host's); dlopen()ed libraries cannot be seen in the file at all.
  */
-
-struct elf_info {
-	unsigned char elfclass;	/* ELFCLASS32 or ELFCLASS64 */
-	unsigned char data;	/* ELFDATA2LSB or ELFDATA2MSB */
-	unsigned machine;	/* EM_* */
-	char *interp;		/* PT_INTERP, or NULL */
-	char *soname;		/* DT_SONAME, or NULL */
-	char *rpath;		/* DT_RPATH, or NULL */
-	char *runpath;		/* DT_RUNPATH, or NULL */
-	struct strv needed;	/* DT_NEEDED in file order */
-};
-
-/* Read an ELF file's loader information with libelf. Returns -ENOEXEC for a
- * file that is not ELF (nothing logged); any other failure is logged with
- * the path, "truncated or corrupt ELF file" for a broken one. */
-int elfdeps_read(const char *path, struct elf_info *info);
-void elfdeps_info_free(struct elf_info *info);
-
-/* The values of KEY ("firmware") in a kernel module's .modinfo section,
- * from the module's bytes, appended to out. 0, or -EINVAL (nothing
- * logged) when data is not ELF or has no .modinfo. */
-int elfdeps_modinfo(const void *data, size_t len, const char *key,
-		    struct strv *out);
 
 struct elfdeps {
 	struct manifest *m;

@@ -246,7 +246,7 @@ static int firmware_from_file(struct moddeps *d, const char *name,
 
 	if (r)
 		return r;	/* said; the module could not be stored either */
-	r = elfdeps_modinfo(data.p, data.len, "firmware", &fw);
+	r = elf_modinfo(data.p, data.len, "firmware", &fw);
 	buf_free(&data);
 	if (r) {
 		warn("%s: cannot read modinfo for firmware", path);

@@ -222,13 +222,13 @@ static void root_sample(const struct vm_share *sh, struct buf *out)
 	char *sh_path = path_join(sh->dir, "bin/sh"), *paths[2] = { sh_path, NULL };
 	size_t n = 1;
 
-	if (!elfdeps_read(sh_path, &info) && info.interp)
+	if (!elf_read(sh_path, &info) && info.interp)
 		paths[n++] = path_join(sh->dir, info.interp);
 	if (verify_manifest(out, sh->dir, paths, n, &p)) {
 		buf_reset(out);
 		warn("the root %s is not verified before the switch", sh->dir);
 	}
-	elfdeps_info_free(&info);
+	elf_info_free(&info);
 	for (size_t i = 0; i < n; i++)
 		free(paths[i]);
 }

@@ -324,7 +324,7 @@ static void expect_corrupt(struct fx *f, const struct craft *c)
 	struct elf_info info;
 	char *p = elfcraft_write(f->root, "bad", c);
 
-	assert_int_equal(elfdeps_read(p, &info), -EINVAL);
+	assert_int_equal(elf_read(p, &info), -EINVAL);
 	free(p);
 }
 
@@ -338,13 +338,13 @@ static void test_corrupt(void **state)
 	char *p;
 
 	p = elfcraft_write(f->root, "good", &ok);
-	assert_int_equal(elfdeps_read(p, &info), 0);
+	assert_int_equal(elf_read(p, &info), 0);
 	assert_string_equal(info.interp, "/lib/ld.so");
 	assert_int_equal(info.needed.n, 1);
 	assert_string_equal(info.needed.v[0], "libc.so.6");
 	assert_string_equal(info.runpath, "/x");
 	assert_int_equal(info.machine, EM_X86_64);
-	elfdeps_info_free(&info);
+	elf_info_free(&info);
 	free(p);
 
 	c = ok; c.truncate = 40; expect_corrupt(f, &c);
@@ -359,16 +359,16 @@ static void test_corrupt(void **state)
 	/* 32-bit files parse as well. */
 	c = ok; c.elfclass = ELFCLASS32; c.machine = EM_386;
 	p = elfcraft_write(f->root, "good32", &c);
-	assert_int_equal(elfdeps_read(p, &info), 0);
+	assert_int_equal(elf_read(p, &info), 0);
 	assert_int_equal(info.elfclass, ELFCLASS32);
 	assert_string_equal(info.needed.v[0], "libc.so.6");
-	elfdeps_info_free(&info);
+	elf_info_free(&info);
 	free(p);
 
 	/* Not ELF at all: -ENOEXEC, for the caller to word. */
 	write_at(f->root, "text", "hello\n", 6, 0755);
 	p = path_join(f->root, "text");
-	assert_int_equal(elfdeps_read(p, &info), -ENOEXEC);
+	assert_int_equal(elf_read(p, &info), -ENOEXEC);
 	free(p);
 	assert_int_equal(elfdeps_add_program(&f->d, "/text", NULL), -EINVAL);
 }
