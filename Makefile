@@ -68,7 +68,8 @@ LIB_SRCS = \
 	src/common/log.c src/common/util.c src/common/kernel.c \
 	src/common/sha256.c src/common/iov.c src/common/crc32c.c \
 	src/common/verify.c \
-	src/image/manifest.c src/image/recipe.c src/image/elfread.c src/image/elfdeps.c \
+	src/image/manifest.c src/image/manifest-host.c \
+	src/image/manifest-print.c src/image/recipe.c src/image/elfread.c src/image/elfdeps.c \
 	src/image/moddeps.c src/image/cpio.c src/image/compress.c \
 	src/image/build.c src/image/verbs.c src/image/inspect.c \
 	src/run/run.c src/run/devices.c src/run/cache.c src/run/console.c \

@@ -346,6 +346,40 @@ char *path_which(const char *name)
 			   executable, NULL);
 }
 
+void path_push_components(struct strv *todo, const char *path)
+{
+	const char *end = path + strlen(path);
+
+	while (end > path) {
+		const char *s = end;
+
+		while (s > path && s[-1] != '/')
+			s--;
+		if (s < end)
+			strv_push_owned(todo, xstrndup(s, (size_t)(end - s)));
+		end = s;
+		while (end > path && end[-1] == '/')
+			end--;
+	}
+}
+
+char *path_pop(struct strv *todo)
+{
+	char *c = todo->v[--todo->n];
+
+	todo->v[todo->n] = NULL;
+	return c;
+}
+
+void path_drop_last(struct buf *cur)
+{
+	while (cur->len && cur->p[cur->len - 1] != '/')
+		cur->len--;
+	if (cur->len)
+		cur->len--;
+	cur->p[cur->len] = '\0';
+}
+
 char *path_dirname(const char *path)
 {
 	const char *s = strrchr(path, '/');

@@ -80,6 +80,12 @@ char *path_search(const char *list, const char *name,
 		  bool (*found)(const char *path, void *ctx), void *ctx);
 /* An executable name in $PATH (else /usr/bin:/bin): malloc'ed, or NULL. */
 char *path_which(const char *name);
+/* A path walked one component at a time: push its components onto a
+ * stack, last first (empty ones skipped), so that path_pop gives them in
+ * order; path_drop_last takes the last component off a path being built. */
+void path_push_components(struct strv *todo, const char *path);
+char *path_pop(struct strv *todo);
+void path_drop_last(struct buf *cur);
 char *path_dirname(const char *path);
 const char *path_basename(const char *path);
 

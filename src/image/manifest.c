@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * The manifest: one entry per image path, with the merge rules that make
- * resolvers order-independent (see manifest.h), and the host walker that
- * reproduces symlink chains instead of flattening them.
+ * resolvers order-independent (see manifest.h), and its finalizing
+ * (paths canonical inside the image, hard-link groups). Host files come
+ * in through manifest-host.c; manifest-print.c prints it.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -14,13 +15,16 @@
 
 #include "manifest.h"
 
-#define MAX_SYMLINK_HOPS 40	/* as the kernel's MAXSYMLINKS */
-#define MAX_COPY_DEPTH 256
 
 static const char *const type_name[] = {
 	[ENTRY_FILE] = "file", [ENTRY_DIR] = "dir", [ENTRY_SLINK] = "slink",
 	[ENTRY_NOD] = "nod", [ENTRY_PIPE] = "pipe", [ENTRY_SOCK] = "sock",
 };
+
+const char *manifest_type_name(enum entry_type t)
+{
+	return type_name[t];
+}
 
 void manifest_init(struct manifest *m, const char *sysroot)
 {
@@ -331,273 +335,6 @@ int manifest_add_special(struct manifest *m, enum entry_type type,
 }
 
 /* Push the components of path onto a stack so that the first pops first. */
-static void push_components(struct strv *todo, const char *path)
-{
-	const char *end = path + strlen(path);
-
-	while (end > path) {
-		const char *s = end;
-
-		while (s > path && s[-1] != '/')
-			s--;
-		if (s < end)
-			strv_push_owned(todo, xstrndup(s, (size_t)(end - s)));
-		end = s;
-		while (end > path && end[-1] == '/')
-			end--;
-	}
-}
-
-static char *pop(struct strv *todo)
-{
-	char *c = todo->v[--todo->n];
-
-	todo->v[todo->n] = NULL;
-	return c;
-}
-
-static void drop_last(struct buf *cur)
-{
-	while (cur->len && cur->p[cur->len - 1] != '/')
-		cur->len--;
-	if (cur->len)
-		cur->len--;
-	cur->p[cur->len] = '\0';
-}
-
-/* The walk, under an explicit root ("" is the host). m NULL: record
- * nothing, only resolve. */
-static int walk(struct manifest *m, const char *root, const char *path,
-		char **canon, struct stat *st)
-{
-	struct strv todo = { 0 };
-	struct buf cur = { 0 };
-	int hops = 0, r = 0;
-	bool have = false;
-
-	buf_reserve(&cur, 0);
-	push_components(&todo, path);
-	while (todo.n) {
-		char *c = pop(&todo);
-		size_t save = cur.len;
-		char *host;
-
-		if (!strcmp(c, ".")) {
-			free(c);
-			continue;
-		}
-		if (!strcmp(c, "..")) {
-			drop_last(&cur);
-			have = false;
-			free(c);
-			continue;
-		}
-		buf_addc(&cur, '/');
-		buf_adds(&cur, c);
-		free(c);
-		host = xasprintf("%s%s", root, cur.p);
-		if (lstat(host, st) < 0) {
-			r = -errno;
-			free(host);
-			goto out;
-		}
-		have = true;
-		if (S_ISLNK(st->st_mode)) {
-			char target[PATH_MAX];
-			ssize_t n = readlink(host, target, sizeof(target) - 1);
-
-			free(host);
-			if (n <= 0 || ++hops > MAX_SYMLINK_HOPS) {
-				r = n < 0 ? -errno : -ELOOP;
-				goto out;
-			}
-			target[n] = '\0';
-			r = m ? manifest_add_slink(m, cur.p, target, 0777, 0, 0, NULL) : 0;
-			if (r)
-				goto out;
-			cur.len = target[0] == '/' ? 0 : save;
-			cur.p[cur.len] = '\0';
-			push_components(&todo, target);
-			have = false;
-			continue;
-		}
-		free(host);
-		if (todo.n && !S_ISDIR(st->st_mode)) {
-			r = -ENOTDIR;
-			goto out;
-		}
-	}
-	if (!have) {
-		char *host = xasprintf("%s%s", root, cur.len ? cur.p : "/");
-
-		if (lstat(host, st) < 0)
-			r = -errno;
-		free(host);
-		if (r)
-			goto out;
-	}
-	*canon = cur.len ? buf_detach(&cur, NULL) : xstrdup("/");
-out:
-	strv_free(&todo);
-	buf_free(&cur);
-	return r;
-}
-
-int manifest_walk_host(struct manifest *m, const char *path, char **canon,
-		       struct stat *st)
-{
-	return walk(m, m->sysroot, path, canon, st);
-}
-
-char *manifest_stat_host(const struct manifest *m, const char *path,
-			 struct stat *st)
-{
-	char *phys, *host;
-	int r;
-
-	if (!*m->sysroot)
-		return stat(path, st) ? NULL : xstrdup(path);
-	r = walk(NULL, m->sysroot, path, &phys, st);
-	if (r) {
-		errno = -r;
-		return NULL;
-	}
-	if (S_ISLNK(st->st_mode)) {	/* cannot be: walk follows links */
-		free(phys);
-		errno = ELOOP;
-		return NULL;
-	}
-	host = manifest_host_path(m, phys);
-	free(phys);
-	return host;
-}
-
-/* Add one object found at host path "host" as image path "path". */
-static int add_object(struct manifest *m, const char *host, const char *path,
-		      const struct stat *st, const char *why)
-{
-	unsigned mode = st->st_mode & 07777;
-
-	switch (st->st_mode & S_IFMT) {
-	case S_IFREG:
-		return manifest_add_file(m, path, host, mode, 0, 0, why);
-	case S_IFDIR:
-		return manifest_add_dir(m, path, mode, 0, 0, why);
-	case S_IFCHR:
-	case S_IFBLK:
-		return manifest_add_nod(m, path, mode, 0, 0,
-					S_ISCHR(st->st_mode) ? 'c' : 'b',
-					major(st->st_rdev), minor(st->st_rdev),
-					why);
-	case S_IFIFO:
-		return manifest_add_special(m, ENTRY_PIPE, path, mode, 0, 0, why);
-	case S_IFSOCK:
-		return manifest_add_special(m, ENTRY_SOCK, path, mode, 0, 0, why);
-	default:
-		return error("%s: unsupported file type", host);
-	}
-}
-
-int manifest_add_host(struct manifest *m, const char *path, const char *why,
-		      char **canon)
-{
-	char *phys = NULL, *host;
-	struct stat st;
-	int r = manifest_walk_host(m, path, &phys, &st);
-
-	if (r)
-		return error_errno(r, "%s", path);
-	host = manifest_host_path(m, phys);
-	r = add_object(m, host, phys, &st, why);
-	free(host);
-	if (!r && canon)
-		*canon = phys;
-	else
-		free(phys);
-	return r;
-}
-
-static int copy_tree(struct manifest *m, const char *host, const char *path,
-		     const struct stat *st, const char *why, int depth,
-		     unsigned long copy)
-{
-	struct dirent *d;
-	DIR *dir;
-	int r;
-
-	if (S_ISLNK(st->st_mode)) {
-		char target[PATH_MAX];
-		ssize_t n = readlink(host, target, sizeof(target) - 1);
-
-		if (n < 0)
-			return error_errno(errno, "%s", host);
-		target[n] = '\0';
-		return manifest_add_slink(m, path, target, 0777, 0, 0, NULL);
-	}
-	r = add_object(m, host, path, st, depth ? NULL : why);
-	if (!r && S_ISREG(st->st_mode) && st->st_nlink > 1) {
-		/* A hardlink on the host stays one within this copy. */
-		char *key = xasprintf("copy%lu:%lx:%lx", copy,
-				      (unsigned long)st->st_dev,
-				      (unsigned long)st->st_ino);
-
-		r = manifest_link(m, path, key);
-		free(key);
-	}
-	if (r || !S_ISDIR(st->st_mode))
-		return r;
-	if (depth >= MAX_COPY_DEPTH)
-		return error("%s: directory tree deeper than %d levels", host,
-			     MAX_COPY_DEPTH);
-	dir = opendir(host);
-	if (!dir)
-		return error_errno(errno, "%s", host);
-	while (!r && (errno = 0, d = readdir(dir))) {
-		char *h, *p;
-		struct stat sub;
-
-		if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
-			continue;
-		h = path_join(host, d->d_name);
-		p = path_join(path, d->d_name);
-		if (lstat(h, &sub) < 0)
-			r = error_errno(errno, "%s", h);
-		else
-			r = copy_tree(m, h, p, &sub, why, depth + 1, copy);
-		free(h);
-		free(p);
-	}
-	if (!r && errno)
-		r = error_errno(errno, "%s", host);
-	closedir(dir);
-	return r;
-}
-
-int manifest_copy(struct manifest *m, const char *src, const char *dest,
-		  const char *why)
-{
-	struct stat st;
-	char *phys = NULL, *path;
-	int r;
-
-	if (!dest && src[0] == '/') {
-		/* Same path: reproduce the symlinks leading to it. */
-		r = walk(m, "", src, &phys, &st);
-		if (r)
-			return error_errno(r, "%s", src);
-		r = copy_tree(m, phys, phys, &st, why, 0, ++m->seq);
-		free(phys);
-		return r;
-	}
-	if (stat(src, &st) < 0)
-		return error_errno(errno, "%s", src);
-	path = path_normalize(xstrdup(dest ? dest : src));
-	r = copy_tree(m, src, path, &st, why, 0, ++m->seq);
-	free(path);
-	return r;
-}
-
-/* Resolve a path through the image's own symlinks, every component. */
 static char *resolve_in_image(struct manifest *m, const char *path)
 {
 	struct strv todo = { 0 };
@@ -605,15 +342,15 @@ static char *resolve_in_image(struct manifest *m, const char *path)
 	int hops = 0;
 
 	buf_reserve(&cur, 0);
-	push_components(&todo, path);
+	path_push_components(&todo, path);
 	while (todo.n) {
-		char *c = pop(&todo);
+		char *c = path_pop(&todo);
 		size_t save = cur.len;
 		struct entry *e;
 
 		if (!strcmp(c, ".") || !strcmp(c, "..")) {
 			if (c[1])
-				drop_last(&cur);
+				path_drop_last(&cur);
 			free(c);
 			continue;
 		}
@@ -623,14 +360,14 @@ static char *resolve_in_image(struct manifest *m, const char *path)
 		e = hmap_get(&m->index, cur.p);
 		if (!e || e->type != ENTRY_SLINK)
 			continue;
-		if (++hops > MAX_SYMLINK_HOPS) {
+		if (++hops > MANIFEST_SYMLINK_HOPS) {
 			strv_free(&todo);
 			buf_free(&cur);
 			return NULL;
 		}
 		cur.len = e->target[0] == '/' ? 0 : save;
 		cur.p[cur.len] = '\0';
-		push_components(&todo, e->target);
+		path_push_components(&todo, e->target);
 	}
 	strv_free(&todo);
 	if (!cur.len) {
@@ -816,78 +553,4 @@ int manifest_finalize(struct manifest *m)
 	link_groups(m);
 	m->finalized = true;
 	return 0;
-}
-
-void manifest_escape(struct buf *out, const char *data, size_t size,
-		     bool field)
-{
-	for (size_t i = 0; i < size; i++) {
-		unsigned char c = (unsigned char)data[i];
-
-		if (c == '\\')
-			buf_adds(out, "\\\\");
-		else if (c == '\n')
-			buf_adds(out, "\\n");
-		else if (c == '\t')
-			buf_adds(out, "\\t");
-		else if (c == '\0')
-			buf_adds(out, "\\0");
-		else if (c < 0x20 || c >= 0x7f || (field && c == '$') ||
-			 (c == ' ' && (field || i == 0 || i + 1 == size)))
-			buf_printf(out, "\\x%02x", c);
-		else
-			buf_addc(out, (char)c);
-	}
-}
-
-/* A whitespace-separated field of a recipe line. */
-static void field(struct buf *b, const char *s)
-{
-	buf_addc(b, ' ');
-	manifest_escape(b, s, strlen(s), true);
-}
-
-static void attrs(struct buf *b, const struct entry *e)
-{
-	buf_printf(b, " %04o %u %u", e->mode, e->uid, e->gid);
-}
-
-void manifest_print(struct manifest *m, FILE *out)
-{
-	struct buf b = { 0 };
-
-	for (size_t i = 0; i < m->n; i++) {
-		const struct entry *e = m->v[i];
-
-		buf_reset(&b);
-		if (e->print_as) {
-			fprintf(out, "%s\n", e->print_as);
-			continue;
-		}
-		if (e->type == ENTRY_FILE && e->data) {
-			buf_adds(&b, "text");
-			field(&b, e->path);
-			attrs(&b, e);
-			buf_addc(&b, ' ');
-			manifest_escape(&b, e->data, e->size, false);
-			fprintf(out, "%s\n", b.p);
-			continue;
-		}
-		if (e->link_head != e)
-			continue;	/* printed with the head */
-		buf_adds(&b, type_name[e->type]);
-		field(&b, e->path);
-		if (e->type == ENTRY_FILE)
-			field(&b, e->source);
-		else if (e->type == ENTRY_SLINK)
-			field(&b, e->target);
-		attrs(&b, e);
-		if (e->type == ENTRY_NOD)
-			buf_printf(&b, " %c %u %u", e->devtype, e->major,
-				   e->minor);
-		for (const struct entry *l = e->link_next; l; l = l->link_next)
-			field(&b, l->path);
-		fprintf(out, "%s\n", b.p);
-	}
-	buf_free(&b);
 }

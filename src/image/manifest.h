@@ -9,6 +9,10 @@
 
 #include "../common/util.h"
 
+/* Symlinks followed in one path before it is a loop: the kernel's
+ * MAXSYMLINKS. */
+#define MANIFEST_SYMLINK_HOPS 40
+
 /*
  * The resolved contents of an image: what every resolver produces and the
  * cpio writer consumes. Paths are absolute image paths; host paths are
@@ -134,6 +138,7 @@ int manifest_finalize(struct manifest *m);
 
 /* The finalized manifest as gen_init_cpio lines (plus the text verb for
  * inline data), one per inode. The output is a valid recipe. */
+const char *manifest_type_name(enum entry_type t);
 void manifest_print(struct manifest *m, FILE *out);
 
 /* Escape bytes for a recipe: \\ \n \t \0 \xHH. In a field (a path) a
