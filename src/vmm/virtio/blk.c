@@ -148,36 +148,25 @@ static uint8_t handle(struct virtio_blk *b, const struct vq_chain *ch,
 	return VIRTIO_BLK_S_UNSUPP;
 }
 
+static int64_t serve(struct virtio_dev *d, const struct vq_chain *ch,
+		     const char **why)
+{
+	uint32_t written;
+	uint8_t status;
+
+	/* §5.2.6.1: the status is the last writable byte. */
+	if (!ch->in_len) {
+		*why = "request without a status byte";
+		return VIRTIO_SERVE_BROKEN;
+	}
+	status = handle(d->priv, ch, &written);
+	vq_write(ch, ch->in_len - 1, &status, 1);
+	return written + 1;
+}
+
 static void notify(struct virtio_dev *d, unsigned qn)
 {
-	struct virtio_blk *b = d->priv;
-	struct vq *q = &d->vq[qn];
-	struct vq_chain ch;
-	int r;
-
-	do {
-		while ((r = vq_pop(q, &ch)) > 0) {
-			uint32_t written;
-			uint8_t status;
-
-			/* §5.2.6.1: the status is the last writable byte. */
-			if (!ch.in_len) {
-				virtio_used(d, qn);
-				virtio_broken(d, qn, "request without a status byte");
-				return;
-			}
-			status = handle(b, &ch, &written);
-			vq_write(&ch, ch.in_len - 1, &status, 1);
-			vq_push(q, ch.head, written + 1);
-		}
-		/* One interrupt for what this pass completed: writeback and
-		 * readahead queue several requests at once. */
-		virtio_used(d, qn);
-		if (r < 0) {
-			virtio_broken(d, qn, q->why);
-			return;
-		}
-	} while (vq_arm(q));
+	virtio_serve(d, qn, serve, false);
 }
 
 static void config(struct virtio_dev *d, uint32_t off, uint8_t *data,

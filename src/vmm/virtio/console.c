@@ -68,33 +68,28 @@ static int write_chain(struct virtio_console *c, const struct vq_chain *ch)
 	return SENT;
 }
 
+static int64_t send(struct virtio_dev *d, const struct vq_chain *ch,
+		    const char **why)
+{
+	struct virtio_console *c = d->priv;
+	int how = c->out_closed ? GONE : write_chain(c, ch);
+
+	(void)why;
+	if (how == STOPPED)
+		return VIRTIO_SERVE_STOP;	/* the VM is going */
+	if (how == GONE && !c->out_closed) {
+		c->out_closed = true;
+		if (c->closed)
+			c->closed(c->ctx);
+	}
+	return 0;
+}
+
 static void transmit(struct virtio_console *c)
 {
-	struct virtio_dev *d = &c->dev;
-	struct vq *q = &d->vq[TXQ];
-	struct vq_chain ch;
-
-	do {
-		int r;
-
-		while ((r = vq_pop(q, &ch)) > 0) {
-			int how = c->out_closed ? GONE : write_chain(c, &ch);
-
-			if (how == STOPPED)
-				return;		/* the VM is going */
-			if (how == GONE && !c->out_closed) {
-				c->out_closed = true;
-				if (c->closed)
-					c->closed(c->ctx);
-			}
-			vq_push(q, ch.head, 0);
-			virtio_used(d, TXQ);
-		}
-		if (r < 0) {
-			virtio_broken(d, TXQ, q->why);
-			return;
-		}
-	} while (vq_arm(q));
+	/* Each chain back as soon as it is written: the guest's writer
+	 * waits on it. */
+	virtio_serve(&c->dev, TXQ, send, true);
 }
 
 /* Input: one receive buffer at a time, filled with what one read gives,

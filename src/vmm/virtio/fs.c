@@ -13,10 +13,12 @@
  * and a descriptor per page, within the queue's size. */
 #define MAX_PAGES (VQ_SIZE_MAX - 8)
 
-static uint32_t serve(struct virtio_dev *d, const struct vq_chain *ch)
+static int64_t serve(struct virtio_dev *d, const struct vq_chain *ch,
+		     const char **why)
 {
 	struct virtio_fs *f = d->priv;
 
+	(void)why;
 	/* FORGET has no reply: its buffer goes back empty. */
 	return f->dead ? 0 : fuse_serve(&f->srv, ch->iov, ch->nout,
 					ch->iov + ch->nout, ch->nin);
@@ -24,7 +26,7 @@ static uint32_t serve(struct virtio_dev *d, const struct vq_chain *ch)
 
 static void notify(struct virtio_dev *d, unsigned qn)
 {
-	virtio_serve(d, qn, serve);
+	virtio_serve(d, qn, serve, false);
 }
 
 static void config(struct virtio_dev *d, uint32_t off, uint8_t *data,

@@ -8,10 +8,12 @@
 #include "p9.h"
 #include "../../common/log.h"
 
-static uint32_t serve(struct virtio_dev *d, const struct vq_chain *ch)
+static int64_t serve(struct virtio_dev *d, const struct vq_chain *ch,
+		     const char **why)
 {
 	struct virtio_p9 *p = d->priv;
 
+	(void)why;
 	/* No reply (no header, no room): the buffers go back empty, and
 	 * the driver's request fails. */
 	return p9_serve(&p->srv, ch->iov, ch->nout, ch->iov + ch->nout, ch->nin);
@@ -19,7 +21,7 @@ static uint32_t serve(struct virtio_dev *d, const struct vq_chain *ch)
 
 static void notify(struct virtio_dev *d, unsigned qn)
 {
-	virtio_serve(d, qn, serve);
+	virtio_serve(d, qn, serve, false);
 }
 
 /* struct virtio_9p_config: tag_len (le16), then the tag, no NUL. */

@@ -8,44 +8,38 @@
 
 #include "rng.h"
 
+static int64_t serve(struct virtio_dev *d, const struct vq_chain *ch,
+		     const char **why)
+{
+	uint64_t done = 0;
+
+	(void)d;
+	if (ch->nout) {
+		*why = "request with a readable buffer";
+		return VIRTIO_SERVE_BROKEN;
+	}
+	for (unsigned i = 0; i < ch->nin; i++) {
+		uint8_t *p = ch->iov[i].iov_base;
+		size_t left = ch->iov[i].iov_len;
+
+		while (left) {
+			ssize_t n = getrandom(p, left, 0);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			p += n;
+			left -= (size_t)n;
+			done += (uint64_t)n;
+		}
+	}
+	return (int64_t)(uint32_t)done;
+}
+
 static void notify(struct virtio_dev *d, unsigned qn)
 {
-	struct vq *q = &d->vq[qn];
-	struct vq_chain ch;
-	int r;
-
-	do {
-		while ((r = vq_pop(q, &ch)) > 0) {
-			uint64_t done = 0;
-
-			if (ch.nout) {
-				virtio_broken(d, qn, "request with a readable buffer");
-				return;
-			}
-			for (unsigned i = 0; i < ch.nin; i++) {
-				uint8_t *p = ch.iov[i].iov_base;
-				size_t left = ch.iov[i].iov_len;
-
-				while (left) {
-					ssize_t n = getrandom(p, left, 0);
-
-					if (n < 0 && errno == EINTR)
-						continue;
-					if (n <= 0)
-						break;
-					p += n;
-					left -= (size_t)n;
-					done += (uint64_t)n;
-				}
-			}
-			vq_push(q, ch.head, (uint32_t)done);
-			virtio_used(d, qn);
-		}
-		if (r < 0) {
-			virtio_broken(d, qn, q->why);
-			return;
-		}
-	} while (vq_arm(q));
+	virtio_serve(d, qn, serve, true);
 }
 
 static const struct virtio_ops rng_ops = {

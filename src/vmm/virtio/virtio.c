@@ -296,17 +296,33 @@ void virtio_broken(struct virtio_dev *d, unsigned q, const char *why)
 		d->interrupt(d, -1);
 }
 
-void virtio_serve(struct virtio_dev *d, unsigned qn, virtio_serve_fn fn)
+void virtio_serve(struct virtio_dev *d, unsigned qn, virtio_serve_fn fn,
+		  bool each)
 {
 	struct vq *q = &d->vq[qn];
 	struct vq_chain ch;
 	int r;
 
 	do {
-		while ((r = vq_pop(q, &ch)) > 0)
-			vq_push(q, ch.head, fn(d, &ch));
-		/* One interrupt for the pass, as virtio-blk does. */
-		virtio_used(d, qn);
+		while ((r = vq_pop(q, &ch)) > 0) {
+			const char *why = NULL;
+			int64_t n = fn(d, &ch, &why);
+
+			if (n == VIRTIO_SERVE_STOP)
+				return;
+			if (n == VIRTIO_SERVE_BROKEN) {
+				virtio_used(d, qn);
+				virtio_broken(d, qn, why);
+				return;
+			}
+			vq_push(q, ch.head, (uint32_t)n);
+			if (each)
+				virtio_used(d, qn);
+		}
+		/* One interrupt for the pass: writeback and readahead queue
+		 * several requests at once. */
+		if (!each)
+			virtio_used(d, qn);
 		if (r < 0) {
 			virtio_broken(d, qn, q->why);
 			return;

@@ -110,13 +110,21 @@ void virtio_queue_enable(struct virtio_dev *d, unsigned q, bool on);
 
 /* For devices: return buffers and interrupt if the driver wants it. */
 void virtio_used(struct virtio_dev *d, unsigned q);
-/* Request-reply devices (9p, virtio-fs): every chain of queue q to fn,
- * which returns the bytes it wrote into the chain (0: none, the buffers
- * go back empty); one interrupt per pass; a malformed ring breaks the
- * queue. */
-typedef uint32_t (*virtio_serve_fn)(struct virtio_dev *d,
-				    const struct vq_chain *c);
-void virtio_serve(struct virtio_dev *d, unsigned q, virtio_serve_fn fn);
+/*
+ * The service loop every device runs on a notified queue: each chain the
+ * driver made available to fn, which returns the bytes it wrote into the
+ * chain (0: none; the chain goes back), or VIRTIO_SERVE_STOP (the device
+ * is stopping: leave the chain, stop), or VIRTIO_SERVE_BROKEN (the chain
+ * breaks the device's rules, fn says how in *why: the queue is broken).
+ * The used chains raise one interrupt per pass, or one each (each); the
+ * queue is armed again until nothing new came; a malformed ring breaks it.
+ */
+#define VIRTIO_SERVE_STOP	(-1)
+#define VIRTIO_SERVE_BROKEN	(-2)
+typedef int64_t (*virtio_serve_fn)(struct virtio_dev *d,
+				   const struct vq_chain *c, const char **why);
+void virtio_serve(struct virtio_dev *d, unsigned q, virtio_serve_fn fn,
+		  bool each);
 /* A malformed ring or request: DEVICE_NEEDS_RESET, one warning. */
 void virtio_broken(struct virtio_dev *d, unsigned q, const char *why);
 /* Kick queue q from the host side (e.g. a device's own input arrived). */
