@@ -74,7 +74,7 @@ LIB_SRCS = \
 	src/image/build.c src/image/verbs.c src/image/inspect.c \
 	src/run/run.c src/run/devices.c src/run/cache.c src/run/console.c \
 	src/run/verify-host.c src/run/verify-report.c src/run/verify-boot.c \
-	src/vmm/qemu.c src/vmm/host.c src/vmm/mem.c src/vmm/bus.c \
+	src/vmm/qemu.c src/vmm/watch.c src/vmm/host.c src/vmm/mem.c src/vmm/bus.c \
 	src/vmm/serial8250.c src/vmm/rtc.c src/vmm/boot.c src/vmm/mptable.c \
 	src/vmm/cpuid.c src/vmm/kvm.c src/vmm/launcher.c src/vmm/smoke.c \
 	src/vmm/doctor.c src/vmm/pci.c src/vmm/virtio/queue.c \

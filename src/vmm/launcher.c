@@ -22,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,6 +35,7 @@
 #include "rtc.h"
 #include "serial8250.h"
 #include "vmm.h"
+#include "watch.h"
 #include "virtio/blk.h"
 #include "virtio/p9.h"
 #include "virtio/fs.h"
@@ -79,27 +79,10 @@ struct launcher {
 	int stop;			/* atomic: vCPUs leave their loop */
 	bool ended;
 	long long last_output;		/* atomic: ms of the last console byte */
+	struct vm_watch watch;		/* signals, terminal, watchdogs */
 	int *probe;			/* per vCPU: 1 asked, 2 halted IF=0, 3 busy */
 	unsigned long exits;		/* atomic: VM exits, for -v */
 };
-
-static int sigpipe_fd[2] = { -1, -1 };
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-static void on_signal(int sig)
-{
-	unsigned char s = (unsigned char)sig;
-
-	if (write(sigpipe_fd[1], &s, 1) < 0)
-		return;
-}
 
 static void on_kick(int sig)
 {
@@ -148,7 +131,7 @@ static void console_sink(void *ctx, const uint8_t *data, unsigned len)
 		write_all(c->echo_fd, data, len);
 	if (c->log_fd >= 0)
 		write_all(c->log_fd, data, len);
-	__atomic_store_n(&l->last_output, now_ms(), __ATOMIC_RELAXED);
+	__atomic_store_n(&l->last_output, vm_now_ms(), __ATOMIC_RELAXED);
 }
 
 /* ttyS0 took half of what waited: wake the main loop to pass on more. */
@@ -167,7 +150,7 @@ static void output_sink(void *ctx, const uint8_t *data, unsigned len)
 
 	/* Blocking: a slow reader holds the guest back, nothing is lost. */
 	write_all(l->cfg->out_fd, data, len);
-	__atomic_store_n(&l->last_output, now_ms(), __ATOMIC_RELAXED);
+	__atomic_store_n(&l->last_output, vm_now_ms(), __ATOMIC_RELAXED);
 }
 
 /* Answer the main thread's question: halted with interrupts off? */
@@ -582,30 +565,32 @@ static bool all_halted(struct launcher *l)
 static void main_loop(struct launcher *l)
 {
 	const struct vm_config *c = l->cfg;
-	long long start = now_ms(), next_probe = start + PROBE_EVERY_MS;
+	long long start = vm_now_ms(), next_probe = start + PROBE_EVERY_MS;
 	bool input = c->interactive;
 	struct uart_pending typed = { .len = 0 };
 	int halted = 0;
 
 	__atomic_store_n(&l->last_output, start, __ATOMIC_RELAXED);
+	l->watch.start = start;		/* the watchdogs count from here */
 	while (!__atomic_load_n(&l->stop, __ATOMIC_SEQ_CST)) {
 		/* While typed bytes wait for room in ttyS0's FIFO, no more
 		 * are read: they stay in the terminal (backpressure), and
 		 * the UART's room call wakes us to pass them on. */
 		struct pollfd fds[3 + VM_SHARES_MAX] = {
-			{ .fd = sigpipe_fd[0], .events = POLLIN },
+			{ .fd = l->watch.sigfd, .events = POLLIN },
 			{ .fd = input && !typed.len ? STDIN_FILENO : -1,
 			  .events = POLLIN },
 			{ .fd = typed.len ? l->room_fd : -1, .events = POLLIN },
 		};
 		long long now;
+		char why[80];
 
 		/* The DAX windows' file watches. */
 		for (unsigned i = 0; i < l->nfs; i++)
 			fds[3 + i] = (struct pollfd){ .fd = l->fs[i].dax.map ?
 				l->fs[i].dax.watch : -1, .events = POLLIN };
 		if (poll(fds, 3 + l->nfs, TICK_MS) > 0) {
-			unsigned char s;
+			int s;
 			uint64_t v;
 			ssize_t n;
 
@@ -613,7 +598,7 @@ static void main_loop(struct launcher *l)
 				if (fds[3 + i].revents)
 					dax_events(&l->fs[i].dax);
 
-			if (fds[0].revents && read(sigpipe_fd[0], &s, 1) == 1) {
+			if (fds[0].revents && (s = vm_watch_signal(&l->watch))) {
 				end(l, VM_INTERRUPTED, 0, NULL);
 				l->res->signal = s;
 				break;
@@ -633,19 +618,11 @@ static void main_loop(struct launcher *l)
 		/* Also each tick: a room call between two polls is not lost. */
 		if (typed.len)
 			uart_pending_flush(&l->com1, &typed);
-		now = now_ms();
-		if (c->timeout && now - start >= c->timeout * 1000LL) {
-			end(l, VM_TIMEOUT, 0, NULL);
-			break;
-		}
-		if (c->silence_timeout &&
-		    now - __atomic_load_n(&l->last_output, __ATOMIC_RELAXED) >=
-		    c->silence_timeout * 1000LL) {
-			char why[80];
-
-			snprintf(why, sizeof(why), "no console output for %u s",
-				 c->silence_timeout);
-			end(l, VM_TIMEOUT, 0, why);
+		now = vm_now_ms();
+		if (vm_watch_expired(&l->watch, now,
+				     __atomic_load_n(&l->last_output, __ATOMIC_RELAXED),
+				     why, sizeof(why))) {
+			end(l, VM_TIMEOUT, 0, why[0] ? why : NULL);
 			break;
 		}
 		if (now >= next_probe) {
@@ -690,13 +667,8 @@ static void dump_stopped(struct launcher *l)
 
 int builtin_run(const struct vm_config *c, struct vm_result *r)
 {
-	/* SIGQUIT too: kill -QUIT would otherwise leave the terminal raw. */
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
-	struct sigaction sa = { .sa_handler = on_signal }, kick_sa = { .sa_handler = on_kick };
-	struct sigaction old[ARRAY_SIZE(sigs)], old_kick;
+	struct sigaction kick_sa = { .sa_handler = on_kick }, old_kick;
 	struct launcher *l = xcalloc(1, sizeof(*l));
-	struct termios tty, raw;
-	bool have_tty = false;
 	struct boot_info bi;
 	int rv;
 
@@ -711,10 +683,7 @@ int builtin_run(const struct vm_config *c, struct vm_result *r)
 	l->cpu = xcalloc(l->ncpu, sizeof(*l->cpu));
 	l->thread = xcalloc(l->ncpu, sizeof(*l->thread));
 	l->probe = xcalloc(l->ncpu, sizeof(*l->probe));
-	if (pipe2(sigpipe_fd, O_CLOEXEC | O_NONBLOCK)) {
-		rv = error_errno(errno, "pipe");
-		goto out;
-	}
+	l->watch.sigfd = -1;
 	l->room_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (l->room_fd < 0) {
 		rv = error_errno(errno, "eventfd");
@@ -723,23 +692,10 @@ int builtin_run(const struct vm_config *c, struct vm_result *r)
 	rv = setup_vm(l, &bi);
 	if (rv)
 		goto out;
-	signal(SIGPIPE, SIG_IGN);
+	rv = vm_watch_begin(&l->watch, c, true);
+	if (rv)
+		goto out;
 	sigaction(SIGUSR1, &kick_sa, &old_kick);
-	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
-		sigaction(sigs[i], &sa, &old[i]);
-	if (c->interactive && !tcgetattr(STDIN_FILENO, &tty)) {
-		/* Bytes to the guest as typed; Ctrl-C still stops it. Ctrl-\
-		 * and Ctrl-Z are the guest's, as on a serial line: a SIGQUIT
-		 * or SIGTSTP from the keyboard would end or stop tinyrd with
-		 * the terminal left raw. */
-		have_tty = true;
-		raw = tty;
-		cfmakeraw(&raw);
-		raw.c_lflag |= ISIG;
-		raw.c_cc[VQUIT] = _POSIX_VDISABLE;
-		raw.c_cc[VSUSP] = _POSIX_VDISABLE;
-		tcsetattr(STDIN_FILENO, TCSANOW, &raw);
-	}
 	rv = start_cpus(l, &bi);
 	if (rv)
 		end(l, VM_FAILED, 0, NULL);
@@ -747,10 +703,7 @@ int builtin_run(const struct vm_config *c, struct vm_result *r)
 		main_loop(l);
 	for (unsigned i = 0; i < l->started; i++)
 		pthread_join(l->thread[i], NULL);
-	if (have_tty)
-		tcsetattr(STDIN_FILENO, TCSANOW, &tty);
-	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
-		sigaction(sigs[i], &old[i], NULL);
+	vm_watch_end(&l->watch);
 	sigaction(SIGUSR1, &old_kick, NULL);
 	c->console.end(c->console.ctx);
 	if (c->verbose) {
@@ -772,11 +725,7 @@ out:
 	kvm_destroy(&l->vm);
 	if (l->room_fd >= 0)
 		close(l->room_fd);
-	for (int i = 0; i < 2; i++) {
-		if (sigpipe_fd[i] >= 0)
-			close(sigpipe_fd[i]);
-		sigpipe_fd[i] = -1;
-	}
+	vm_watch_end(&l->watch);
 	free(l->cpu);
 	free(l->thread);
 	free(l->probe);

@@ -20,34 +20,16 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "vmm.h"
+#include "watch.h"
 #include "../common/abi.h"
 #include "../common/util.h"
 
 #define QEMU "qemu-system-x86_64"
 #define STDERR_KEEP 8192
-
-static int sigpipe_fd[2] = { -1, -1 };
-
-static void on_signal(int sig)
-{
-	unsigned char s = (unsigned char)sig;
-
-	if (write(sigpipe_fd[1], &s, 1) < 0)
-		return;
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
 
 /* A single-port virtio-serial function (no MULTIPORT with max_ports=1,
  * so the guest makes its console at probe, in slot order) writing to fd. */
@@ -237,17 +219,13 @@ static bool pump(struct pump *p, int fd, int which)
 
 int qemu_run(const struct vm_config *c, struct vm_result *r)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
-	struct sigaction sa = { .sa_handler = on_signal }, old[ARRAY_SIZE(sigs)];
+	struct vm_watch w = { .sigfd = -1 };
 	int con[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
 	int herr[2] = { -1, -1 };
 	struct pump p = { .c = c, .r = r };
 	struct strv argv = { 0 };
-	struct termios tty;
-	bool have_tty = c->interactive && !tcgetattr(STDIN_FILENO, &tty);
 	bool open_fd[4] = { true, true, true, true }, exited = false;
-	long long deadline = c->timeout ? now_ms() + c->timeout * 1000LL : 0;
-	long long last_output = now_ms();
+	long long last_output;
 	int status = 0, pidfd = -1, rv = 0, reported, said;
 	bool panic_after;
 	pid_t pid;
@@ -255,7 +233,7 @@ int qemu_run(const struct vm_config *c, struct vm_result *r)
 	memset(r, 0, sizeof(*r));
 	r->ending = VM_FAILED;
 	if (pipe2(con, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) ||
-	    pipe2(herr, O_CLOEXEC) || pipe2(sigpipe_fd, O_CLOEXEC | O_NONBLOCK)) {
+	    pipe2(herr, O_CLOEXEC)) {
 		rv = error_errno(errno, "pipe");
 		goto out;
 	}
@@ -268,9 +246,11 @@ int qemu_run(const struct vm_config *c, struct vm_result *r)
 		verbose("%s", line.p);
 		buf_free(&line);
 	}
-	signal(SIGPIPE, SIG_IGN);
-	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
-		sigaction(sigs[i], &sa, &old[i]);
+	/* QEMU makes the terminal raw itself (-serial stdio). */
+	rv = vm_watch_begin(&w, c, false);
+	if (rv)
+		goto restore;
+	last_output = w.start;
 	pid = fork();
 	if (pid < 0) {
 		rv = error_errno(errno, "fork");
@@ -292,23 +272,16 @@ int qemu_run(const struct vm_config *c, struct vm_result *r)
 			{ .fd = open_fd[2] ? err[0] : -1, .events = POLLIN },
 			{ .fd = open_fd[3] ? herr[0] : -1, .events = POLLIN },
 			{ .fd = exited ? -1 : pidfd, .events = POLLIN },
-			{ .fd = sigpipe_fd[0], .events = POLLIN },
+			{ .fd = w.sigfd, .events = POLLIN },
 		};
-		bool silence = c->silence_timeout && r->ending != VM_TIMEOUT;
+		/* After a signal or a watchdog, the stop is under way. */
+		bool armed = r->ending != VM_TIMEOUT && r->ending != VM_INTERRUPTED;
 		int wait = -1, n;
 
-		if ((deadline || silence) && !exited) {
-			long long end = silence ?
-				last_output + c->silence_timeout * 1000LL : deadline;
-			long long left;
-
-			if (deadline && deadline < end)
-				end = deadline;
-			left = end - now_ms();
-			wait = left > 0 ? (int)left : 0;
-		} else if (pidfd < 0 && !exited) {
+		if (armed && !exited)
+			wait = vm_watch_wait(&w, vm_now_ms(), last_output);
+		if (wait < 0 && pidfd < 0 && !exited)
 			wait = 100;	/* no pidfd: look for the child often */
-		}
 		n = poll(fds, ARRAY_SIZE(fds), wait);
 		if (n < 0 && errno != EINTR) {
 			rv = error_errno(errno, "poll");
@@ -318,26 +291,20 @@ int qemu_run(const struct vm_config *c, struct vm_result *r)
 			if (n > 0 && fds[i].revents) {
 				open_fd[i] = pump(&p, fds[i].fd, i);
 				if (i != 2)	/* the guest's, not QEMU's */
-					last_output = now_ms();
+					last_output = vm_now_ms();
 			}
 		if (n > 0 && fds[5].revents) {
-			unsigned char s;
+			int s = vm_watch_signal(&w);
 
-			if (read(sigpipe_fd[0], &s, 1) == 1 && !exited) {
+			if (s && !exited) {
 				r->ending = VM_INTERRUPTED;
 				r->signal = s;
 				stop(pid, pidfd);
 			}
 		}
-		if (!exited && deadline && now_ms() >= deadline) {
-			r->ending = VM_TIMEOUT;
-			stop(pid, pidfd);
-			deadline = 0;
-		}
-		if (!exited && r->ending != VM_TIMEOUT && c->silence_timeout &&
-		    now_ms() - last_output >= c->silence_timeout * 1000LL) {
-			snprintf(r->why, sizeof(r->why), "no console output for %u s",
-				 c->silence_timeout);
+		if (r->ending != VM_TIMEOUT && r->ending != VM_INTERRUPTED &&
+		    !exited && vm_watch_expired(&w, vm_now_ms(), last_output,
+						r->why, sizeof(r->why))) {
 			r->ending = VM_TIMEOUT;
 			stop(pid, pidfd);
 		}
@@ -371,10 +338,7 @@ int qemu_run(const struct vm_config *c, struct vm_result *r)
 		r->ending = VM_NO_REPORT;
 	}
 restore:
-	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
-		sigaction(sigs[i], &old[i], NULL);
-	if (have_tty)
-		tcsetattr(STDIN_FILENO, TCSANOW, &tty);
+	vm_watch_end(&w);
 out:
 	for (int i = 0; i < 2; i++) {
 		if (con[i] >= 0)
@@ -385,9 +349,6 @@ out:
 			close(herr[i]);
 		if (err[i] >= 0)
 			close(err[i]);
-		if (sigpipe_fd[i] >= 0)
-			close(sigpipe_fd[i]);
-		sigpipe_fd[i] = -1;
 	}
 	if (pidfd >= 0)
 		close(pidfd);
