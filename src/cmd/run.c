@@ -65,10 +65,13 @@ static int run(int argc, char **argv)
 	int dd, opt, r, st = TINYRD_STATUS_FAILED;
 	size_t n = 0;
 
-	/* The build options, then run's own. */
-	for (const struct option *p = cmd_build_longopts; p->name; p++)
+	/* The build options, then run's own: 39 and the end, in room for
+	 * 64 (never past it). */
+	for (const struct option *p = cmd_build_longopts;
+	     p->name && n + 1 < ARRAY_SIZE(lo); p++)
 		lo[n++] = *p;
-	for (const struct option *p = cmd_run_longopts; p->name; p++)
+	for (const struct option *p = cmd_run_longopts;
+	     p->name && n + 1 < ARRAY_SIZE(lo); p++)
 		lo[n++] = *p;
 	memset(&lo[n], 0, sizeof(lo[n]));
 	snprintf(shortopts, sizeof(shortopts), "%si:m:c:", cmd_build_shortopts);
