@@ -314,15 +314,6 @@ static bool has_word(const char *s, const char *w)
 	return false;
 }
 
-static bool have_qemu(void)
-{
-	char *p = path_which("qemu-system-x86_64");
-	bool found = p != NULL;
-
-	free(p);
-	return found;
-}
-
 /* Which VMM, which accelerator. The built-in launcher needs a KVM that
  * boots stock kernels; auto falls back to QEMU with TCG, saying why.
  * An explicit --accel is QEMU's option, so it asks for QEMU. */
@@ -350,8 +341,8 @@ static int choose_vmm(struct run_opts *ro, struct vm_config *vc)
 	if (ro->vmm == VMM_AUTO) {
 		if (kvm || ro->force)
 			return 0;
-		if (!have_qemu())
-			return error("%s, and qemu-system-x86_64 is not installed "
+		if (!qemu_present())
+			return error("%s, and " VM_QEMU " is not installed "
 				     "for the fallback", why);
 		note("%s; using QEMU with TCG", why);
 		ro->vmm = VMM_QEMU;

@@ -237,7 +237,7 @@ static void check_tools(struct doctor *d)
 	DETAIL(c, "%s", c->v == OK ? where : "not in PATH: images need --bare");
 	if (c->v != OK)
 		FIX(c, "apt-get install busybox-static");
-	d->qemu_ok = in_path("qemu-system-x86_64", where, sizeof(where));
+	d->qemu_ok = in_path(VM_QEMU, where, sizeof(where));
 	c = add(d, "QEMU", d->qemu_ok ? OK : WARN);
 	DETAIL(c, "%s", d->qemu_ok ? where : "absent: no fallback when KVM fails");
 	if (!d->qemu_ok)

@@ -28,7 +28,7 @@
 #include "../common/abi.h"
 #include "../common/util.h"
 
-#define QEMU "qemu-system-x86_64"
+#define QEMU VM_QEMU
 #define STDERR_KEEP 8192
 
 /* A single-port virtio-serial function (no MULTIPORT with max_ports=1,
@@ -167,6 +167,15 @@ struct pump {
 	size_t console_bytes;	/* the guest said something */
 	bool out_broken;
 };
+
+bool qemu_present(void)
+{
+	char *p = path_which(QEMU);
+	bool found = p != NULL;
+
+	free(p);
+	return found;
+}
 
 int qemu_reported(int line, bool panic_after, int wait_status)
 {

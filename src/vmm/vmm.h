@@ -90,7 +90,10 @@ struct vm_result {
 	char why[256];		/* VM_NO_REPORT, VM_TIMEOUT: what happened */
 };
 
-/* QEMU (qemu.c). Fills r in every case; returns 0, or -errno when QEMU
+/* QEMU (qemu.c), the binary it runs, and whether this host has one. */
+#define VM_QEMU "qemu-system-x86_64"
+bool qemu_present(void);
+/* Fills r in every case; returns 0, or -errno when QEMU
  * could not be started at all (logged). */
 int qemu_run(const struct vm_config *c, struct vm_result *r);
 /*
