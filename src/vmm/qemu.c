@@ -20,7 +20,6 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "vmm.h"
@@ -162,7 +161,6 @@ static void stop(pid_t pid, int pidfd)
 
 struct pump {
 	const struct vm_config *c;
-	struct vm_result *r;
 	struct buf qerr;
 	size_t console_bytes;	/* the guest said something */
 	bool out_broken;
@@ -231,7 +229,7 @@ int qemu_run(const struct vm_config *c, struct vm_result *r)
 	struct vm_watch w = { .sigfd = -1 };
 	int con[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
 	int herr[2] = { -1, -1 };
-	struct pump p = { .c = c, .r = r };
+	struct pump p = { .c = c };
 	struct strv argv = { 0 };
 	bool open_fd[4] = { true, true, true, true }, exited = false;
 	long long last_output;

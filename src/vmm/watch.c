@@ -72,7 +72,8 @@ bool vm_watch_expired(const struct vm_watch *w, long long now,
 	const struct vm_config *c = w->c;
 
 	if (c->timeout && now - w->start >= c->timeout * 1000LL) {
-		snprintf(why, n, "%s", "");
+		if (n)
+			why[0] = '\0';
 		return true;
 	}
 	if (c->silence_timeout &&
