@@ -64,6 +64,15 @@ endif
 .DELETE_ON_ERROR:
 .SUFFIXES:
 
+# The built-in launcher's arch (src/vmm/ARCH/, arch.h): the host's.
+VMM_ARCH_x86_64 = x86
+VMM_ARCH ?= $(VMM_ARCH_$(shell uname -m))
+ifeq ($(VMM_ARCH),)
+$(error no built-in launcher for $(shell uname -m): src/vmm/ has x86 only)
+endif
+VMM_ARCH_SRCS = $(sort $(wildcard src/vmm/$(VMM_ARCH)/*.c))
+VMM_ARCH_ASM = $(sort $(wildcard src/vmm/$(VMM_ARCH)/*.S))
+
 LIB_SRCS = \
 	src/common/log.c src/common/util.c src/common/kernel.c \
 	src/common/sha256.c src/common/iov.c src/common/crc32c.c \
@@ -75,8 +84,7 @@ LIB_SRCS = \
 	src/run/run.c src/run/devices.c src/run/cache.c src/run/console.c \
 	src/run/verify-host.c src/run/verify-report.c src/run/verify-boot.c \
 	src/vmm/qemu.c src/vmm/watch.c src/vmm/host.c src/vmm/mem.c src/vmm/bus.c \
-	src/vmm/serial8250.c src/vmm/rtc.c src/vmm/boot.c src/vmm/mptable.c \
-	src/vmm/cpuid.c src/vmm/kvm.c src/vmm/launcher.c src/vmm/smoke.c \
+	src/vmm/kvm.c src/vmm/machine.c src/vmm/launcher.c \
 	src/vmm/doctor.c src/vmm/pci.c src/vmm/virtio/queue.c \
 	src/vmm/virtio/virtio.c src/vmm/virtio/pci.c src/vmm/virtio/console.c \
 	src/vmm/virtio/rng.c src/vmm/virtio/blk.c \
@@ -87,8 +95,8 @@ LIB_SRCS = \
 	src/vmm/fuse/dir.c src/vmm/fuse/file.c src/vmm/virtio/fs.c src/vmm/dax.c \
 	src/cmd/build-options.c src/cmd/run-options.c src/cmd/build.c \
 	src/cmd/inspect.c src/cmd/run.c src/cmd/boot.c src/cmd/doctor.c \
-	src/cmd/verify.c
-ASM_OBJS = $(O)/src/image/initbin.o $(O)/src/vmm/microguest.o
+	src/cmd/verify.c $(VMM_ARCH_SRCS)
+ASM_OBJS = $(O)/src/image/initbin.o $(VMM_ARCH_ASM:%.S=$(O)/%.o)
 LIB_OBJS = $(LIB_SRCS:%.c=$(O)/%.o) $(ASM_OBJS)
 SAN_OBJS = $(LIB_SRCS:%.c=$(O)/%.san.o) $(ASM_OBJS)
 INIT_BIN = $(O)/tinyrd-init
@@ -129,9 +137,9 @@ $(O)/src/image/initbin.o: src/image/initbin.S $(INIT_BIN)
 	@mkdir -p $(@D)
 	$(QUIET_CC)$(CC) -DTINYRD_INIT_BIN='"$(INIT_BIN)"' -c -o $@ $<
 
-$(O)/src/vmm/microguest.o: src/vmm/microguest.S src/vmm/layout.h
+$(O)/%.o: %.S
 	@mkdir -p $(@D)
-	$(QUIET_CC)$(CC) -c -o $@ $<
+	$(QUIET_CC)$(CC) -MMD -MP -c -o $@ $<
 
 $(O)/%.o: %.c
 	@mkdir -p $(@D)

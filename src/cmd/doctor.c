@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "cmd.h"
+#include "../vmm/arch.h"
 #include "../vmm/vmm.h"
 
 static void usage(FILE *f)
@@ -45,7 +46,7 @@ static int doctor(int argc, char **argv)
 			return 2;
 		}
 	}
-	return doctor_run(kernel, json);
+	return doctor_run(&vm_arch_native, kernel, json);
 }
 
 const struct cmd cmd_doctor = {

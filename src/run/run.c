@@ -21,6 +21,7 @@
 #include "run.h"
 #include "verify-host.h"
 #include "../image/elfdeps.h"
+#include "../vmm/arch.h"
 #include "../vmm/dax.h"
 #include "../vmm/virtio/queue.h"
 #include "../image/cpio.h"
@@ -331,7 +332,7 @@ static int choose_vmm(struct run_opts *ro, struct vm_config *vc)
 		vc->accel = ro->accel;
 		return 0;
 	}
-	kvm = kvm_usable(why, sizeof(why));
+	kvm = kvm_usable(&vm_arch_native, why, sizeof(why));
 
 	if (ro->vmm == VMM_BUILTIN) {
 		if (!kvm && !ro->force)
@@ -341,9 +342,9 @@ static int choose_vmm(struct run_opts *ro, struct vm_config *vc)
 	if (ro->vmm == VMM_AUTO) {
 		if (kvm || ro->force)
 			return 0;
-		if (!qemu_present())
-			return error("%s, and " VM_QEMU " is not installed "
-				     "for the fallback", why);
+		if (!qemu_present(&vm_arch_native))
+			return error("%s, and %s is not installed for the "
+				     "fallback", why, vm_arch_native.qemu);
 		note("%s; using QEMU with TCG", why);
 		ro->vmm = VMM_QEMU;
 		vc->accel = ACCEL_TCG;
@@ -493,7 +494,7 @@ int run_pick_vmm(struct run_opts *ro)
 int run_launch(struct run_opts *ro, const char *kernel, int initrd,
 		  int log_fd, bool interactive)
 {
-	struct vm_config vc = { .accel = ro->vm_accel };
+	struct vm_config vc = { .arch = &vm_arch_native, .accel = ro->vm_accel };
 	struct vm_result res;
 	struct console con;
 	struct buf append = { 0 };

@@ -6,7 +6,8 @@
 #include <stdint.h>
 
 /*
- * Port I/O and MMIO dispatch. A device registers ranges with a const ops
+ * Address-range dispatch: MMIO, and an arch's port I/O (x86). A device
+ * registers ranges with a const ops
  * table; an access nobody claims reads as all ones and its writes are
  * dropped, as on a PC, so probing (PCI at 0xcf8, an absent i8042) finds
  * nothing.

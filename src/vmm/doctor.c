@@ -4,7 +4,6 @@
  * with its fix. The verdict is the exit status: 0 the built-in launcher
  * works, 1 only the QEMU fallback does, 2 nothing boots.
  */
-#include <cpuid.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
@@ -13,7 +12,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "cpuid.h"
+#include "arch.h"
 #include "kvm.h"
 #include "vmm.h"
 #include "../common/kernel.h"
@@ -32,6 +31,7 @@ struct check {
 };
 
 struct doctor {
+	const struct vm_arch *a;
 	struct check c[24];
 	unsigned n;
 	bool kvm_ok, qemu_ok;
@@ -69,13 +69,13 @@ static void check_kvm(struct doctor *d, const struct kvm_host *h)
 
 	c = add(d, "/dev/kvm", h->node ? OK : FAIL);
 	if (!h->node) {
-		kvm_host_absent(h, why, sizeof(why), fix, sizeof(fix));
+		d->a->absent(h, why, sizeof(why), fix, sizeof(fix));
 		DETAIL(c, "%s", why);
 		FIX(c, "%s", fix);
 		return;
 	}
 	DETAIL(c, "present");
-	kvm_facts(h, true, &f);
+	kvm_facts(d->a, h, true, &f);
 	c = add(d, "permissions", f.open_errno ? FAIL : OK);
 	if (f.open_errno) {
 		DETAIL(c, "/dev/kvm: %s", strerror(f.open_errno));
@@ -96,16 +96,10 @@ static void check_kvm(struct doctor *d, const struct kvm_host *h)
 		DETAIL(c, "all %u the launcher uses", f.ncaps);
 	}
 	{
-		unsigned a, b, cc, dd;
-		char sig[13] = "";
+		struct arch_cpu cpu;
+		const char *sig = cpu.hypervisor;
 
-		__cpuid(1, a, b, cc, dd);
-		if (cc & (1u << 31)) {
-			__cpuid(0x40000000, a, b, cc, dd);
-			memcpy(sig, &b, 4);
-			memcpy(sig + 4, &cc, 4);
-			memcpy(sig + 8, &dd, 4);
-		}
+		d->a->cpu(h, false, &cpu);
 		c = add(d, "hypervisor", f.pvm ? FAIL : INFO);
 		if (f.pvm) {
 			DETAIL(c, "PVM (%s): runs PVM-patched guests only; a "
@@ -124,7 +118,7 @@ static void check_kvm(struct doctor *d, const struct kvm_host *h)
 		FIX(c, f.pvm ? "see hypervisor" : "check dmesg for KVM errors; try another "
 		    "kernel or firmware setting");
 	} else {
-		DETAIL(c, "long mode, paging, cmpxchg16b, xsave: %.1f ms", f.smoke_ms);
+		DETAIL(c, "%s: %.1f ms", d->a->smoke_tries, f.smoke_ms);
 	}
 	d->kvm_ok = kvm_facts_usable(&f);
 }
@@ -138,10 +132,9 @@ static void check_host(struct doctor *d, const struct kvm_host *h)
 {
 	struct check *c;
 	struct rlimit rl;
-	struct cpuid_table *t = NULL;
-	const char *src = "the host kernel's /proc/cpuinfo";
-	unsigned bits = h->phys_bits;
-	bool gb = h->pdpe1gb;
+	struct arch_cpu cpu;
+	unsigned bits;
+	bool gb;
 
 	getrlimit(RLIMIT_MEMLOCK, &rl);
 	c = add(d, "RLIMIT_MEMLOCK", INFO);
@@ -153,38 +146,24 @@ static void check_host(struct doctor *d, const struct kvm_host *h)
 		       (unsigned long long)rl.rlim_cur >> 10,
 		       rl.rlim_cur < (rlim_t)DEFAULT_GUEST_MB << 20
 		       ? ", below the default guest size" : "");
-	if (d->kvm_ok) {
-		int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-
-		t = xcalloc(1, sizeof(*t));
-		if (fd < 0 || cpuid_query(fd, t)) {
-			free(t);
-			t = NULL;
-		}
-		if (fd >= 0)
-			close(fd);
-	}
-	if (t) {
-		struct kvm_cpuid_entry2 *e = cpuid_find(t, 0x80000008, 0);
-
-		bits = e ? e->eax & 0xff : 0;
-		e = cpuid_find(t, 0x80000001, 0);
-		gb = e && e->edx & (1u << 26);
-		src = "KVM's supported CPUID";
-		free(t);
-	}
+	d->a->cpu(h, d->kvm_ok, &cpu);
+	bits = cpu.phys_bits;
+	gb = cpu.huge;
 	if (bits) {
 		c = add(d, "physical address bits", bits < 36 ? WARN : OK);
 		DETAIL(c, "%u (guests up to %llu GiB; %s)", bits,
-		       bits > 30 ? 1ULL << (bits - 30) : 1ULL, src);
+		       bits > 30 ? 1ULL << (bits - 30) : 1ULL, cpu.source);
 		if (c->v == WARN)
 			FIX(c, "give guests less memory (-m); a VM host that passes "
 			    "the CPU's own address width (QEMU -cpu host, "
 			    "host-phys-bits=on) lifts the limit");
 	}
 	c = add(d, "1 GiB pages", gb ? OK : INFO);
-	DETAIL(c, gb ? "pdpe1gb (%s)" : "no pdpe1gb (%s): guests use 2 MiB pages",
-	       src);
+	if (gb)
+		DETAIL(c, "%s (%s)", cpu.huge_flag, cpu.source);
+	else
+		DETAIL(c, "no %s (%s): guests use 2 MiB pages", cpu.huge_flag,
+		       cpu.source);
 }
 
 static void check_kernel(struct doctor *d, const char *kernel)
@@ -237,11 +216,11 @@ static void check_tools(struct doctor *d)
 	DETAIL(c, "%s", c->v == OK ? where : "not in PATH: images need --bare");
 	if (c->v != OK)
 		FIX(c, "apt-get install busybox-static");
-	d->qemu_ok = in_path(VM_QEMU, where, sizeof(where));
+	d->qemu_ok = in_path(d->a->qemu, where, sizeof(where));
 	c = add(d, "QEMU", d->qemu_ok ? OK : WARN);
 	DETAIL(c, "%s", d->qemu_ok ? where : "absent: no fallback when KVM fails");
 	if (!d->qemu_ok)
-		FIX(c, "apt-get install qemu-system-x86");
+		FIX(c, "apt-get install %s", d->a->qemu_package);
 }
 
 static void json_string(const char *s)
@@ -291,12 +270,13 @@ static void show(const struct doctor *d, int verdict, bool json)
 	printf("verdict: %s\n", verdicts[verdict]);
 }
 
-int doctor_run(const char *kernel, bool json)
+int doctor_run(const struct vm_arch *a, const char *kernel, bool json)
 {
 	struct doctor *d = xcalloc(1, sizeof(*d));
 	struct kvm_host h;
 	int verdict;
 
+	d->a = a;
 	kvm_host_probe(&h);
 	check_kvm(d, &h);
 	check_host(d, &h);

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "layout.h"
 #include "mem.h"
 #include "../common/log.h"
 
@@ -49,13 +48,18 @@ static void *map_huge(uint64_t len)
 	return NULL;
 }
 
-static void split(struct gmem *g)
+static void split(struct gmem *g, const struct gmem_layout *lay)
 {
-	g->low = g->size > MMIO_HOLE_START ? MMIO_HOLE_START : g->size;
+	uint64_t room = lay && lay->hole ? lay->hole - lay->base : g->size;
+
+	g->base = lay ? lay->base : 0;
+	g->low = g->size > room ? room : g->size;
+	g->high_base = lay ? lay->high_base : 0;
 	g->high = g->size - g->low;
 }
 
-int gmem_init(struct gmem *g, uint64_t size, bool hugepages)
+int gmem_init(struct gmem *g, uint64_t size, bool hugepages,
+	      const struct gmem_layout *lay)
 {
 	/* Huge pages are mapped (and unmapped) whole. */
 	uint64_t len = hugepages ? (size + GMEM_ALIGN - 1) & ~(uint64_t)(GMEM_ALIGN - 1)
@@ -95,16 +99,17 @@ int gmem_init(struct gmem *g, uint64_t size, bool hugepages)
 	g->size = size;
 	g->mapped = true;
 	g->map_len = len;
-	split(g);
+	split(g, lay);
 	return 0;
 }
 
-void gmem_wrap(struct gmem *g, void *buf, uint64_t size)
+void gmem_wrap(struct gmem *g, void *buf, uint64_t size,
+	       const struct gmem_layout *lay)
 {
 	memset(g, 0, sizeof(*g));
 	g->host = buf;
 	g->size = size;
-	split(g);
+	split(g, lay);
 }
 
 void gmem_free(struct gmem *g)
@@ -116,33 +121,19 @@ void gmem_free(struct gmem *g)
 
 void *gmem_ptr(const struct gmem *g, uint64_t gpa, uint64_t len)
 {
-	if (gpa < g->low) {
-		if (len > g->low - gpa)
+	if (gpa >= g->base && gpa - g->base < g->low) {
+		uint64_t off = gpa - g->base;
+
+		if (len > g->low - off)
 			return NULL;
-		return g->host + gpa;
+		return g->host + off;
 	}
-	if (gpa >= HIGH_RAM_START && gpa - HIGH_RAM_START < g->high) {
-		uint64_t off = gpa - HIGH_RAM_START;
+	if (g->high && gpa >= g->high_base && gpa - g->high_base < g->high) {
+		uint64_t off = gpa - g->high_base;
 
 		if (len > g->high - off)
 			return NULL;
 		return g->host + g->low + off;
 	}
 	return NULL;
-}
-
-unsigned gmem_e820(const struct gmem *g, struct e820_range *out, unsigned max)
-{
-	struct e820_range r[4] = {
-		{ 0, EBDA_START, 1 },
-		{ EBDA_START, HIGH_MEMORY - EBDA_START, 2 },
-		{ HIGH_MEMORY, g->low - HIGH_MEMORY, 1 },
-		{ HIGH_RAM_START, g->high, 1 },
-	};
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < 4 && n < max; i++)
-		if (r[i].size)
-			out[n++] = r[i];
-	return n;
 }

@@ -8,36 +8,38 @@
 
 /*
  * Guest RAM: one anonymous mapping, seen by the guest as up to two ranges
- * (below the MMIO hole, and from 4 GiB). gmem_ptr() is the only
- * translation from a guest-physical address to a host pointer; it checks
- * the whole range, so a guest-supplied (address, length) can never reach
- * outside guest RAM.
+ * where the arch puts them (struct gmem_layout: on x86 below the MMIO
+ * hole, and from 4 GiB). gmem_ptr() is the only translation from a
+ * guest-physical address to a host pointer; it checks the whole range,
+ * so a guest-supplied (address, length) can never reach outside guest RAM.
  */
+struct gmem_layout {
+	uint64_t base;		/* the first range starts here */
+	uint64_t hole;		/* and ends here at the latest (0: no end) */
+	uint64_t high_base;	/* where the rest of RAM goes */
+};
+
 struct gmem {
 	uint8_t *host;		/* the mapping */
 	uint64_t size;		/* bytes of RAM */
-	uint64_t low;		/* bytes mapped at 0 */
-	uint64_t high;		/* bytes mapped at HIGH_RAM_START */
+	uint64_t base;		/* guest-physical start of the first range */
+	uint64_t low;		/* its bytes */
+	uint64_t high_base;	/* guest-physical start of the second */
+	uint64_t high;		/* its bytes */
 	bool mapped;		/* host came from mmap (not the caller) */
 	uint64_t map_len;	/* bytes mapped (whole huge pages) */
 };
 
-/* Map size bytes of RAM (MAP_NORESERVE; or 2 MiB huge pages if asked,
- * reserved now: too few is -ENOMEM, said in one line). */
-int gmem_init(struct gmem *g, uint64_t size, bool hugepages);
-/* For tests: RAM over a buffer the caller owns. */
-void gmem_wrap(struct gmem *g, void *buf, uint64_t size);
+/* Map size bytes of RAM laid out as lay says (MAP_NORESERVE; or 2 MiB huge
+ * pages if asked, reserved now: too few is -ENOMEM, said in one line). */
+int gmem_init(struct gmem *g, uint64_t size, bool hugepages,
+	      const struct gmem_layout *lay);
+/* For tests: RAM over a buffer the caller owns; lay NULL: one range at 0. */
+void gmem_wrap(struct gmem *g, void *buf, uint64_t size,
+	       const struct gmem_layout *lay);
 void gmem_free(struct gmem *g);
 
 /* Host pointer for [gpa, gpa + len), or NULL when any of it is not RAM. */
 void *gmem_ptr(const struct gmem *g, uint64_t gpa, uint64_t len);
-
-/* The e820 map of this RAM: usable ranges with the PC's reserved low
- * area. Returns the number of entries written (at most max). */
-struct e820_range {
-	uint64_t addr, size;
-	uint32_t type;		/* 1 RAM, 2 reserved */
-};
-unsigned gmem_e820(const struct gmem *g, struct e820_range *out, unsigned max);
 
 #endif

@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: MIT
-/* PCI bus 0, type-1 config access, BARs, capabilities, MSI-X. See pci.h. */
+/* PCI bus 0, config space, BARs, capabilities, MSI-X. See pci.h. */
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
 #include <linux/pci_regs.h>
 
-#include "layout.h"
 #include "pci.h"
 
-#define CF8_ENABLE	0x80000000u
 #define HOST_VENDOR	0x1b36		/* Red Hat's ids for virtual hardware: */
 #define HOST_DEVICE	0x0008		/* a generic host bridge */
 
@@ -51,13 +49,14 @@ static void set_ids(struct pci_dev *d, uint16_t vendor, uint16_t device,
 }
 
 void pci_init(struct pci_bus *b, uint32_t mmio_start, uint32_t mmio_end,
-	      pci_msi_fn msi, pci_irq_fn irq, void *ctx)
+	      unsigned intx_base, pci_msi_fn msi, pci_irq_fn irq, void *ctx)
 {
 	memset(b, 0, sizeof(*b));
 	pthread_mutex_init(&b->lock, NULL);
 	b->window = mmio_start;
 	b->mmio_next = mmio_start;
 	b->mmio_end = mmio_end;
+	b->intx_base = intx_base;
 	b->msi = msi;
 	b->irq = irq;
 	b->ctx = ctx;
@@ -76,7 +75,7 @@ int pci_add(struct pci_bus *b, struct pci_dev *d, uint16_t vendor,
 			continue;
 		set_ids(d, vendor, device, class, subsys_vendor, subsys);
 		d->cfg[PCI_INTERRUPT_PIN] = 1;	/* INTA# */
-		d->cfg[PCI_INTERRUPT_LINE] = (uint8_t)pci_intx_pin(s);
+		d->cfg[PCI_INTERRUPT_LINE] = (uint8_t)pci_intx_pin(b, s);
 		d->bus = b;
 		d->slot = s;
 		b->dev[s] = d;
@@ -249,9 +248,9 @@ void pci_msix_signal(struct pci_dev *d, unsigned v)
 	pthread_mutex_unlock(&d->bus->lock);
 }
 
-unsigned pci_intx_pin(unsigned slot)
+unsigned pci_intx_pin(const struct pci_bus *b, unsigned slot)
 {
-	return PCI_INTX_PIN_BASE + slot % 8;	/* KVM's IOAPIC: 16..23 free */
+	return b->intx_base + slot % 8;
 }
 
 static void intx(struct pci_dev *d, bool level)
@@ -267,7 +266,7 @@ static void intx(struct pci_dev *d, bool level)
 		return;
 	d->intx = on;
 	if (d->bus->irq)
-		d->bus->irq(d->bus->ctx, pci_intx_pin(d->slot), on);
+		d->bus->irq(d->bus->ctx, pci_intx_pin(d->bus, d->slot), on);
 }
 
 void pci_intx(struct pci_dev *d, bool level)
@@ -390,53 +389,17 @@ static void window_io(void *dev, uint64_t addr, uint8_t *data, unsigned len,
 		memset(data, 0xff, len);	/* nothing decodes it */
 }
 
-/* 0xcf8: the address register, 32-bit accesses only (Linux's
- * pci_check_type1 writes and reads it back). 0xcfc-0xcff: the data. */
-static void conf1_io(void *dev, uint64_t port, uint8_t *data, unsigned len,
-		     bool write)
-{
-	struct pci_bus *b = dev;
-	struct pci_dev *d;
-	unsigned slot, off;
-
-	if (port < 4) {
-		if (port || len != 4) {
-			if (!write)
-				memset(data, 0xff, len);
-			return;
-		}
-		if (write)
-			b->cf8 = rd32(data);
-		else
-			wr32(data, b->cf8);
-		return;
-	}
-	slot = (b->cf8 >> 11) & 0x1f;
-	off = (b->cf8 & 0xfc) + (unsigned)(port - 4);
-	/* Bus 0, function 0 only; a function that is absent reads as all
-	 * ones, which is how Linux learns the slot is empty. */
-	d = (b->cf8 & CF8_ENABLE) && !(b->cf8 & 0x00ff0700) ? b->dev[slot] : NULL;
-	if (!d || off + len > 256) {
-		if (!write)
-			memset(data, 0xff, len);
-		return;
-	}
-	pthread_mutex_lock(&b->lock);
-	cfg_access(d, off, data, len, write);
-	pthread_mutex_unlock(&b->lock);
-}
-
-static const struct bus_ops conf1_ops = { .name = "pci-conf1", .io = conf1_io };
 static const struct bus_ops window_ops = { .name = "pci-mmio", .io = window_io };
 
-int pci_attach(struct pci_bus *b, struct bus *pio, struct bus *mmio)
+int pci_attach(struct pci_bus *b, struct bus *mmio)
 {
-	int r = bus_register(pio, PCI_CONF1_PORT, 8, &conf1_ops, b);
+	return bus_register(mmio, b->window, b->mmio_end - b->window,
+			    &window_ops, b);
+}
 
-	if (!r)
-		r = bus_register(mmio, b->window, b->mmio_end - b->window,
-				 &window_ops, b);
-	return r;
+struct pci_dev *pci_slot(struct pci_bus *b, unsigned slot)
+{
+	return slot < PCI_SLOTS ? b->dev[slot] : NULL;
 }
 
 void pci_cfg_access(struct pci_dev *d, unsigned off, uint8_t *data,

@@ -9,12 +9,12 @@
 #include "bus.h"
 
 /*
- * PCI bus 0 behind a host bridge, with type-1 configuration access
- * (0xcf8/0xcfc), the way Linux finds it without ACPI: pci_check_type1()
- * and a host bridge at 00:00.0 for pci_sanity_check(). Each function has
+ * PCI bus 0 behind a host bridge at 00:00.0 (Linux's pci_sanity_check()
+ * looks for one). How the guest reaches configuration space is the
+ * arch's (x86: type-1 access, x86/conf1.c), through pci_cfg_access(). Each function has
  * 256 bytes of configuration space with a mask of the bits the driver may
  * write; memory BARs are 32-bit, sized and placed by the launcher in the
- * MMIO hole (layout.h), or 64-bit and prefetchable above RAM (shared
+ * MMIO window the arch gives pci_init, or 64-bit and prefetchable above RAM (shared
  * memory that the launcher backs with a KVM memory slot), and may be moved
  * by the guest. The memory window
  * is one bus range; pci.c sends each access to the BAR that decodes it,
@@ -23,8 +23,8 @@
  * MSI-X: the table and PBA live in a BAR at offsets the device chooses;
  * pci_msix_signal() delivers a vector through the callback (KVM_SIGNAL_MSI
  * in the launcher), or keeps it pending while masked. Without MSI-X the
- * function's INTx line (INTA#) goes to an IOAPIC pin, as the MP table
- * says (pci_intx_pin()).
+ * function's INTx line (INTA#) goes to an interrupt line from the arch's
+ * base (pci_intx_pin(); on x86 an IOAPIC pin, as the MP table says).
  */
 
 /* Class codes (the kernel's pci_ids.h, not in its UAPI). */
@@ -43,7 +43,7 @@ typedef void (*pci_bar_fn)(struct pci_dev *d, unsigned bar, uint64_t off,
 			   uint8_t *data, unsigned len, bool write);
 /* Deliver an MSI; returns 0 or -errno. */
 typedef int (*pci_msi_fn)(void *ctx, uint64_t addr, uint32_t data);
-/* Set an IOAPIC pin's level. */
+/* Set an interrupt line's level. */
 typedef void (*pci_irq_fn)(void *ctx, unsigned pin, int level);
 
 struct pci_msix_entry {
@@ -76,10 +76,10 @@ struct pci_bus {
 	struct pci_dev *dev[PCI_SLOTS];
 	struct pci_dev bridge;
 	pthread_mutex_t lock;		/* config, MSI-X state */
-	uint32_t cf8;
 	uint32_t window;		/* the memory window's start */
 	uint32_t mmio_next, mmio_end;	/* BAR space left in the hole */
 	uint64_t mmio64_next, mmio64_end; /* and above RAM (0: none) */
+	unsigned intx_base;		/* slot s's INTA#: line base + s % 8 */
 	pci_msi_fn msi;
 	pci_irq_fn irq;
 	void *ctx;
@@ -87,11 +87,13 @@ struct pci_bus {
 
 /* The bus with its host bridge; BARs go in [mmio_start, mmio_end). */
 void pci_init(struct pci_bus *b, uint32_t mmio_start, uint32_t mmio_end,
-	      pci_msi_fn msi, pci_irq_fn irq, void *ctx);
+	      unsigned intx_base, pci_msi_fn msi, pci_irq_fn irq, void *ctx);
 /* Room for 64-bit BARs: [start, end). */
 void pci_set_mmio64(struct pci_bus *b, uint64_t start, uint64_t end);
-/* Register the config ports and the memory window on the host buses. */
-int pci_attach(struct pci_bus *b, struct bus *pio, struct bus *mmio);
+/* Register the memory window on the host's MMIO bus. */
+int pci_attach(struct pci_bus *b, struct bus *mmio);
+/* The function in slot of bus 0 (function 0), or NULL. */
+struct pci_dev *pci_slot(struct pci_bus *b, unsigned slot);
 
 /* A function with vendor/device/class/subsystem ids in the next free
  * slot; returns the slot or -ENOSPC. */
@@ -126,7 +128,8 @@ void pci_msix_signal(struct pci_dev *d, unsigned v);
 /* INTx level (INTA#), for when MSI-X is off; honours the command
  * register's interrupt-disable bit. */
 void pci_intx(struct pci_dev *d, bool level);
-/* The IOAPIC pin of slot's INTA#, as the MP table has it. */
-unsigned pci_intx_pin(unsigned slot);
+/* The interrupt line of slot's INTA# (on x86 the IOAPIC pin the MP
+ * table has). */
+unsigned pci_intx_pin(const struct pci_bus *b, unsigned slot);
 
 #endif

@@ -7,8 +7,9 @@
  * (stderr) as the built-in launcher does, and ttyS1 carries both for a
  * kernel without virtio_console (abi.h). Standard input is not forwarded
  * here (QEMU cannot hold it back until the init is ready for it). The
- * status comes on the isa-debug-exit port at 0x501 and, in
- * full, on the console. QEMU runs in its own process group and dies with
+ * machine is the arch's (arch.h: on x86 a pc with isa-debug-exit on the
+ * exit port); the status comes on the exit device and, in full, on the
+ * console. QEMU runs in its own process group and dies with
  * tinyrd (PR_SET_PDEATHSIG), so no QEMU outlives a run.
  */
 #include <errno.h>
@@ -22,12 +23,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "arch.h"
 #include "vmm.h"
 #include "watch.h"
 #include "../common/abi.h"
 #include "../common/util.h"
 
-#define QEMU VM_QEMU
 #define STDERR_KEEP 8192
 
 /* A single-port virtio-serial function (no MULTIPORT with max_ports=1,
@@ -52,14 +53,14 @@ static void virtconsole(struct strv *v, const char *id, int fd)
 static void build_argv(const struct vm_config *c, int con_fd, int out_fd,
 		       int err_fd, struct strv *v)
 {
-	strv_push(v, QEMU);
+	strv_push(v, c->arch->qemu);
 	strv_push(v, "-nodefaults");
 	strv_push(v, "-no-user-config");
 	strv_push(v, "-display");
 	strv_push(v, "none");
 	strv_push(v, "-no-reboot");
-	strv_push(v, "-machine");
-	strv_push(v, "pc");
+	for (const char *const *w = c->arch->qemu_machine; *w; w++)
+		strv_push(v, *w);
 	strv_push(v, "-accel");
 	strv_push(v, c->accel == ACCEL_KVM ? "kvm" : "tcg");
 	strv_push(v, "-cpu");
@@ -68,9 +69,6 @@ static void build_argv(const struct vm_config *c, int con_fd, int out_fd,
 	strv_push_owned(v, xasprintf("%u", c->mem_mb));
 	strv_push(v, "-smp");
 	strv_push_owned(v, xasprintf("%u", c->cpus));
-	strv_push(v, "-device");
-	strv_push_owned(v, xasprintf("isa-debug-exit,iobase=%#x,iosize=1",
-				     TINYRD_EXIT_PORT));
 	strv_push(v, "-chardev");
 	if (c->interactive)
 		strv_push(v, "stdio,id=con,signal=off");
@@ -117,9 +115,9 @@ static void build_argv(const struct vm_config *c, int con_fd, int out_fd,
 	strv_push(v, "-initrd");
 	strv_push_owned(v, xasprintf("/dev/fd/%d", c->initrd_fd));
 	strv_push(v, "-append");
-	/* As the launcher does: no early scan of 256 buses for an AGP
-	 * bridge (launcher.c). */
-	strv_push_owned(v, xasprintf("%s pci=noearly", c->append));
+	/* As the launcher does (on x86: no early scan of 256 buses for an
+	 * AGP bridge). */
+	strv_push_owned(v, xasprintf("%s%s", c->append, c->arch->qemu_append));
 }
 
 static void child(const struct vm_config *c, char **argv, int con_w, int out_w,
@@ -166,9 +164,9 @@ struct pump {
 	bool out_broken;
 };
 
-bool qemu_present(void)
+bool qemu_present(const struct vm_arch *a)
 {
-	char *p = path_which(QEMU);
+	char *p = path_which(a->qemu);
 	bool found = p != NULL;
 
 	free(p);
@@ -331,8 +329,8 @@ int qemu_run(const struct vm_config *c, struct vm_result *r)
 		r->ending = reported >= 0 ? VM_REPORTED : VM_NO_REPORT;
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 127 &&
 		   !p.console_bytes) {
-		rv = error("%s: cannot run it (install qemu-system-x86): %.*s",
-			   QEMU, (int)strcspn(p.qerr.p ? p.qerr.p : "", "\n"),
+		rv = error("%s: cannot run it (install %s): %.*s",
+			   c->arch->qemu, c->arch->qemu_package, (int)strcspn(p.qerr.p ? p.qerr.p : "", "\n"),
 			   p.qerr.p ? p.qerr.p : "");
 	} else if (!p.console_bytes && p.qerr.len) {
 		/* QEMU refused before the guest said anything. */

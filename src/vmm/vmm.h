@@ -50,7 +50,10 @@ struct vm_console {
 	void *ctx;
 };
 
+struct vm_arch;
+
 struct vm_config {
+	const struct vm_arch *arch;	/* the machine's (arch.h) */
 	const char *kernel;
 	int initrd_fd;		/* the initrd: image and per-run segment */
 	const char *append;	/* the whole kernel command line */
@@ -90,9 +93,8 @@ struct vm_result {
 	char why[256];		/* VM_NO_REPORT, VM_TIMEOUT: what happened */
 };
 
-/* QEMU (qemu.c), the binary it runs, and whether this host has one. */
-#define VM_QEMU "qemu-system-x86_64"
-bool qemu_present(void);
+/* QEMU (qemu.c): whether this host has the arch's binary. */
+bool qemu_present(const struct vm_arch *a);
 /* Fills r in every case; returns 0, or -errno when QEMU
  * could not be started at all (logged). */
 int qemu_run(const struct vm_config *c, struct vm_result *r);
@@ -125,31 +127,13 @@ struct kvm_host {
 	unsigned phys_bits;		/* its "address sizes", or 0 */
 };
 void kvm_host_probe(struct kvm_host *h);
-/* No /dev/kvm on h: why, as the words after "/dev/kvm ", and the fix
- * that fits (with kvm_pvm loaded, not "load kvm-amd"). */
-void kvm_host_absent(const struct kvm_host *h, char *why, size_t nwhy,
-		     char *fix, size_t nfix);
-
-struct cpuid_table;
-/*
- * Is this /dev/kvm PVM, which runs PVM-patched guests only? Any of three
- * signs: the module kvm_pvm (as the only KVM module loaded); the vendor
- * signature "PVM" that PVM's KVM reports in leaf 0x40000002 of
- * KVM_GET_SUPPORTED_CPUID; a host CPU with neither VMX nor SVM. The sign
- * found, as a phrase, or NULL. kvm_pvm_sign decides from what it is
- * given (supported may be NULL); kvm_pvm_detect asks h's /dev/kvm.
- */
-const char *kvm_pvm_sign(bool module, struct cpuid_table *supported,
-			 unsigned host_1_ecx, unsigned host_81_ecx);
-const char *kvm_pvm_detect(const struct kvm_host *h);
-
 /*
  * tinyrd doctor: check what this host can boot guests with (KVM with a
  * smoke boot, the kernel and its modules, busybox, QEMU), print the
  * table (or JSON) on stdout; the verdict: 0 the built-in launcher works,
  * 1 only QEMU, 2 nothing (doctor.c).
  */
-int doctor_run(const char *kernel, bool json);
+int doctor_run(const struct vm_arch *a, const char *kernel, bool json);
 
 /*
  * How far this host's KVM gets toward booting a stock kernel, each stage
@@ -168,22 +152,14 @@ struct kvm_facts {
 	char smoke_why[200];
 	double smoke_ms;
 };
-void kvm_facts(const struct kvm_host *h, bool smoke_always,
-	       struct kvm_facts *f);
+void kvm_facts(const struct vm_arch *a, const struct kvm_host *h,
+	       bool smoke_always, struct kvm_facts *f);
 /* Every stage passed: the built-in launcher can boot a stock kernel. */
 bool kvm_facts_usable(const struct kvm_facts *f);
 
 /* Can KVM boot a stock kernel here (kvm_facts)? false with the reason
  * in why (no /dev/kvm, PVM, no permission, the API or capabilities, a
  * failed smoke boot). */
-bool kvm_usable(char *why, size_t n);
-
-/*
- * Boot doctor's micro-guest (microguest.S): long mode, paging, the
- * instructions stock kernels need, a report on the exit port. 0 when it
- * reported success, with the time it took in *ms; else -1 with what went
- * wrong in why. Nothing is logged.
- */
-int kvm_smoke(char *why, size_t n, double *ms);
+bool kvm_usable(const struct vm_arch *a, char *why, size_t n);
 
 #endif

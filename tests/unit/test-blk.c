@@ -51,7 +51,7 @@ static int setup(void **state)
 	(void)state;
 	log_level = LOG_QUIET;
 	s.ram = calloc(1, RAM);
-	gmem_wrap(&s.mem, s.ram, RAM);
+	gmem_wrap(&s.mem, s.ram, RAM, NULL);
 	s.dir = mktemp_dir();
 	snprintf(s.path, sizeof(s.path), "%s/disk.img", s.dir);
 	fd = open(s.path, O_CREAT | O_WRONLY, 0644);

@@ -10,8 +10,10 @@
 #include <unistd.h>
 
 #include "helpers.h"
-#include "../../src/vmm/boot.h"
-#include "../../src/vmm/layout.h"
+#include "../../src/vmm/x86/boot.h"
+#include "../../src/vmm/x86/layout.h"
+
+static const struct gmem_layout x86_ram = X86_RAM_LAYOUT;
 
 #define RAM (256u << 20)
 
@@ -24,7 +26,7 @@ static int setup(void **state)
 	ram = mmap(NULL, RAM, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 		   -1, 0);
 	assert_true(ram != MAP_FAILED);
-	gmem_wrap(&g, ram, RAM);
+	gmem_wrap(&g, ram, RAM, &x86_ram);
 	log_level = LOG_QUIET;
 	return 0;
 }
@@ -80,7 +82,7 @@ static void test_memory_and_e820(void **state)
 
 	(void)state;
 	/* 4 GiB: 3 GiB low, 1 GiB from 4 GiB, the hole in between. */
-	gmem_wrap(&big, (void *)0x1000, 4ULL << 30);
+	gmem_wrap(&big, (void *)0x1000, 4ULL << 30, &x86_ram);
 	assert_int_equal(big.low, 3ULL << 30);
 	assert_int_equal(big.high, 1ULL << 30);
 	assert_non_null(gmem_ptr(&big, (3ULL << 30) - 16, 16));
@@ -90,7 +92,7 @@ static void test_memory_and_e820(void **state)
 	assert_null(gmem_ptr(&big, 1ULL << 32, (1ULL << 30) + 1));
 	assert_null(gmem_ptr(&big, 5ULL << 30, 1));
 	assert_null(gmem_ptr(&big, ~0ULL - 4, 8));		/* wraps */
-	n = gmem_e820(&big, m, 8);
+	n = boot_e820(&big, m, 8);
 	assert_int_equal(n, 4);
 	assert_int_equal(m[0].addr, 0);
 	assert_int_equal(m[0].size, EBDA_START);
@@ -100,7 +102,7 @@ static void test_memory_and_e820(void **state)
 	assert_int_equal(m[2].addr + m[2].size, 3ULL << 30);
 	assert_int_equal(m[3].addr, 1ULL << 32);
 	assert_int_equal(m[3].size, 1ULL << 30);
-	n = gmem_e820(&g, m, 8);
+	n = boot_e820(&g, m, 8);
 	assert_int_equal(n, 3);			/* no high RAM at 256 MiB */
 }
 

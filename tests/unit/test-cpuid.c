@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* CPUID fix-ups for the topology, on made-up tables of both vendors. */
 #include "helpers.h"
-#include "../../src/vmm/cpuid.h"
+#include "../../src/vmm/x86/cpuid.h"
 
 static void add(struct cpuid_table *t, unsigned f, unsigned idx, unsigned flags,
 		unsigned a, unsigned b, unsigned c, unsigned d)

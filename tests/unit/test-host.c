@@ -9,7 +9,8 @@
 #include <unistd.h>
 
 #include "helpers.h"
-#include "../../src/vmm/cpuid.h"
+#include "../../src/vmm/x86/cpuid.h"
+#include "../../src/vmm/x86/host.h"
 #include "../../src/vmm/vmm.h"
 
 #define VMX (1u << 5)
@@ -53,7 +54,7 @@ static void test_pvm_module_alone(void **state)
 	struct kvm_host h = { .kvm_pvm = true };
 
 	(void)state;
-	/* kvm_pvm_detect asks the real /dev/kvm too; only the module's part
+	/* x86_pvm_sign asks the real /dev/kvm too; only the module's part
 	 * is decided here, through kvm_pvm_sign's first argument. */
 	assert_string_equal(kvm_pvm_sign(h.kvm_pvm && !h.kvm_intel && !h.kvm_amd,
 					 NULL, VMX, 0), "module kvm_pvm");

@@ -4,8 +4,10 @@
 #include <stdlib.h>
 
 #include "helpers.h"
-#include "../../src/vmm/layout.h"
-#include "../../src/vmm/mptable.h"
+#include "../../src/vmm/x86/layout.h"
+#include "../../src/vmm/x86/mptable.h"
+
+static const struct gmem_layout x86_ram = X86_RAM_LAYOUT;
 
 static uint8_t sum(const uint8_t *p, unsigned n)
 {
@@ -27,7 +29,7 @@ static void check(unsigned ncpu, uint32_t slots)
 	int size;
 
 	memset(ram, 0, sizeof(ram));
-	gmem_wrap(&g, ram, sizeof(ram));
+	gmem_wrap(&g, ram, sizeof(ram), &x86_ram);
 	size = mptable_write(&g, ncpu, 0x00a50f00, 0x178bfbff, slots);
 	f = ram + MPTABLE_ADDR;
 	/* The floating pointer: "_MP_", 16 bytes, checksum, the table. */
@@ -138,7 +140,7 @@ static void test_refused(void **state)
 
 	(void)state;
 	memset(ram, 0, sizeof(ram));
-	gmem_wrap(&g, ram, sizeof(ram));
+	gmem_wrap(&g, ram, sizeof(ram), &x86_ram);
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		capture_begin(&cap);
 		assert_int_equal(mptable_write(&g, bad[i], 0, 0, 0x2), -EINVAL);
@@ -147,7 +149,7 @@ static void test_refused(void **state)
 		free(err);
 		assert_int_not_equal(memcmp(ram + MPTABLE_ADDR, "_MP_", 4), 0);
 	}
-	gmem_wrap(&g, ram, MPTABLE_ADDR + 64);
+	gmem_wrap(&g, ram, MPTABLE_ADDR + 64, &x86_ram);
 	capture_begin(&cap);
 	assert_int_equal(mptable_write(&g, 1, 0, 0, 0), -EINVAL);
 	err = capture_end(&cap);

@@ -9,6 +9,8 @@
 #include "helpers.h"
 #include "../../src/common/log.h"
 #include "../../src/vmm/pci.h"
+#include "../../src/vmm/x86/conf1.h"
+#include "../../src/vmm/x86/layout.h"
 
 #define WIN_START 0xc0000000u
 #define WIN_END   0xd0000000u
@@ -38,6 +40,7 @@ static void irq(void *ctx, unsigned pin, int level)
 
 static struct pci_bus b;
 static struct bus pio, mmio;
+static struct pci_conf1 conf1;
 static struct pci_dev dev;
 static uint64_t bar_off;
 static unsigned bar_hits;
@@ -100,13 +103,16 @@ static int setup(void **state)
 	memset(&pio, 0, sizeof(pio));
 	memset(&mmio, 0, sizeof(mmio));
 	memset(&dev, 0, sizeof(dev));
-	pci_init(&b, WIN_START, WIN_END, msi, irq, NULL);
+	pci_init(&b, WIN_START, WIN_END, PCI_INTX_PIN_BASE, msi, irq, NULL);
 	assert_int_equal(pci_add(&b, &dev, 0x1af4, 0x1043, 0x078000, 0x1af4, 3), 1);
 	dev.bar_io = bar_io;
 	assert_int_equal(pci_add_bar(&dev, 4, 0x4000), 0);
 	assert_int_equal(pci_add_msix(&dev, 3, 4, 0x2000, 0x3000), 0);
 	assert_true(pci_add_cap(&dev, PCI_CAP_ID_VNDR, 16) > 0);
-	assert_int_equal(pci_attach(&b, &pio, &mmio), 0);
+	conf1 = (struct pci_conf1){ .bus = &b };
+	assert_int_equal(bus_register(&pio, PCI_CONF1_PORT, 8, &pci_conf1_ops,
+				      &conf1), 0);
+	assert_int_equal(pci_attach(&b, &mmio), 0);
 	return 0;
 }
 
@@ -256,7 +262,7 @@ static void test_intx(void **state)
 {
 	(void)state;
 	pci_intx(&dev, true);
-	assert_int_equal(got.pin, (int)pci_intx_pin(1));
+	assert_int_equal(got.pin, (int)pci_intx_pin(&b, 1));
 	assert_int_equal(got.level, 1);
 	assert_true(cfg_read(1, PCI_COMMAND) >> 16 & PCI_STATUS_INTERRUPT);
 	/* Interrupt disable lowers the line; the status bit stays. */
@@ -275,7 +281,7 @@ static void test_bar_space_runs_out(void **state)
 	struct pci_dev d;
 
 	(void)state;
-	pci_init(&small, WIN_START, WIN_START + 0x8000, NULL, NULL, NULL);
+	pci_init(&small, WIN_START, WIN_START + 0x8000, 0, NULL, NULL, NULL);
 	assert_int_equal(pci_add(&small, &d, 1, 2, 3, 4, 5), 1);
 	assert_int_equal(pci_add_bar(&d, 0, 0x4000), 0);
 	assert_int_equal(pci_add_bar(&d, 1, 0x8000), -ENOSPC);

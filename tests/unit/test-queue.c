@@ -59,7 +59,7 @@ static int setup_features(void **state, uint64_t features)
 	struct t *t = calloc(1, sizeof(*t));
 
 	t->ram = calloc(1, RAM);
-	gmem_wrap(&t->mem, t->ram, RAM);
+	gmem_wrap(&t->mem, t->ram, RAM, NULL);
 	assert_int_equal(vq_enable(&t->q, &t->mem, QSZ, DESC, AVAIL, USED,
 				   features), 0);
 	*state = t;

@@ -28,7 +28,7 @@ static struct t {
 	uint8_t *ram;
 	struct gmem mem;
 	struct pci_bus bus;
-	struct bus pio, mmio;
+	struct bus mmio;
 	struct virtio_console con;
 	struct virtio_pci vp;
 	int pipe[2], in[2];		/* the console's output and input */
@@ -116,10 +116,10 @@ static int setup(void **state)
 	log_level = LOG_QUIET;
 	t = calloc(1, sizeof(*t));
 	t->ram = calloc(1, RAM);
-	gmem_wrap(&t->mem, t->ram, RAM);
+	gmem_wrap(&t->mem, t->ram, RAM, NULL);
 	assert_int_equal(pipe2(t->pipe, O_CLOEXEC), 0);
-	pci_init(&t->bus, WIN, WIN + 0x100000, msi, NULL, NULL);
-	assert_int_equal(pci_attach(&t->bus, &t->pio, &t->mmio), 0);
+	pci_init(&t->bus, WIN, WIN + 0x100000, 16, msi, NULL, NULL);
+	assert_int_equal(pci_attach(&t->bus, &t->mmio), 0);
 	assert_int_equal(pipe2(t->in, O_CLOEXEC), 0);
 	assert_int_equal(virtio_console_init(&t->con, &t->mem, t->pipe[1], NULL,
 					     NULL), 0);

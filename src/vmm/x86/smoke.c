@@ -8,11 +8,12 @@
 #include <time.h>
 
 #include "boot.h"
-#include "kvm.h"
+#include "cpu.h"
+#include "host.h"
 #include "layout.h"
-#include "vmm.h"
-#include "../common/abi.h"
-#include "../common/util.h"
+#include "../kvm.h"
+#include "../../common/abi.h"
+#include "../../common/util.h"
 
 #define SMOKE_MEM (4u << 20)
 #define SMOKE_LIMIT_MS 2000
@@ -113,7 +114,7 @@ static int run_guest(struct kvm_vcpu *v, char *why, size_t n)
 	}
 }
 
-int kvm_smoke(char *why, size_t n, double *ms)
+int x86_smoke(const struct vm_arch *a, char *why, size_t n, double *ms)
 {
 	struct sigaction sa = { .sa_handler = on_kick }, old;
 	struct watchdog w = { .lock = PTHREAD_MUTEX_INITIALIZER,
@@ -128,7 +129,7 @@ int kvm_smoke(char *why, size_t n, double *ms)
 	int r;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	r = kvm_open(&vm);
+	r = kvm_open(&vm, a);
 	if (!r)
 		r = kvm_create(&vm, SMOKE_MEM, false, false);
 	if (!r) {
@@ -141,7 +142,7 @@ int kvm_smoke(char *why, size_t n, double *ms)
 		r = kvm_vcpu_create(&vm, 0, 1, false, &v);
 	}
 	if (!r)
-		r = kvm_vcpu_enter32(&v, MICRO_BASE, 0);
+		r = x86_vcpu_enter32(&v, MICRO_BASE, 0);
 	log_capture(prev);
 	if (r) {
 		snprintf(why, n, "%.*s", (int)strcspn(msgs.p ? msgs.p : "", "\n"),

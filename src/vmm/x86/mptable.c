@@ -3,7 +3,7 @@
 
 #include "layout.h"
 #include "mptable.h"
-#include "../common/log.h"
+#include "../../common/log.h"
 
 struct mpf {
 	char signature[4];

@@ -39,6 +39,10 @@
 #define IDENTITY_MAP_ADDR	0xfffbc000	/* KVM_SET_IDENTITY_MAP_ADDR */
 #define TSS_ADDR		0xfffbd000	/* KVM_SET_TSS_ADDR, 3 pages */
 
+/* Guest RAM as struct gmem_layout takes it (mem.h). */
+#define X86_RAM_LAYOUT { .base = 0, .hole = MMIO_HOLE_START, \
+			 .high_base = HIGH_RAM_START }
+
 /* GDT selectors, as the boot protocol wants them (__BOOT_CS, __BOOT_DS). */
 #define SEL_CODE64		0x10
 #define SEL_DATA		0x18
@@ -59,6 +63,6 @@
 #define PCI_INTX_PIN_BASE	16	/* slot s's INTA#: IOAPIC pin 16 + s % 8 */
 /* The host-guest contract's ports: TINYRD_EXIT_PORT (0x501), where the
  * init reports, and TINYRD_STDIN_PORT (0x502). */
-#include "../common/abi.h"
+#include "../../common/abi.h"
 
 #endif

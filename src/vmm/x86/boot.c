@@ -10,7 +10,7 @@
 
 #include "boot.h"
 #include "layout.h"
-#include "../common/util.h"
+#include "../../common/util.h"
 
 /* Set while boot_load copies from read-only file mappings: each piece
  * copied into the guest is dropped from the process at once, so loading
@@ -96,6 +96,22 @@ void boot_page_tables(struct gmem *g)
 		pdpt[i] = (PD_ADDR + i * 4096) | 0x3;
 	for (uint64_t i = 0; i < 4 * 512; i++)
 		pd[i] = (i << 21) | 0x83;		/* present, writable, 2M */
+}
+
+unsigned boot_e820(const struct gmem *g, struct e820_range *out, unsigned max)
+{
+	struct e820_range r[4] = {
+		{ 0, EBDA_START, 1 },
+		{ EBDA_START, HIGH_MEMORY - EBDA_START, 2 },
+		{ HIGH_MEMORY, g->low - HIGH_MEMORY, 1 },
+		{ g->high_base, g->high, 1 },
+	};
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < 4 && n < max; i++)
+		if (r[i].size)
+			out[n++] = r[i];
+	return n;
 }
 
 /* The initrd at the top of RAM below max, above low, page aligned. */
@@ -215,7 +231,7 @@ static int load_bzimage(struct gmem *g, const char *name, const uint8_t *k,
 		bp->ext_ramdisk_image = (uint32_t)(bi->initrd_start >> 32);
 		bp->ext_ramdisk_size = (uint32_t)(bi->initrd_size >> 32);
 	}
-	n = gmem_e820(g, map, ARRAY_SIZE(map));
+	n = boot_e820(g, map, ARRAY_SIZE(map));
 	for (unsigned i = 0; i < n; i++) {
 		bp->e820_table[i].addr = map[i].addr;
 		bp->e820_table[i].size = map[i].size;
@@ -345,7 +361,7 @@ static int load_pvh(struct gmem *g, const char *name, const uint8_t *k,
 		si->nr_modules = 1;
 		si->modlist_paddr = PVH_MODLIST;
 	}
-	n = gmem_e820(g, map, ARRAY_SIZE(map));
+	n = boot_e820(g, map, ARRAY_SIZE(map));
 	mm = gmem_ptr(g, PVH_MEMMAP, n * sizeof(*mm));
 	for (unsigned i = 0; i < n; i++)
 		mm[i] = (struct hvm_memmap_table_entry){ map[i].addr, map[i].size,

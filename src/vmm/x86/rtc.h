@@ -5,7 +5,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
-#include "bus.h"
+#include "../bus.h"
 
 
 struct rtc {

@@ -203,14 +203,3 @@ void uart_on_room(struct uart *u, uart_room_fn room)
 	u->room = room;
 	pthread_mutex_unlock(&u->lock);
 }
-
-bool uart_pending_flush(struct uart *u, struct uart_pending *p)
-{
-	unsigned n = p->len ? uart_input(u, p->buf + p->off, p->len) : 0;
-
-	p->off += n;
-	p->len -= n;
-	if (!p->len)
-		p->off = 0;
-	return !p->len;
-}

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mem.h"
+#include "../mem.h"
 
 /*
  * Loading a kernel without firmware or real mode
@@ -37,6 +37,14 @@ int boot_load(struct gmem *g, const char *path, int initrd_fd,
 int boot_load_buffer(struct gmem *g, const char *name, const uint8_t *k,
 		     size_t klen, const void *initrd, size_t initrd_len,
 		     const char *cmdline, struct boot_info *bi);
+
+/* The e820 map of g: usable ranges with the PC's reserved low area.
+ * Returns the number of entries written (at most max). */
+struct e820_range {
+	uint64_t addr, size;
+	uint32_t type;		/* 1 RAM, 2 reserved */
+};
+unsigned boot_e820(const struct gmem *g, struct e820_range *out, unsigned max);
 
 /* The boot GDT (selectors in layout.h) and the identity map of the first
  * 4 GiB (2 MiB pages). */

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "mem.h"
+#include "../mem.h"
 
 /*
  * The MultiProcessor Specification 1.4 table that tells Linux, without

@@ -4,7 +4,7 @@
 #include <sys/ioctl.h>
 
 #include "cpuid.h"
-#include "../common/log.h"
+#include "../../common/log.h"
 
 int cpuid_query(int kvm, struct cpuid_table *t)
 {

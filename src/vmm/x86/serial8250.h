@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "bus.h"
+#include "../bus.h"
 
 /*
  * A 16550A UART: what Linux's 8250 driver probes and drives (scratch
@@ -35,13 +35,6 @@ struct uart {
 	void *ctx;
 };
 
-/* Host bytes on their way to the guest: what the receive FIFO could not
- * take waits here, and the host reads no more input until it is gone. */
-struct uart_pending {
-	uint8_t buf[256];
-	unsigned off, len;
-};
-
 extern const struct bus_ops uart_ops;
 
 void uart_init(struct uart *u, unsigned irq, uart_sink_fn sink,
@@ -52,7 +45,4 @@ void uart_init(struct uart *u, unsigned irq, uart_sink_fn sink,
 unsigned uart_input(struct uart *u, const uint8_t *data, unsigned len);
 /* Call room(ctx) when there is room again after a refusal. */
 void uart_on_room(struct uart *u, uart_room_fn room);
-/* Move what fits of p into the FIFO, in order; true when p is empty. */
-bool uart_pending_flush(struct uart *u, struct uart_pending *p);
-
 #endif
