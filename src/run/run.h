@@ -12,9 +12,8 @@
 #include "../image/build.h"
 #include "../common/util.h"
 #include "../common/abi.h"
+#include "../vmm/plan.h"
 #include "../vmm/vmm.h"
-
-enum vmm_choice { VMM_AUTO, VMM_BUILTIN, VMM_QEMU };
 
 struct run_opts {
 	const char *image;
@@ -25,7 +24,6 @@ struct run_opts {
 	const char *console_log;
 	bool bisect, rebuild, force, hugepages, mmio;
 	bool stdin;		/* forward standard input (built-in launcher) */
-	enum accel vm_accel;	/* QEMU's, once the VMM is chosen */
 	struct vm_disk disks[VM_DISKS_MAX];
 	unsigned ndisks;
 	struct vm_share shares[VM_SHARES_MAX];
@@ -59,6 +57,7 @@ int run_command(struct build_opts *o, struct run_opts *ro,
 /* tinyrd boot: kernel with ro->image in the chosen VMM, the console on
  * the terminal; the exit status. */
 int run_boot(struct run_opts *ro, const char *kernel);
+
 /* The kernel: given, else the host's, else the newest in /boot. */
 int run_find_kernel(const char *given, char **out);
 /* Build the image (cached), or -errno (said). */
@@ -68,20 +67,27 @@ int run_get_image(struct build_opts *o, const struct run_opts *ro,
  * (cached); 0 or -errno (said). */
 int run_load_image(struct build_opts *o, const struct run_opts *ro,
 		   const char *kernel, struct buf *image);
-/* Shared directories exist (said when not). */
-int run_check_shares(const struct run_opts *ro);
-/* The VMM and accelerator chosen, each share's file system settled. */
-int run_pick_vmm(struct run_opts *ro);
+
+/*
+ * A run's plan (src/vmm/plan.h), built in steps that each check what
+ * they add, in this order: begun from the options (the machine, disks
+ * and shares; each share a directory); the VMM and accelerator chosen,
+ * with why (the disks reachable, each share's file system settled); the
+ * console log opened; then booted with the kernel and initrd, shown with
+ * -v on the way: the exit status. 0 or -errno (said) for the steps.
+ */
+int run_plan_begin(struct run_plan *p, const struct run_opts *ro);
+int run_plan_vmm(struct run_plan *p, const struct run_opts *ro);
+int run_plan_log(struct run_plan *p, const struct run_opts *ro);
+int run_plan_boot(struct run_plan *p, const struct run_opts *ro,
+		  const char *kernel, int initrd, bool interactive);
 /* The shares' mount table (abi.h TINYRD_CONF_MOUNTS) and the root's
- * (TINYRD_CONF_ROOT). */
-void run_mount_lines(const struct run_opts *ro, struct buf *out,
-		     struct buf *root);
+ * (TINYRD_CONF_ROOT, with the --rw overlays). */
+void run_mount_lines(const struct run_plan *p, const struct strv *rw,
+		     struct buf *out, struct buf *root);
 /* The image with the per-run segment, as a memfd in *out. */
 int run_make_initrd(const struct buf *image, const struct strv *argv,
 		    const struct strv *env, const struct run_file *files,
 		    size_t nfiles, bool in, int *out);
-/* Boot, and map the ending to an exit status. */
-int run_launch(struct run_opts *ro, const char *kernel, int initrd,
-	       int log_fd, bool interactive);
 
 #endif

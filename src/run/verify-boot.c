@@ -18,6 +18,7 @@
 #include "run.h"
 #include "verify-host.h"
 #include "../common/abi.h"
+#include "../vmm/arch.h"
 #include "../vmm/virtio/fs.h"
 
 #define SAMPLE_MAX 64		/* files of a --share DIR checked */
@@ -65,10 +66,12 @@ int verify_share(const struct verify_opts *v, struct build_opts *o,
 	struct buf image = { 0 }, manifest = { 0 }, mounts = { 0 }, root = { 0 };
 	struct buf out = { 0 };
 	struct run_file conf[2];
+	struct run_plan plan;
 	const char *dir = v->dir;
 	char *kernel = NULL, *tmp = NULL, sweep[64];
 	int st = 125, initrd = -1, outfd = -1, r;
 
+	run_plan_init(&plan, &vm_arch_native);
 	/* The share: the user's directory, or a fixture made for it. */
 	if (!dir) {
 		const char *t = getenv("TMPDIR");
@@ -94,12 +97,12 @@ int verify_share(const struct verify_opts *v, struct build_opts *o,
 		if (r)
 			goto out;
 	}
-	if (run_check_shares(ro) || run_find_kernel(v->kernel, &kernel))
+	if (run_plan_begin(&plan, ro) || run_find_kernel(v->kernel, &kernel))
 		goto out;
 	o->bare = true;		/* the init verifies; nothing else runs */
 	if (run_load_image(o, ro, kernel, &image))
 		goto out;
-	if (run_pick_vmm(ro))
+	if (run_plan_vmm(&plan, ro))
 		goto out;
 	if (tmp == NULL)
 		sample(dir, &files);
@@ -107,14 +110,14 @@ int verify_share(const struct verify_opts *v, struct build_opts *o,
 	snprintf(sweep, sizeof(sweep), ".tinyrd-verify-%016llx",
 		 (unsigned long long)p.seed);
 	p.sweep_dir = sweep;
-	p.msize = ro->shares[0].fs == SHARE_9P ? TINYRD_9P_MSIZE : FUSE_MAX_READ;
+	p.msize = plan.vm.shares[0].fs == SHARE_9P ? TINYRD_9P_MSIZE : FUSE_MAX_READ;
 	p.quick = v->quick;
 	p.sweep = verify_sweep_sizes;
 	p.nsweep = v->quick ? VERIFY_SWEEP_SMALL : VERIFY_SWEEP_ALL;
 	verify_sweep_clean(dir, &p);
 	if (verify_manifest(&manifest, dir, files.v, files.n, &p))
 		goto out;
-	run_mount_lines(ro, &mounts, &root);
+	run_mount_lines(&plan, &ro->rw, &mounts, &root);
 	conf[0] = (struct run_file){ TINYRD_CONF_MOUNTS, &mounts };
 	conf[1] = (struct run_file){ TINYRD_CONF_VERIFY, &manifest };
 	strv_push(&cmd, "/init");
@@ -129,9 +132,11 @@ int verify_share(const struct verify_opts *v, struct build_opts *o,
 		goto out;
 	ro->out_fd = outfd;
 	note("verifying %s over %s (%zu files%s)", dir,
-	     ro->shares[0].fs == SHARE_9P ? "9p" : "virtio-fs", files.n,
+	     plan.vm.shares[0].fs == SHARE_9P ? "9p" : "virtio-fs", files.n,
 	     v->quick ? ", quick" : "");
-	st = run_launch(ro, kernel, initrd, -1, false);
+	snprintf(plan.image, sizeof(plan.image), "a bare image (%zu bytes) and "
+		 "a per-run segment with %zu files to verify", image.len, files.n);
+	st = run_plan_boot(&plan, ro, kernel, initrd, false);
 	if (lseek(outfd, 0, SEEK_SET) || read_fd(outfd, &out)) {
 		error_errno(errno, "the guest's output");
 		st = 125;
@@ -165,6 +170,7 @@ out:
 	strv_free(&files);
 	strv_free(&cmd);
 	strv_free(&env);
+	run_plan_free(&plan);
 	free(kernel);
 	return st;
 }

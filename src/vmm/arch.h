@@ -38,6 +38,8 @@ struct arch_cpu {
 
 struct vm_arch {
 	const char *name;		/* as uname -m says: "x86_64" */
+	const char *console;		/* the kernel's name for the console UART */
+	const char *launcher_append;	/* what the launcher's guests add */
 	struct gmem_layout ram;		/* where guest RAM sits */
 	const struct kvm_cap_name *caps; /* what the arch needs of KVM, */
 	size_t ncaps;			/*   beyond what kvm.c does */

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../common/util.h"
+
 /* How a virtual machine is started, whichever VMM starts it. */
 enum accel { ACCEL_AUTO, ACCEL_KVM, ACCEL_TCG };
 
@@ -41,12 +43,17 @@ struct vm_share {
  * order, and calls end when the guest is gone. What the console says is
  * the caller's to read (run's is console.c); a VMM that needs the init's
  * report (QEMU: abi.h's status line) asks reported: 0-255 or -1, with
- * *panic_after set when the kernel panicked after it.
+ * *panic_after set when the kernel panicked after it. To explain an
+ * ending the supervisor (plan.c) asks for the kernel's panic line (or
+ * NULL) and the last lines, oldest first, each ending in a newline: how
+ * many.
  */
 struct vm_console {
 	void (*feed)(void *ctx, const char *data, size_t n);
 	void (*end)(void *ctx);
 	int (*reported)(void *ctx, bool *panic_after);
+	const char *(*panic)(void *ctx);
+	unsigned (*tail)(void *ctx, struct buf *out);
 	void *ctx;
 };
 

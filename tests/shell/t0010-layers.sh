@@ -61,6 +61,33 @@ test_circle_caught() {
 	return 0
 }
 
+# The VMM core reaches the arch only through arch.h's table: a core file
+# that includes an arch header is a back arrow.
+test_core_names_no_arch() {
+	mkdir tree
+	cp -r "$SRC/src" "$SRC/init" tree/
+	echo '#include "x86/layout.h"' >>tree/src/vmm/launcher.c
+	line=$(wc -l <tree/src/vmm/launcher.c)
+	run layers includes tree
+	assertEquals 1 "$rc"
+	assertEquals "src/vmm/launcher.c:$line: includes src/vmm/x86/layout.h: src/vmm may not use src/vmm/x86 (src/LAYERS)" \
+		"$(cat "$T/out")"
+}
+
+# KVM ioctls are issued by kvm.c and the arch folders (those that define
+# a vm_arch_native), nowhere else.
+test_kvm_ioctls_in_kvm_c_and_arch() {
+	arches=$(cd "$SRC" && grep -l 'vm_arch_native =' src/vmm/*/*.c |
+		 xargs -r -n1 dirname | sort -u)
+	assertNotNull "no arch folder defines vm_arch_native" "$arches"
+	(cd "$SRC" && grep -rln 'ioctl(' src) >ioctls
+	for a in $arches; do
+		grep -v "^$a/" ioctls >rest
+		mv rest ioctls
+	done
+	assertEquals "src/vmm/kvm.c" "$(cat ioctls)"
+}
+
 # HACKING.md's picture of the layers names every entry of src/LAYERS and
 # every folder of src/, and no folder that is not there.
 test_hacking_matches() {

@@ -266,6 +266,10 @@ static const char *const qemu_machine[] = {
 
 const struct vm_arch vm_arch_native = {
 	.name = "x86_64",
+	.console = "ttyS0",
+	/* A panic's reboot is a triple fault, no keyboard controller to
+	 * wait for. */
+	.launcher_append = " reboot=t",
 	.ram = X86_RAM_LAYOUT,
 	.caps = caps,
 	.ncaps = ARRAY_SIZE(caps),

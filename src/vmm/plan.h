@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TINYRD_PLAN_H
+#define TINYRD_PLAN_H
+
+/*
+ * One run, decided before anything boots: the machine and everything it
+ * is given, the VMM chosen and why, and how its ending maps to tinyrd's
+ * exit status. tinyrd run, boot and verify build it once, checking each
+ * part as it is added (src/run/run.c); -v shows it (run_plan_show);
+ * run_plan_execute boots it in the chosen VMM and supervises it to the
+ * end (plan.c with watch.c).
+ */
+#include <limits.h>
+#include <stdbool.h>
+
+#include "vmm.h"
+#include "../common/util.h"
+
+struct vm_arch;
+
+enum vmm_choice { VMM_AUTO, VMM_BUILTIN, VMM_QEMU };
+
+struct run_plan {
+	const struct vm_arch *arch;
+	enum vmm_choice vmm;		/* VMM_BUILTIN or VMM_QEMU, once chosen */
+	char vmm_why[256];		/* why that one, and its accelerator */
+	char image[PATH_MAX + 64];	/* what the initrd is made of */
+	struct buf append;		/* vm.append's storage */
+	int rootfs;			/* the share that is the root, or -1 */
+	bool bisect;			/* endings as git bisect run takes them */
+	struct vm_config vm;		/* what the VMM is given */
+};
+
+void run_plan_init(struct run_plan *p, const struct vm_arch *arch);
+/* What the plan holds: the command line, the console log's fd. */
+void run_plan_free(struct run_plan *p);
+/* With -v: the plan, a line per part. */
+void run_plan_show(const struct run_plan *p);
+/*
+ * Boot the plan in its VMM and wait for the end; the exit status
+ * (tinyrd-run(1)): the guest command's own, TINYRD_STATUS_NO_REPORT,
+ * _TIMEOUT or _FAILED (abi.h), 128 + a signal that stopped it. Each
+ * ending but a report is said on stderr, with the console's last lines
+ * when that was not on show. With bisect, a command killed by a signal
+ * and a guest that never reported are "bad" (1), not git bisect's abort.
+ */
+int run_plan_execute(struct run_plan *p);
+
+#endif
