@@ -99,7 +99,8 @@ struct vm_arch {
 	/*
 	 * The host. pvm_sign: a sign that this KVM runs PVM-patched guests
 	 * only, or NULL; absent: why h has no /dev/kvm and the fix; smoke:
-	 * boot the micro-guest (0, with the time in *ms; else -1 and why),
+	 * boot the micro-guest on a VM of a, this table (0, with the time
+	 * in *ms; else -1 and why),
 	 * which tries what smoke_tries says; cpu: what doctor shows of the
 	 * CPU guests get (kvm: KVM answers).
 	 */
