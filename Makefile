@@ -95,7 +95,7 @@ LIB_SRCS = \
 	src/vmm/fuse/dir.c src/vmm/fuse/file.c src/vmm/virtio/fs.c src/vmm/dax.c \
 	src/cmd/build-options.c src/cmd/run-options.c src/cmd/build.c \
 	src/cmd/inspect.c src/cmd/run.c src/cmd/boot.c src/cmd/doctor.c \
-	src/cmd/verify.c $(VMM_ARCH_SRCS)
+	src/cmd/verify.c src/cmd/opt.c $(VMM_ARCH_SRCS)
 ASM_OBJS = $(O)/src/image/initbin.o $(VMM_ARCH_ASM:%.S=$(O)/%.o)
 LIB_OBJS = $(LIB_SRCS:%.c=$(O)/%.o) $(ASM_OBJS)
 SAN_OBJS = $(LIB_SRCS:%.c=$(O)/%.san.o) $(ASM_OBJS)

@@ -131,6 +131,18 @@ static void make_raw(int fd)
 	}
 }
 
+/* The keeper's end of a pipe to the init: a byte on it says the keeper
+ * itself failed (setting up the command), so that its 125 is the init's
+ * failure and not the command's status. */
+static int keeper_fail_fd = -1;
+
+static void keeper_failed(void)
+{
+	if (keeper_fail_fd >= 0 && write(keeper_fail_fd, "F", 1) < 0)
+		dprintf(2, "tinyrd-init: keeper: %s\n", strerror(errno));
+	_exit(TINYRD_STATUS_FAILED);
+}
+
 /* In the child: a new session with tty as its controlling terminal, and
  * standard error on err_tty when there is one. Returns the descriptor of
  * tty (also 1) and in *err_fd that of err_tty (also 2). */
@@ -142,7 +154,7 @@ static int take_tty(const char *tty, const char *err_tty, bool in_from_tty,
 	setsid();
 	if (fd < 0) {
 		dprintf(2, "tinyrd-init: open: %s: %s\n", tty, strerror(errno));
-		_exit(TINYRD_STATUS_FAILED);
+		keeper_failed();
 	}
 	ioctl(fd, TIOCSCTTY, 0);
 	if (raw)
@@ -275,7 +287,7 @@ static void keeper(char **argv, char **env, const char *tty,
 
 	if (chdir("/") < 0) {
 		complain("chdir", "/", errno);
-		_exit(TINYRD_STATUS_FAILED);
+		keeper_failed();
 	}
 	/* Forwarded input comes on hvc0, the command's tty. */
 	if (!interactive && !strcmp(tty, "/dev/hvc0") && init_stdin) {
@@ -285,13 +297,13 @@ static void keeper(char **argv, char **env, const char *tty,
 		sfd = signalfd(-1, &chld, SFD_CLOEXEC);
 		if (sfd < 0 || pipe2(in, O_CLOEXEC) < 0) {
 			complain("stdin", tty, errno);
-			_exit(TINYRD_STATUS_FAILED);
+			keeper_failed();
 		}
 	}
 	pid = fork();
 	if (pid < 0) {
 		complain("fork", argv[0], errno);
-		_exit(TINYRD_STATUS_FAILED);
+		keeper_failed();
 	}
 	if (!pid) {
 		int err;
@@ -328,7 +340,7 @@ static void keeper(char **argv, char **env, const char *tty,
 				break;
 			if (w < 0 && errno != EINTR) {
 				complain("wait", argv[0], errno);
-				_exit(TINYRD_STATUS_FAILED);
+				keeper_failed();
 			}
 		}
 	}
@@ -339,20 +351,36 @@ static void keeper(char **argv, char **env, const char *tty,
 				: 128 + WTERMSIG(status));
 }
 
+/* Run the command on tty; its status, and in *failed whether the keeper
+ * failed to run it. A command (not a shell on the console) is announced
+ * on the console first (abi.h TINYRD_STARTED_LINE). */
 static int run(char **argv, char **env, const char *tty, const char *err_tty,
-	       bool interactive)
+	       bool interactive, bool *failed)
 {
+	int fail[2], status;
+	char byte;
 	pid_t pid;
 
 	if (init_out_fd < 0)
 		init_out_fd = open(tty, O_WRONLY | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+	if (pipe2(fail, O_CLOEXEC | O_NONBLOCK) < 0)
+		die("pipe", argv[0], errno);
 	trace("exec %s on %s", argv[0], tty);
+	if (!interactive)
+		dprintf(2, TINYRD_STARTED_LINE "\n");
 	pid = fork();
 	if (pid < 0)
 		die("fork", argv[0], errno);
-	if (!pid)
+	if (!pid) {
+		close(fail[0]);
+		keeper_fail_fd = fail[1];
 		keeper(argv, env, tty, err_tty, interactive);
-	return wait_for(pid);
+	}
+	close(fail[1]);
+	status = wait_for(pid);
+	*failed = read(fail[0], &byte, 1) == 1;
+	close(fail[0]);
+	return status;
 }
 
 /* Whatever the command left running: TERM, a moment, KILL, reap. */
@@ -393,7 +421,7 @@ int main(int argc, char **argv_in)
 {
 	char **cmdline, **argv, **env;
 	const char *root;
-	bool shell = false;
+	bool shell = false, failed = false;
 	int status;
 
 	trace_start();
@@ -430,15 +458,16 @@ int main(int argc, char **argv_in)
 	if (shell || !argv || !argv[0]) {
 		static char *sh[] = { "/bin/sh", NULL };
 
-		status = run(sh, env, console_device(), NULL, true);
+		status = run(sh, env, console_device(), NULL, true, &failed);
 	} else {
 		const char *out = output_device();
 
 		/* stderr apart from stdout where there is a second hvc. */
 		status = run(argv, env, out, !strcmp(out, "/dev/hvc0") &&
-			     openable("/dev/hvc1") ? "/dev/hvc1" : NULL, false);
+			     openable("/dev/hvc1") ? "/dev/hvc1" : NULL, false,
+			     &failed);
 	}
 	trace("command exited with %d", status);
 	stop_everything();
-	report(status);
+	report(status, failed);
 }

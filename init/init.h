@@ -15,15 +15,16 @@ extern bool init_stdin;		/* the host forwards stdin (abi.h) */
 extern int init_out_fd;		/* the command's tty, drained before the end */
 
 /* "tinyrd-init: <step>: <object>: <error>" ("<step>: <error>" when object
- * is NULL), then report 125: never returns. */
+ * is NULL), then report the init's failure (125): never returns. */
 void die(const char *step, const char *object, int err) __attribute__((noreturn));
 /* "tinyrd-init: <step>: <object>: <error>" and carry on. */
 void complain(const char *step, const char *object, int err);
 /* With tinyrd.debug: a step, timed from trace_start(). */
 void trace_start(void);
 void trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Print the status, sync, write it to the exit port, power off. */
-void report(int status) __attribute__((noreturn));
+/* Print the status (the command's, or with failed the init's own: abi.h's
+ * two lines), sync, write it to the exit port, power off. */
+void report(int status, bool failed) __attribute__((noreturn));
 
 /* Read a whole small file; NULL (errno set) on failure. *len excludes the
  * NUL that is always appended. */

@@ -29,7 +29,7 @@ void complain(const char *step, const char *object, int err)
 void die(const char *step, const char *object, int err)
 {
 	complain(step, object, err);
-	report(TINYRD_STATUS_FAILED);
+	report(TINYRD_STATUS_FAILED, true);
 }
 
 /*
@@ -85,15 +85,16 @@ void trace(const char *fmt, ...)
 static void print_traces(void)
 {
 	for (unsigned i = 0; i < ntraces; i++)
-		dprintf(2, "tinyrd-init: +%lld.%03lld ms %s\n",
+		dprintf(2, TINYRD_TRACE_LINE "%lld.%03lld ms %s\n",
 			traces[i].ns / 1000000, traces[i].ns / 1000 % 1000,
 			traces[i].msg);
 }
 
-void report(int status)
+void report(int status, bool failed)
 {
 	print_traces();
-	dprintf(2, TINYRD_STATUS_LINE "%d\n", status);
+	dprintf(2, "%s%d\n", failed ? TINYRD_FAILED_LINE : TINYRD_STATUS_LINE,
+		status);
 	/* The VM ends at the port write: what the ttys still hold must be
 	 * on the wire first, the command's output and this line. */
 	if (init_out_fd >= 0)

@@ -17,55 +17,40 @@ enum {
 	OPT_NO_VM_MODULES,
 };
 
-const char cmd_build_shortopts[] = "o:f:k:e:z:vqh";
+/* B: tinyrd build; R: tinyrd run, among its build options (run lists
+ * its own -k, -v, -q and -h, and writes no image). */
+#define B OPT_FOR_BUILD
+#define R OPT_FOR_RUN
 
-const struct option cmd_build_longopts[] = {
-	{ "output", required_argument, NULL, 'o' },
-	{ "print", no_argument, NULL, OPT_PRINT },
-	{ "recipe", required_argument, NULL, 'f' },
-	{ "bare", no_argument, NULL, OPT_BARE },
-	{ "init", required_argument, NULL, OPT_INIT },
-	{ "no-init", no_argument, NULL, OPT_NO_INIT },
-	{ "copy", required_argument, NULL, OPT_COPY },
-	{ "kmod", required_argument, NULL, OPT_KMOD },
-	{ "kver", required_argument, NULL, OPT_KVER },
-	{ "kernel", required_argument, NULL, 'k' },
-	{ "moddir", required_argument, NULL, OPT_MODDIR },
-	{ "no-vm-modules", no_argument, NULL, OPT_NO_VM_MODULES },
-	{ "sysroot", required_argument, NULL, OPT_SYSROOT },
-	{ "busybox", required_argument, NULL, OPT_BUSYBOX },
-	{ "run", required_argument, NULL, OPT_RUN },
-	{ "env", required_argument, NULL, 'e' },
-	{ "compress", required_argument, NULL, 'z' },
-	{ "level", required_argument, NULL, OPT_LEVEL },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+const struct cmd_opt cmd_build_opts[] = {
+	{ "output", 'o', "IMAGE", "write the image here (default initrd.img, - for stdout)", B },
+	{ "print", OPT_PRINT, NULL, "print the resolved manifest instead of an image", B },
+	{ "recipe", 'f', "RECIPE", "add a recipe (a file or a template name); repeatable", B | R },
+	{ "bare", OPT_BARE, NULL, "do not start from the base recipe (busybox, /etc, /dev)", B | R },
+	{ "init", OPT_INIT, "FILE", "install FILE as /init instead of tinyrd-init", B | R },
+	{ "no-init", OPT_NO_INIT, NULL, "no /init unless a recipe or option gives one", B | R },
+	{ "copy", OPT_COPY, "SRC[:/DEST]", "copy a file or directory tree (same path by default)", B | R },
+	{ "kmod", OPT_KMOD, "'NAME [PARAM=VALUE...]'", "add a module with its dependencies", B | R },
+	{ "kver", OPT_KVER, "RELEASE", "kernel release for modules (default: from --kernel,\n"
+	  "else uname -r)", B | R },
+	{ "kernel", 'k', "FILE", "kernel image to read the release from", B },
+	{ "moddir", OPT_MODDIR, "DIR", "modules tree (modules.dep dir or an INSTALL_MOD_PATH)", B | R },
+	{ "no-vm-modules", OPT_NO_VM_MODULES, NULL, "not the drivers of tinyrd's VM devices (with -k,\n"
+	  "--kver, --moddir)", B | R },
+	{ "sysroot", OPT_SYSROOT, "DIR", "resolve programs and libraries inside DIR", B | R },
+	{ "busybox", OPT_BUSYBOX, "PATH", "the busybox binary for the base image", B | R },
+	{ "run", OPT_RUN, "'CMD'", "the command the init runs, through /bin/sh -c", B | R },
+	{ "env", 'e', "NAME=VALUE", "environment for the command; repeatable", B | R },
+	{ "compress", 'z', "ALG", "none, gzip (default), xz, zstd or lz4", B | R },
+	{ "level", OPT_LEVEL, "N", "compression level", B | R },
+	{ "verbose", 'v', NULL, "say what is added and why (twice: debug)", B },
+	{ "quiet", 'q', NULL, "errors only", B },
+	{ "help", 'h', NULL, "this help", B },
+	{ NULL, 0, NULL, NULL, 0 },
 };
 
-const char cmd_build_usage[] =
-	"  -o, --output IMAGE     write the image here (default initrd.img, - for stdout)\n"
-	"      --print            print the resolved manifest instead of an image\n"
-	"  -f, --recipe RECIPE    add a recipe (a file or a template name); repeatable\n"
-	"      --bare             do not start from the base recipe (busybox, /etc, /dev)\n"
-	"      --init FILE        install FILE as /init instead of tinyrd-init\n"
-	"      --no-init          no /init unless a recipe or option gives one\n"
-	"      --copy SRC[:/DEST] copy a file or directory tree (same path by default)\n"
-	"      --kmod 'NAME [PARAM=VALUE...]'  add a module with its dependencies\n"
-	"      --kver RELEASE     kernel release for modules (default: from --kernel, else uname -r)\n"
-	"  -k, --kernel FILE      kernel image to read the release from\n"
-	"      --moddir DIR       modules tree (modules.dep dir or an INSTALL_MOD_PATH)\n"
-	"      --no-vm-modules    not the drivers of tinyrd's VM devices (with -k, --kver, --moddir)\n"
-	"      --sysroot DIR      resolve programs and libraries inside DIR\n"
-	"      --busybox PATH     the busybox binary for the base image\n"
-	"      --run 'CMD'        the command the init runs, through /bin/sh -c\n"
-	"  -e, --env NAME=VALUE   environment for the command; repeatable\n"
-	"  -z, --compress ALG     none, gzip (default), xz, zstd or lz4\n"
-	"      --level N          compression level\n"
-	"  -v, --verbose          say what is added and why (twice: debug)\n"
-	"  -q, --quiet            errors only\n"
-	"  -h, --help             this help\n";
+#undef B
+#undef R
 
 int cmd_build_option(struct build_opts *o, int opt, const char *arg)
 {

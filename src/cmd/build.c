@@ -10,23 +10,27 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: tinyrd build [options] [PROGRAM...] [-- COMMAND [ARG...]]\n"
 		"\nBuild an initrd: busybox and a minimal tree by default, PROGRAMs with\n"
-		"their libraries, modules with their dependencies, recipes.\n\n%s"
-		"\nSee tinyrd(1) and tinyrd-recipe(5).\n", cmd_build_usage);
+		"their libraries, modules with their dependencies, recipes.\n\n");
+	cmd_opt_usage(f, cmd_build_opts, OPT_FOR_BUILD);
+	fprintf(f, "\nSee tinyrd(1) and tinyrd-recipe(5).\n");
 }
 
 static int build(int argc, char **argv)
 {
+	static const struct cmd_opt *const tables[] = { cmd_build_opts, NULL };
+	struct option lo[64];
+	char shortopts[64];
 	struct build_opts o;
-	int dd = cmd_split_dashdash(argc, argv, cmd_build_shortopts,
-				    cmd_build_longopts);
-	int opt, r;
+	int dd, opt, r;
 
+	cmd_opt_getopt(tables, OPT_FOR_BUILD, lo, ARRAY_SIZE(lo), shortopts,
+		       sizeof(shortopts));
+	dd = cmd_split_dashdash(argc, argv, shortopts, lo);
 	build_opts_init(&o);
 	for (int i = dd + 1; i < argc; i++)
 		strv_push(&o.argv, argv[i]);
 	optind = 1;
-	while ((opt = getopt_long(dd, argv, cmd_build_shortopts, cmd_build_longopts,
-				  NULL)) != -1) {
+	while ((opt = getopt_long(dd, argv, shortopts, lo, NULL)) != -1) {
 		if (opt == 'h') {
 			usage(stdout);
 			build_opts_free(&o);

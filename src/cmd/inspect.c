@@ -4,29 +4,34 @@
 #include <stdio.h>
 
 #include "cmd.h"
+#include "opt.h"
 #include "../image/build.h"
+
+static const struct cmd_opt opts[] = {
+	{ "config", 'c', NULL, "show the configuration only, not the entries", 0 },
+	{ "help", 'h', NULL, "this help", 0 },
+	{ NULL, 0, NULL, NULL, 0 },
+};
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: tinyrd inspect [options] IMAGE\n"
 		"\nList an initrd's segments and entries and show how its init is\n"
-		"configured (modules in load order, the command).\n\n"
-		"  -c, --config   show the configuration only, not the entries\n"
-		"  -h, --help     this help\n");
+		"configured (modules in load order, the command).\n\n");
+	cmd_opt_usage(f, opts, 0);
 }
 
 static int inspect(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "config", no_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	static const struct cmd_opt *const tables[] = { opts, NULL };
+	struct option lo[8];
+	char shortopts[8];
 	bool list = true;
 	int opt;
 
+	cmd_opt_getopt(tables, 0, lo, ARRAY_SIZE(lo), shortopts, sizeof(shortopts));
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "ch", lo, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, shortopts, lo, NULL)) != -1) {
 		if (opt == 'c') {
 			list = false;
 		} else if (opt == 'h') {

@@ -6,13 +6,20 @@
  * (run, boot and verify). */
 #include <getopt.h>
 
+#include "opt.h"
+
 #include "../image/build.h"
 #include "../run/run.h"
 
-/* build-options.c */
-extern const char cmd_build_shortopts[];
-extern const struct option cmd_build_longopts[];
-extern const char cmd_build_usage[];	/* the options' lines for --help */
+/* Which commands take an option (struct cmd_opt's flags). */
+enum {
+	OPT_FOR_BUILD = 1 << 0,
+	OPT_FOR_RUN = 1 << 1,
+	OPT_FOR_BOOT = 1 << 2,
+};
+
+/* build-options.c: build's options, and run's build options. */
+extern const struct cmd_opt cmd_build_opts[];
 /* One option from the tables into o: 0, or -EINVAL after an error. */
 int cmd_build_option(struct build_opts *o, int opt, const char *arg);
 /* Split argv at the first "--" that is not an option's argument; returns
@@ -25,10 +32,11 @@ enum {
 	OPT_IMAGE = 'i', OPT_MEM = 'm', OPT_CPUS = 'c',
 	OPT_VMM = 512, OPT_ACCEL, OPT_APPEND, OPT_TIMEOUT, OPT_BISECT,
 	OPT_CONSOLE_LOG, OPT_REBUILD, OPT_SILENCE, OPT_FORCE, OPT_HUGEPAGES,
-	OPT_DISK, OPT_TRANSPORT, OPT_SHARE, OPT_ROOTFS, OPT_RW,
+	OPT_DISK, OPT_TRANSPORT, OPT_SHARE, OPT_ROOTFS, OPT_RW, OPT_SKIP_STATUS,
 };
 
-extern const struct option cmd_run_longopts[];	/* run's, NULL-ended */
+/* run's own options, and boot's (OPT_FOR_BOOT). */
+extern const struct cmd_opt cmd_run_opts[];
 /* One of run's options (OPT_* or 'i', 'm', 'c') into r; 0 or -EINVAL, said. */
 int cmd_run_option(struct run_opts *r, int opt, const char *arg);
 

@@ -5,27 +5,60 @@
 
 #include "options.h"
 
-const struct option cmd_run_longopts[] = {
-	{ "image", required_argument, NULL, OPT_IMAGE },
-	{ "vmm", required_argument, NULL, OPT_VMM },
-	{ "accel", required_argument, NULL, OPT_ACCEL },
-	{ "memory", required_argument, NULL, OPT_MEM },
-	{ "cpus", required_argument, NULL, OPT_CPUS },
-	{ "append", required_argument, NULL, OPT_APPEND },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "bisect", no_argument, NULL, OPT_BISECT },
-	{ "console-log", required_argument, NULL, OPT_CONSOLE_LOG },
-	{ "rebuild", no_argument, NULL, OPT_REBUILD },
-	{ "silence-timeout", required_argument, NULL, OPT_SILENCE },
-	{ "force", no_argument, NULL, OPT_FORCE },
-	{ "hugepages", no_argument, NULL, OPT_HUGEPAGES },
-	{ "disk", required_argument, NULL, OPT_DISK },
-	{ "transport", required_argument, NULL, OPT_TRANSPORT },
-	{ "share", required_argument, NULL, OPT_SHARE },
-	{ "rootfs", required_argument, NULL, OPT_ROOTFS },
-	{ "rw", required_argument, NULL, OPT_RW },
-	{ NULL, 0, NULL, 0 },
+/* R: tinyrd run; T: tinyrd boot too. -k, -v, -q and -h are build's keys
+ * (run hands them to cmd_build_option), described here as run has them. */
+#define R OPT_FOR_RUN
+#define T OPT_FOR_BOOT
+
+const struct cmd_opt cmd_run_opts[] = {
+	{ "kernel", 'k', "FILE", "the kernel: a bzImage, or an ELF vmlinux (PVH\n"
+	  "entry); run's default /boot/vmlinuz-$(uname -r),\n"
+	  "else the newest /boot/vmlinuz-*", R | T },
+	{ "image", OPT_IMAGE, "IMAGE", "boot this image instead of building one", R | T },
+	{ "vmm", OPT_VMM, "builtin|qemu|auto", "tinyrd's own KVM launcher, QEMU, or the\n"
+	  "launcher when KVM works, else QEMU (run's\n"
+	  "default; boot's is builtin)", R | T },
+	{ "accel", OPT_ACCEL, "kvm|tcg|auto", "QEMU's accelerator (default: KVM when it\n"
+	  "can boot a stock kernel, else TCG); kvm or\n"
+	  "tcg with --vmm auto means QEMU", R | T },
+	{ "memory", OPT_MEM, "MB", "guest memory (default 512)", R | T },
+	{ "cpus", OPT_CPUS, "N", "guest CPUs, 1 to 254 (default 1)", R | T },
+	{ "append", OPT_APPEND, "ARGS", "more kernel command line", R | T },
+	{ "timeout", OPT_TIMEOUT, "S", "stop the guest after S seconds (status 124)", R | T },
+	{ "silence-timeout", OPT_SILENCE, "S", "stop it after S seconds without console\n"
+	  "output, counted from the command's start\n"
+	  "(status 124)", R | T },
+	{ "force", OPT_FORCE, NULL, "use the built-in launcher even on a KVM that\n"
+	  "fails the smoke boot", R | T },
+	{ "hugepages", OPT_HUGEPAGES, NULL, "back guest memory with 2 MiB huge pages", R | T },
+	{ "disk", OPT_DISK, "FILE[,ro]", "a virtio-blk disk (/dev/vda, vdb...; repeatable)", R | T },
+	{ "share", OPT_SHARE, "DIR[:TAG][,ro][,dev][,fs=virtiofs|9p][,dax=SIZE|off][,mount=PATH]",
+	  "share a host directory (repeatable); run\n"
+	  "mounts it at PATH (default /mnt/TAG), boot's\n"
+	  "init mounts TAG itself; dax: virtio-fs's DAX\n"
+	  "window (default 512M)", R | T },
+	{ "rootfs", OPT_ROOTFS, "DIR[,fs=virtiofs|9p]", "the guest's root is DIR (e.g. /),\n"
+	  "read-only, with tmpfs on /tmp /run /var/tmp;\n"
+	  "COMMAND comes from it, the image is the init", R },
+	{ "rw", OPT_RW, "PATH", "with --rootfs: a writable overlay over PATH,\n"
+	  "its changes in memory (repeatable)", R },
+	{ "transport", OPT_TRANSPORT, "pci|mmio", "how virtio devices attach (built-in\n"
+	  "launcher; mmio: for kernels with\n"
+	  "VIRTIO_MMIO_CMDLINE_DEVICES)", R | T },
+	{ "bisect", OPT_BISECT, NULL, "statuses for git bisect run: >= 128, a guest\n"
+	  "that ended without a status and the command's\n"
+	  "own 125 become 1; the verdict said last", R | T },
+	{ "skip-status", OPT_SKIP_STATUS, "N", "with --bisect: the command's status N is skip", R | T },
+	{ "console-log", OPT_CONSOLE_LOG, "FILE", "write the guest's console to FILE", R | T },
+	{ "rebuild", OPT_REBUILD, NULL, "build the image again even when cached", R },
+	{ "verbose", 'v', NULL, "show the console, the plan and what is built", R | T },
+	{ "quiet", 'q', NULL, "errors only", R | T },
+	{ "help", 'h', NULL, "this help", R | T },
+	{ NULL, 0, NULL, NULL, 0 },
 };
+
+#undef R
+#undef T
 
 static int parse_unsigned(const char *opt, const char *arg, unsigned min,
 			  unsigned max, unsigned *out)
@@ -78,6 +111,14 @@ int cmd_run_option(struct run_opts *r, int opt, const char *arg)
 	case OPT_APPEND: r->append = arg; return 0;
 	case OPT_TIMEOUT: return parse_unsigned("--timeout", arg, 1, 1u << 30, &r->timeout);
 	case OPT_BISECT: r->bisect = true; return 0;
+	case OPT_SKIP_STATUS: {
+		unsigned st = 0;
+
+		if (parse_unsigned("--skip-status", arg, 1, 255, &st))
+			return -EINVAL;
+		r->skip_status = (int)st;
+		return 0;
+	}
 	case OPT_CONSOLE_LOG: r->console_log = arg; return 0;
 	case OPT_REBUILD: r->rebuild = true; return 0;
 	case OPT_SILENCE: return parse_unsigned("--silence-timeout", arg, 1, 1u << 30, &r->silence);

@@ -11,62 +11,56 @@
 
 enum { OPT_SHARE_DIR = 600, OPT_FS, OPT_JSON, OPT_ALL, OPT_QUICK, OPT_MODDIR };
 
+static const struct cmd_opt opts[] = {
+	{ "kernel", 'k', "FILE", "the guest kernel (as tinyrd run)", 0 },
+	{ "image", 'i', "IMAGE", "an image with tinyrd-init and the share\n"
+	  "modules, instead of building one", 0 },
+	{ "moddir", OPT_MODDIR, "DIR", "the kernel's modules tree", 0 },
+	{ "share", OPT_SHARE_DIR, "DIR", "check this directory (a sample of its files;\n"
+	  "the sweep is written into it and removed);\n"
+	  "default: generated files in a temporary one", 0 },
+	{ "fs", OPT_FS, "virtiofs|9p", "the share's file system (default: virtiofs\n"
+	  "with the built-in launcher, 9p with QEMU)", 0 },
+	{ "vmm", OPT_VMM, "builtin|qemu|auto", "as tinyrd run", 0 },
+	{ "accel", OPT_ACCEL, "kvm|tcg|auto", "as tinyrd run", 0 },
+	{ "quick", OPT_QUICK, NULL, "fewer passes and no 64 MiB sweep file", 0 },
+	{ "json", OPT_JSON, NULL, "the results as JSON", 0 },
+	{ "all", OPT_ALL, NULL, "every check in the table, not only failures", 0 },
+	{ "memory", 'm', "MB", "guest memory (default 512)", 0 },
+	{ "timeout", OPT_TIMEOUT, "S", "stop the guest after S seconds (status 124)", 0 },
+	{ "verbose", 'v', NULL, "show the console", 0 },
+	{ "quiet", 'q', NULL, "errors only", 0 },
+	{ "help", 'h', NULL, "this help", 0 },
+	{ NULL, 0, NULL, NULL, 0 },
+};
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: tinyrd verify [options]\n"
 		"\nCheck the share data path end to end: a guest reads a sample of\n"
 		"files through a shared directory (read, pread at odd offsets, mmap,\n"
 		"sizes around pages and the transport's limit, SEEK_DATA/SEEK_HOLE)\n"
-		"and writes a sweep of tagged blocks that the host checks.\n\n"
-		"  -k, --kernel FILE      the guest kernel (as tinyrd run)\n"
-		"  -i, --image IMAGE      an image with tinyrd-init and the share\n"
-		"                         modules, instead of building one\n"
-		"      --moddir DIR       the kernel's modules tree\n"
-		"      --share DIR        check this directory (a sample of its files;\n"
-		"                         the sweep is written into it and removed);\n"
-		"                         default: generated files in a temporary one\n"
-		"      --fs virtiofs|9p   the share's file system (default: virtiofs\n"
-		"                         with the built-in launcher, 9p with QEMU)\n"
-		"      --vmm builtin|qemu|auto, --accel kvm|tcg|auto  as tinyrd run\n"
-		"      --quick            fewer passes and no 64 MiB sweep file\n"
-		"      --json             the results as JSON\n"
-		"      --all              every check in the table, not only failures\n"
-		"  -m, --memory MB        guest memory (default 512)\n"
-		"      --timeout S        stop the guest after S seconds (status 124)\n"
-		"  -v, --verbose          show the console\n"
-		"\nExit status: 0 every check passed, 1 a check failed, 123 the guest\n"
+		"and writes a sweep of tagged blocks that the host checks.\n\n");
+	cmd_opt_usage(f, opts, 0);
+	fprintf(f, "\nExit status: 0 every check passed, 1 a check failed, 123 the guest\n"
 		"ended without a status, 124 timeout, 125 tinyrd failed.\n"
 		"See tinyrd-verify(1).\n");
 }
 
 static int verify(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "kernel", required_argument, NULL, 'k' },
-		{ "image", required_argument, NULL, 'i' },
-		{ "memory", required_argument, NULL, 'm' },
-		{ "moddir", required_argument, NULL, OPT_MODDIR },
-		{ "share", required_argument, NULL, OPT_SHARE_DIR },
-		{ "fs", required_argument, NULL, OPT_FS },
-		{ "vmm", required_argument, NULL, OPT_VMM },
-		{ "accel", required_argument, NULL, OPT_ACCEL },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "quick", no_argument, NULL, OPT_QUICK },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "all", no_argument, NULL, OPT_ALL },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	static const struct cmd_opt *const tables[] = { opts, NULL };
+	struct option lo[24];
+	char shortopts[24];
 	struct run_opts ro = RUN_OPTS_INIT;
 	struct verify_opts v = { 0 };
 	struct build_opts o;
 	int opt, st = TINYRD_STATUS_FAILED, r;
 
+	cmd_opt_getopt(tables, 0, lo, ARRAY_SIZE(lo), shortopts, sizeof(shortopts));
 	build_opts_init(&o);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "k:i:m:vqh", lo, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, shortopts, lo, NULL)) != -1) {
 		r = 0;
 		switch (opt) {
 		case 'h':

@@ -71,13 +71,27 @@
  * (the first serial console):
  *	tinyrd-init: exit status N
  * the host takes the last such line when the port write did not reach it.
- * Statuses the host gives of its own: TINYRD_STATUS_NO_REPORT when the
- * guest ended without reporting (panic, reset, the init's death),
- * TINYRD_STATUS_TIMEOUT when a timeout stopped it; TINYRD_STATUS_FAILED,
- * from either side, when tinyrd itself failed (the init could not set up
- * the command, the host could not start the guest).
+ * When the init itself failed (a mount, a module, setting up the
+ * command), the line is TINYRD_FAILED_LINE instead, N is
+ * TINYRD_STATUS_FAILED, and the init's own lines ("tinyrd-init: ...")
+ * before it say why: so the host tells the init's 125 from a command
+ * that exits 125. Statuses the host gives of its own:
+ * TINYRD_STATUS_NO_REPORT when the guest ended without reporting (panic,
+ * reset, the init's death), TINYRD_STATUS_TIMEOUT when a timeout stopped
+ * it; TINYRD_STATUS_FAILED when tinyrd failed on the host (the guest
+ * could not be started). A command's own 123, 124 or 125 is passed on as
+ * it is, and the host says whose it was.
+ *
+ * Before it runs a command (not a shell on the console), the init says
+ * TINYRD_STARTED_LINE on the console: --silence-timeout counts from
+ * there, not through the silent boot. Its lines that start with
+ * TINYRD_TRACE_LINE are tinyrd.debug's timings.
  */
 #define TINYRD_STATUS_LINE	"tinyrd-init: exit status "
+#define TINYRD_FAILED_LINE	"tinyrd-init: the init failed, exit status "
+#define TINYRD_STARTED_LINE	"tinyrd-init: the command started"
+#define TINYRD_INIT_PREFIX	"tinyrd-init: "
+#define TINYRD_TRACE_LINE	"tinyrd-init: +"
 #define TINYRD_STATUS_NO_REPORT	123
 #define TINYRD_STATUS_TIMEOUT	124
 #define TINYRD_STATUS_FAILED	125

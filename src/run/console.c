@@ -4,10 +4,11 @@
 #include "console.h"
 #include "../common/abi.h"
 
-void console_init(struct console *c)
+void console_init(struct console *c, int say_fd)
 {
 	memset(c, 0, sizeof(*c));
 	c->status = -1;
+	c->say_fd = say_fd;
 }
 
 void console_free(struct console *c)
@@ -16,6 +17,7 @@ void console_free(struct console *c)
 		free(c->tail[i]);
 	buf_free(&c->line);
 	free(c->panic);
+	free(c->init_said);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -43,11 +45,28 @@ static void take_line(struct console *c)
 	unsigned long st;
 
 	buf_reset(&c->line);
-	/* The init's report; the last one counts. */
-	if ((p = strstr(l, TINYRD_STATUS_LINE))) {
-		p += strlen(TINYRD_STATUS_LINE);
-		if (!parse_ulong(p, 10, &st) && st <= 255)
+	/* The init's report, of the command's status or of its own
+	 * failure; the last one counts. */
+	if ((p = strstr(l, TINYRD_STATUS_LINE)) ||
+	    (p = strstr(l, TINYRD_FAILED_LINE))) {
+		bool failed = !strncmp(p, TINYRD_FAILED_LINE,
+				       strlen(TINYRD_FAILED_LINE));
+
+		p += strlen(failed ? TINYRD_FAILED_LINE : TINYRD_STATUS_LINE);
+		if (!parse_ulong(p, 10, &st) && st <= 255) {
 			c->status = (int)st;
+			c->init_failed = failed;
+		}
+	} else if (strstr(l, TINYRD_STARTED_LINE)) {
+		__atomic_store_n(&c->started, true, __ATOMIC_RELEASE);
+	} else if ((p = strstr(l, TINYRD_INIT_PREFIX)) &&
+		   strncmp(p, TINYRD_TRACE_LINE, strlen(TINYRD_TRACE_LINE))) {
+		free(c->init_said);
+		c->init_said = xstrdup(p + strlen(TINYRD_INIT_PREFIX));
+		if (c->say_fd >= 0) {
+			write_all(c->say_fd, p, strlen(p));
+			write_all(c->say_fd, "\n", 1);
+		}
 	}
 	if ((p = strstr(l, "Kernel panic - not syncing"))) {
 		if (!c->panic)

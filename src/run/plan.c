@@ -15,6 +15,7 @@
 #include "run.h"
 #include "../vmm/arch.h"
 #include "../vmm/dax.h"
+#include "../vmm/virtio/blk.h"
 #include "../common/abi.h"
 
 static bool has_word(const char *s, const char *w)
@@ -34,6 +35,7 @@ int run_plan_begin(struct run_plan *p, const struct run_opts *ro)
 	run_plan_init(p, &vm_arch_native);
 	p->rootfs = ro->rootfs;
 	p->bisect = ro->bisect;
+	p->skip_status = ro->skip_status;
 	c->mem_mb = ro->mem_mb;
 	c->cpus = ro->cpus;
 	c->timeout = ro->timeout;
@@ -137,9 +139,11 @@ int run_plan_vmm(struct run_plan *p, const struct run_opts *ro)
 {
 	struct vm_config *c = &p->vm;
 
+	/* The same rules for a disk under either VMM (QEMU would take a
+	 * file of any size and drop its last part). */
 	for (unsigned i = 0; i < c->ndisks; i++)
-		if (access(c->disks[i].file, c->disks[i].ro ? R_OK : R_OK | W_OK))
-			return error_errno(errno, "disk %s", c->disks[i].file);
+		if (virtio_blk_check(c->disks[i].file, c->disks[i].ro))
+			return -EINVAL;
 	if (choose_vmm(p, ro))
 		return -1;
 	if (c->mmio_transport && p->vmm == VMM_QEMU)
@@ -183,6 +187,22 @@ static int con_reported(void *ctx, bool *panic_after)
 	return c->status;
 }
 
+static bool con_started(void *ctx)
+{
+	struct console *c = ctx;
+
+	return __atomic_load_n(&c->started, __ATOMIC_ACQUIRE);
+}
+
+static const char *con_failure(void *ctx)
+{
+	const struct console *c = ctx;
+
+	if (!c->init_failed)
+		return NULL;
+	return c->init_said ? c->init_said : "";
+}
+
 static const char *con_panic(void *ctx)
 {
 	const struct console *c = ctx;
@@ -221,9 +241,16 @@ int run_plan_boot(struct run_plan *p, const struct run_opts *ro,
 	c->err_fd = STDERR_FILENO;
 	c->echo_fd = log_level >= LOG_VERBOSE && !c->interactive ? STDERR_FILENO : -1;
 	c->verbose = log_level >= LOG_VERBOSE;
-	console_init(&con);
-	c->console = (struct vm_console){ con_feed, con_end, con_reported,
-					  con_panic, con_tail, &con };
+	/* The init's own lines reach stderr when the console does not. */
+	console_init(&con, c->echo_fd < 0 && !c->interactive ? STDERR_FILENO : -1);
+	c->console = (struct vm_console){
+		.feed = con_feed, .end = con_end, .reported = con_reported,
+		.started = con_started, .panic = con_panic,
+		.failure = con_failure, .tail = con_tail, .ctx = &con,
+	};
+	/* A command's silence counts from its start, not through the boot;
+	 * an interactive shell, or boot's init, say nothing of a start. */
+	c->silence_from_start = !c->interactive;
 	run_plan_show(p);
 	st = run_plan_execute(p);
 	console_free(&con);

@@ -338,8 +338,13 @@ int run_command(struct build_opts *o, struct run_opts *ro,
 		goto out;
 	if (run_plan_vmm(&p, ro))
 		goto out;
-	/* QEMU cannot hold input back until the init is ready for it. */
+	/* QEMU cannot hold input back until the init is ready for it:
+	 * piped input is refused there, with a note. */
 	ro->stdin = cmd->n && p.vmm != VMM_QEMU && forwardable_stdin();
+	if (cmd->n && p.vmm == VMM_QEMU && forwardable_stdin() &&
+	    !isatty(STDIN_FILENO))
+		note("standard input is not forwarded under QEMU: the command "
+		     "reads an empty input (the built-in launcher forwards it)");
 	run_mount_lines(&p, &ro->rw, &mounts, &root);
 	if (p.rootfs >= 0)
 		root_sample(&p.vm.shares[p.rootfs], &sample);

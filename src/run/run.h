@@ -23,6 +23,7 @@ struct run_opts {
 	const char *append;
 	const char *console_log;
 	bool bisect, rebuild, force, hugepages, mmio;
+	int skip_status;	/* --skip-status N, or -1 */
 	bool stdin;		/* forward standard input (built-in launcher) */
 	struct vm_disk disks[VM_DISKS_MAX];
 	unsigned ndisks;
@@ -34,7 +35,7 @@ struct run_opts {
 };
 
 #define RUN_OPTS_INIT { .mem_mb = 512, .cpus = 1, .accel = ACCEL_AUTO, \
-			.rootfs = -1, .out_fd = -1 }
+			.rootfs = -1, .out_fd = -1, .skip_status = -1 }
 
 /* A file of the per-run segment (empty data: left out). */
 struct run_file {

@@ -20,6 +20,7 @@ void run_plan_init(struct run_plan *p, const struct vm_arch *arch)
 	memset(p, 0, sizeof(*p));
 	p->arch = arch;
 	p->rootfs = -1;
+	p->skip_status = -1;
 	p->vm.arch = arch;
 	p->vm.initrd_fd = -1;
 	p->vm.out_fd = -1;
@@ -85,59 +86,143 @@ void run_plan_show(const struct run_plan *p)
 		c->in_fd >= 0 ? "; standard input forwarded" : "");
 }
 
-/* The ending as the exit status, said when it is not the command's. */
-static int status(const struct run_plan *p, const struct vm_result *res)
+/* The last line of the console that says something, into out. */
+static void last_line(const struct vm_console *con, char *out, size_t n)
+{
+	struct buf tail = { 0 };
+	char *end, *start;
+
+	out[0] = '\0';
+	if (!con->tail(con->ctx, &tail))
+		return;
+	end = tail.p + tail.len;
+	while (end > tail.p) {
+		while (end > tail.p && (end[-1] == '\n' || end[-1] == ' '))
+			end--;
+		*end = '\0';
+		start = strrchr(tail.p, '\n');
+		start = start ? start + 1 : tail.p;
+		if (*start) {
+			snprintf(out, n, "%s", start);
+			break;
+		}
+		end = start;
+	}
+	buf_free(&tail);
+}
+
+/* What tinyrd's own 123, 124 and 125 mean, for a command that gave one. */
+static const char *const ours[] = {
+	[TINYRD_STATUS_NO_REPORT - 123] = "a guest that ended without reporting",
+	[TINYRD_STATUS_TIMEOUT - 123] = "a timeout",
+	[TINYRD_STATUS_FAILED - 123] = "a failure of tinyrd",
+};
+
+/* The ending as the exit status, said when it is not the command's:
+ * why on stderr, and the console's last lines when it was not on show. */
+static int status(const struct run_plan *p, const struct vm_result *res,
+		  char *why, size_t nwhy)
 {
 	const struct vm_console *con = &p->vm.console;
-	const char *panic = con->panic(con->ctx);
+	const char *panic = con->panic(con->ctx), *failure;
 	struct buf tail = { 0 };
+	char last[200];
 	unsigned n;
 	int st;
 
+	why[0] = '\0';
 	switch (res->ending) {
 	case VM_REPORTED:
 		st = res->status;
-		break;
+		failure = con->failure(con->ctx);
+		if (failure) {
+			/* The init's own lines came before, on stderr. */
+			snprintf(why, nwhy, "the guest's init failed%s%s",
+				 *failure ? ": " : "", failure);
+			fprintf(stderr, "tinyrd: %s\n", why);
+		} else if (st >= 123 && st <= 125) {
+			snprintf(why, nwhy, "the command exited %d itself", st);
+			note("%d is the command's own exit status, not %s", st,
+			     ours[st - 123]);
+		}
+		return st;
 	case VM_NO_REPORT:
 		st = TINYRD_STATUS_NO_REPORT;
-		fprintf(stderr, "tinyrd: the guest ended without reporting a "
-			"status%s%s\n", panic || res->why[0] ? ": " : "",
-			panic ? panic : res->why);
+		if (!panic && !res->why[0]) {
+			last_line(con, last, sizeof(last));
+			snprintf(why, nwhy, "the guest ended without reporting a "
+				 "status; %s%s", last[0] ? "the console's last "
+				 "line: " : "the console stayed silent", last);
+		} else {
+			snprintf(why, nwhy, "the guest ended without reporting a "
+				 "status: %s", panic ? panic : res->why);
+		}
+		fprintf(stderr, "tinyrd: %s\n", why);
 		break;
 	case VM_TIMEOUT:
 		st = TINYRD_STATUS_TIMEOUT;
 		if (res->why[0])
-			fprintf(stderr, "tinyrd: %s; the guest was stopped\n",
-				res->why);
+			snprintf(why, nwhy, "%s; the guest was stopped", res->why);
 		else
-			fprintf(stderr, "tinyrd: timed out after %u s; the guest "
-				"was stopped\n", p->vm.timeout);
+			snprintf(why, nwhy, "timed out after %u s; the guest was "
+				 "stopped", p->vm.timeout);
+		fprintf(stderr, "tinyrd: %s\n", why);
 		break;
 	case VM_INTERRUPTED:
+		snprintf(why, nwhy, "%s; the guest was stopped",
+			 strsignal(res->signal));
 		/* A reader that went away (run | head) is not news. */
 		if (res->signal != SIGPIPE)
-			fprintf(stderr, "tinyrd: %s; the guest was stopped\n",
-				strsignal(res->signal));
+			fprintf(stderr, "tinyrd: %s\n", why);
 		return 128 + res->signal;
 	default:
+		snprintf(why, nwhy, "the VMM could not run the guest");
 		return TINYRD_STATUS_FAILED;
 	}
-	if ((st == TINYRD_STATUS_NO_REPORT || st == TINYRD_STATUS_TIMEOUT) &&
-	    !p->vm.verbose && (n = con->tail(con->ctx, &tail))) {
+	if (!p->vm.verbose && (n = con->tail(con->ctx, &tail))) {
 		fprintf(stderr, "tinyrd: the last %u lines of the console:\n%s",
 			n, tail.p);
 		buf_free(&tail);
 	}
-	if (p->bisect && (st >= 128 || st == TINYRD_STATUS_NO_REPORT))
-		st = 1;
 	return st;
+}
+
+/*
+ * For git bisect run: 0 good, 125 skip, 1-127 bad, and nothing it takes
+ * as "abort" (128 and up). A command killed by a signal and a guest that
+ * never reported are bad; the init's failure and tinyrd's are skip; the
+ * command's own 125 is bad unless --skip-status names it (any status it
+ * names is skip). The verdict is said in one line.
+ */
+static int bisect(const struct run_plan *p, const struct vm_result *res,
+		  int st, const char *why)
+{
+	bool command = res->ending == VM_REPORTED &&
+		       !p->vm.console.failure(p->vm.console.ctx);
+	int out = st;
+
+	if (command && p->skip_status >= 0 && st == p->skip_status)
+		out = TINYRD_STATUS_FAILED;
+	else if (command && st == TINYRD_STATUS_FAILED)
+		out = 1;
+	else if (st >= 128 || st == TINYRD_STATUS_NO_REPORT)
+		out = 1;
+	if (log_level >= LOG_NORMAL)
+		fprintf(stderr, "tinyrd: bisect %s (%s)\n",
+			!out ? "good" : out == TINYRD_STATUS_FAILED ? "skip" : "bad",
+			command && !why[0] ? "the command's status" : why);
+	return out;
 }
 
 int run_plan_execute(struct run_plan *p)
 {
 	struct vm_result res;
+	char why[300];
 	int r = p->vmm == VMM_QEMU ? qemu_run(&p->vm, &res)
 				   : builtin_run(&p->vm, &res);
+	int st = r ? TINYRD_STATUS_FAILED : status(p, &res, why, sizeof(why));
 
-	return r ? TINYRD_STATUS_FAILED : status(p, &res);
+	if (r)
+		snprintf(why, sizeof(why), "tinyrd could not start the guest");
+	return p->bisect ? bisect(p, &res, st, why) : st;
 }

@@ -28,6 +28,7 @@ struct run_plan {
 	struct buf append;		/* vm.append's storage */
 	int rootfs;			/* the share that is the root, or -1 */
 	bool bisect;			/* endings as git bisect run takes them */
+	int skip_status;		/* the command's status that is skip, or -1 */
 	struct vm_config vm;		/* what the VMM is given */
 };
 
@@ -39,10 +40,12 @@ void run_plan_show(const struct run_plan *p);
 /*
  * Boot the plan in its VMM and wait for the end; the exit status
  * (tinyrd-run(1)): the guest command's own, TINYRD_STATUS_NO_REPORT,
- * _TIMEOUT or _FAILED (abi.h), 128 + a signal that stopped it. Each
- * ending but a report is said on stderr, with the console's last lines
- * when that was not on show. With bisect, a command killed by a signal
- * and a guest that never reported are "bad" (1), not git bisect's abort.
+ * _TIMEOUT or _FAILED (abi.h; _FAILED also when the guest's init
+ * failed), 128 + a signal that stopped it. Each ending but the command's
+ * status is said in one line on stderr, with the console's last lines
+ * when that was not on show; a command's own 123-125 gets a note. With
+ * bisect, the status is git bisect run's (good, bad, skip: see plan.c)
+ * and the verdict is said.
  */
 int run_plan_execute(struct run_plan *p);
 

@@ -298,6 +298,14 @@ int qemu_run(const struct vm_config *c, struct vm_result *r)
 				if (i != 2)	/* the guest's, not QEMU's */
 					last_output = vm_now_ms();
 			}
+		/* Our reader went away (run | head): stop, as SIGPIPE would,
+		 * the same as the built-in launcher. */
+		if (p.out_broken && !exited && r->ending != VM_INTERRUPTED &&
+		    r->ending != VM_TIMEOUT) {
+			r->ending = VM_INTERRUPTED;
+			r->signal = SIGPIPE;
+			stop(pid, pidfd);
+		}
 		if (n > 0 && fds[5].revents) {
 			int s = vm_watch_signal(&w);
 
@@ -330,7 +338,8 @@ int qemu_run(const struct vm_config *c, struct vm_result *r)
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 127 &&
 		   !p.console_bytes) {
 		rv = error("%s: cannot run it (install %s): %.*s",
-			   c->arch->qemu, c->arch->qemu_package, (int)strcspn(p.qerr.p ? p.qerr.p : "", "\n"),
+			   c->arch->qemu, c->arch->qemu_package,
+			   (int)strcspn(p.qerr.p ? p.qerr.p : "", "\n"),
 			   p.qerr.p ? p.qerr.p : "");
 	} else if (!p.console_bytes && p.qerr.len) {
 		/* QEMU refused before the guest said anything. */

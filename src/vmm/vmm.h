@@ -43,16 +43,21 @@ struct vm_share {
  * order, and calls end when the guest is gone. What the console says is
  * the caller's to read (run's is console.c); a VMM that needs the init's
  * report (QEMU: abi.h's status line) asks reported: 0-255 or -1, with
- * *panic_after set when the kernel panicked after it. To explain an
- * ending the supervisor (plan.c) asks for the kernel's panic line (or
- * NULL) and the last lines, oldest first, each ending in a newline: how
- * many.
+ * *panic_after set when the kernel panicked after it. started: the init
+ * has said that the command started (abi.h), for a silence timeout that
+ * counts from there; any thread may ask. To explain an ending the
+ * supervisor (plan.c) asks for the kernel's panic line (or NULL), for the
+ * init's failure (NULL when the status was not the init's own failure,
+ * else its last line, or ""), and for the last lines, oldest first, each
+ * ending in a newline: how many.
  */
 struct vm_console {
 	void (*feed)(void *ctx, const char *data, size_t n);
 	void (*end)(void *ctx);
 	int (*reported)(void *ctx, bool *panic_after);
+	bool (*started)(void *ctx);
 	const char *(*panic)(void *ctx);
+	const char *(*failure)(void *ctx);
 	unsigned (*tail)(void *ctx, struct buf *out);
 	void *ctx;
 };
@@ -69,6 +74,7 @@ struct vm_config {
 	enum accel accel;	/* KVM or TCG, resolved */
 	unsigned timeout;	/* seconds; 0: none */
 	unsigned silence_timeout; /* seconds without console output; 0: none */
+	bool silence_from_start; /* ... counted from the command's start */
 	bool hugepages;
 	bool interactive;	/* the console is the user's terminal */
 	int out_fd;		/* the command's stdout (hvc0, else ttyS1) */

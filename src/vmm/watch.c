@@ -66,6 +66,14 @@ int vm_watch_signal(struct vm_watch *w)
 	return read(w->sigfd, &s, 1) == 1 ? s : 0;
 }
 
+/* Is the silence watchdog armed: a limit, and (when it counts from the
+ * command's start) the command started? */
+static bool silence_armed(const struct vm_config *c)
+{
+	return c->silence_timeout && (!c->silence_from_start ||
+				      c->console.started(c->console.ctx));
+}
+
 bool vm_watch_expired(const struct vm_watch *w, long long now,
 		      long long last_output, char *why, size_t n)
 {
@@ -76,7 +84,7 @@ bool vm_watch_expired(const struct vm_watch *w, long long now,
 			why[0] = '\0';
 		return true;
 	}
-	if (c->silence_timeout &&
+	if (silence_armed(c) &&
 	    now - last_output >= c->silence_timeout * 1000LL) {
 		snprintf(why, n, "no console output for %u s",
 			 c->silence_timeout);
@@ -93,7 +101,7 @@ int vm_watch_wait(const struct vm_watch *w, long long now,
 
 	if (c->timeout)
 		end = w->start + c->timeout * 1000LL;
-	if (c->silence_timeout &&
+	if (silence_armed(c) &&
 	    (end < 0 || last_output + c->silence_timeout * 1000LL < end))
 		end = last_output + c->silence_timeout * 1000LL;
 	if (end < 0)

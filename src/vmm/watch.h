@@ -36,7 +36,9 @@ int vm_watch_begin(struct vm_watch *w, const struct vm_config *c, bool raw);
 /* The stopping signal that came, or 0. */
 int vm_watch_signal(struct vm_watch *w);
 /* Has a watchdog fired at now (ms), the console last heard at
- * last_output? why gets "" for --timeout, the silence otherwise. */
+ * last_output? why gets "" for --timeout, the silence otherwise. With
+ * silence_from_start, silence counts only once the console says the
+ * command started. */
 bool vm_watch_expired(const struct vm_watch *w, long long now,
 		      long long last_output, char *why, size_t n);
 /* The ms until a watchdog fires (0: it has), or -1 without one. */

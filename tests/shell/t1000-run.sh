@@ -60,6 +60,44 @@ test_bisect_mapping() {
 	assertEquals "a failure of tinyrd stays a skip" 125 "$rc"
 }
 
+# Every ending says why on stderr, -v or not: the init's failure (a share
+# whose file system the image lacks) is 125 with the init's own lines
+# and one of tinyrd's naming the cause; under --bisect it is a skip, said.
+test_init_failure_explained() {
+	need || return
+	mkdir share
+	trun --share "$T/share:s,mount=/mnt" -- true
+	assertEquals 125 "$rc"
+	assertContains "$(cat "$T/err")" "tinyrd-init: mount: /mnt: No such device"
+	assertEquals "tinyrd: the guest's init failed: mount: /mnt: No such device" \
+		"$(grep '^tinyrd: the guest' "$T/err")"
+	trun --bisect --share "$T/share:s,mount=/mnt" -- true
+	assertEquals 125 "$rc"
+	assertEquals "tinyrd: bisect skip (the guest's init failed: mount: /mnt: No such device)" \
+		"$(tail -n 1 "$T/err")"
+}
+
+# A command's own 123-125 are passed on with a note: not tinyrd's
+# verdicts. Under --bisect its 125 is bad, not a skip, unless
+# --skip-status names it; the verdict is said.
+test_command_status_collisions() {
+	need || return
+	trun -- sh -c 'exit 124'
+	assertEquals 124 "$rc"
+	assertContains "$(cat "$T/err")" "note: 124 is the command's own exit status, not a timeout"
+	trun --bisect -- sh -c 'exit 125'
+	assertEquals 1 "$rc"
+	assertEquals "tinyrd: bisect bad (the command exited 125 itself)" "$(tail -n 1 "$T/err")"
+	trun --bisect --skip-status 77 -- sh -c 'exit 77'
+	assertEquals 125 "$rc"
+	assertEquals "tinyrd: bisect skip (the command's status)" "$(tail -n 1 "$T/err")"
+	trun --bisect -- true
+	assertEquals 0 "$rc"
+	assertEquals "tinyrd: bisect good (the command's status)" "$(tail -n 1 "$T/err")"
+	trun --skip-status 0 -- true
+	assertEquals 125 "$rc"
+}
+
 test_panic() {
 	need || return
 	trun -- sh -c 'echo c >/proc/sysrq-trigger'
@@ -387,6 +425,34 @@ test_disk_under_qemu() {
 	assertEquals "hello
 2048
 1" "$(cat "$T/out")"
+}
+
+# Under QEMU as under the launcher: a reader that goes away stops the
+# guest with 141 (SIGPIPE) and leaves no QEMU behind; piped input is
+# refused with a note, the command reading an empty one; a disk must be
+# whole sectors long; --silence-timeout counts from the command's start,
+# not through the silent boot.
+test_same_promises_under_qemu() {
+	need || return
+	timeout 300 "$TINYRD" run -k "$K/vmlinuz" --accel tcg -- \
+		sh -c 'while :; do echo y; done' 2>"$T/err" | head -n 1 >"$T/out"
+	assertEquals "141 0" "${PIPESTATUS[*]}"
+	assertEquals y "$(cat "$T/out")"
+	assertNotContains "$(cat "$T/err")" "the guest was stopped"
+	echo hi | trun -- sh -c 'cat; echo "read $?"'
+	assertEquals 0 "$rc"
+	assertEquals "read 0" "$(cat "$T/out")"
+	assertContains "$(cat "$T/err")" "note: standard input is not forwarded under QEMU"
+	head -c 1000 /dev/zero >odd.img
+	for vmm in qemu builtin; do
+		run "$TINYRD" run -k "$K/vmlinuz" --vmm $vmm --force --disk odd.img -- true
+		assertEquals 125 "$rc"
+		assert_one_error "disk odd.img: size 1000 is not a multiple of 512"
+	done
+	trun --silence-timeout 2 -- sh -c 'echo a; sleep 1; echo b'
+	assertEquals "$(cat "$T/err")" 0 "$rc"
+	assertEquals "a
+b" "$(cat "$T/out")"
 }
 
 # Under QEMU too the command's stdout and stderr come home apart, over

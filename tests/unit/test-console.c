@@ -3,10 +3,12 @@
  * the last lines, whatever the chunking of the stream. */
 #include <stdlib.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "helpers.h"
 #include "../../src/run/console.h"
 #include "../../src/vmm/vmm.h"
+#include "../../src/common/abi.h"
 
 static const char boot[] =
 	"[    0.000000] Linux version 6.1.0\r\n"
@@ -21,7 +23,7 @@ static void test_status_any_chunking(void **state)
 	for (size_t chunk = 1; chunk <= sizeof(boot); chunk++) {
 		struct console c;
 
-		console_init(&c);
+		console_init(&c, -1);
 		for (size_t off = 0; off < sizeof(boot) - 1; off += chunk) {
 			size_t n = sizeof(boot) - 1 - off < chunk ? sizeof(boot) - 1 - off : chunk;
 
@@ -41,7 +43,7 @@ static void test_panic_and_tail(void **state)
 	struct buf tail = { 0 };
 
 	(void)state;
-	console_init(&c);
+	console_init(&c, -1);
 	for (int i = 0; i < 100; i++) {
 		char line[64];
 
@@ -77,12 +79,54 @@ static void test_status_lines(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct console c;
 
-		console_init(&c);
+		console_init(&c, -1);
 		console_feed(&c, cases[i][0], strlen(cases[i][0]));
 		console_end(&c);
 		assert_int_equal(c.status, atoi(cases[i][1]));
 		console_free(&c);
 	}
+}
+
+/* The init's own failure is told from a command's 125; its start is
+ * seen; its own lines, and only those, go on to say_fd as they come. */
+static void test_init_lines(void **state)
+{
+	static const char text[] =
+		"[    1.9] Run /init as init process\r\n"
+		"tinyrd-init: mount: /mnt: No such device\r\n"
+		"tinyrd-init: +1.250 ms mounted\r\n"
+		"tinyrd-init: the init failed, exit status 125\r\n";
+	struct console c;
+	struct buf said = { 0 };
+	int p[2];
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	console_init(&c, p[1]);
+	console_feed(&c, text, sizeof(text) - 1);
+	console_end(&c);
+	assert_int_equal(c.status, 125);
+	assert_true(c.init_failed);
+	assert_false(c.started);
+	assert_string_equal(c.init_said, "mount: /mnt: No such device");
+	close(p[1]);
+	assert_int_equal(read_fd(p[0], &said), 0);
+	close(p[0]);
+	assert_string_equal(said.p, "tinyrd-init: mount: /mnt: No such device\n");
+	buf_free(&said);
+	console_free(&c);
+
+	/* A command that exits 125 itself, after its start. */
+	console_init(&c, -1);
+	console_feed(&c, TINYRD_STARTED_LINE "\r\n", strlen(TINYRD_STARTED_LINE) + 2);
+	assert_true(c.started);
+	console_feed(&c, TINYRD_STATUS_LINE "125\r\n",
+		     strlen(TINYRD_STATUS_LINE "125\r\n"));
+	console_end(&c);
+	assert_int_equal(c.status, 125);
+	assert_false(c.init_failed);
+	assert_null(c.init_said);
+	console_free(&c);
 }
 
 /* A wait status as waitpid gives it for an exit with CODE. */
@@ -93,7 +137,7 @@ static int qemu_status(const char *text, int wait_status)
 	struct console c;
 	int st;
 
-	console_init(&c);
+	console_init(&c, -1);
 	console_feed(&c, text, strlen(text));
 	console_end(&c);
 	st = qemu_reported(c.status, c.panic_after_status, wait_status);
@@ -133,6 +177,7 @@ int main(void)
 		cmocka_unit_test(test_status_any_chunking),
 		cmocka_unit_test(test_panic_and_tail),
 		cmocka_unit_test(test_status_lines),
+		cmocka_unit_test(test_init_lines),
 		cmocka_unit_test(test_qemu_status),
 	};
 

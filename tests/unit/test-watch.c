@@ -31,6 +31,38 @@ static void test_timeout_and_silence(void **state)
 	assert_int_equal(vm_watch_wait(&w, 5000, 3900), 0);
 }
 
+static bool started;
+
+static bool is_started(void *ctx)
+{
+	(void)ctx;
+	return started;
+}
+
+/* With silence_from_start the boot's silence does not count: only once
+ * the console says the command started, from its last output on. */
+static void test_silence_from_the_command_start(void **state)
+{
+	struct vm_config c = { .silence_timeout = 1, .silence_from_start = true,
+			       .console = { .started = is_started } };
+	struct vm_watch w = { .c = &c, .start = 1000 };
+	char why[80];
+
+	(void)state;
+	started = false;
+	assert_int_equal(vm_watch_wait(&w, 9000, 1000), -1);
+	assert_false(vm_watch_expired(&w, 9000, 1000, why, sizeof(why)));
+	started = true;
+	assert_int_equal(vm_watch_wait(&w, 9000, 8800), 800);
+	assert_false(vm_watch_expired(&w, 9799, 8800, why, sizeof(why)));
+	assert_true(vm_watch_expired(&w, 9800, 8800, why, sizeof(why)));
+	assert_string_equal(why, "no console output for 1 s");
+	/* Without it, the boot's silence counts as before. */
+	c.silence_from_start = false;
+	started = false;
+	assert_true(vm_watch_expired(&w, 2000, 1000, why, sizeof(why)));
+}
+
 static void test_no_watchdog(void **state)
 {
 	struct vm_config c = { 0 };
@@ -70,6 +102,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_timeout_and_silence),
+		cmocka_unit_test(test_silence_from_the_command_start),
 		cmocka_unit_test(test_no_watchdog),
 		cmocka_unit_test(test_signals_to_the_pipe),
 	};

@@ -203,6 +203,38 @@ static const struct virtio_ops blk_ops = {
 	.notify = notify,
 };
 
+/* What a disk must be, whichever VMM serves it: a regular file or a
+ * block device, whole sectors long. Its size in *size; 0 or -errno,
+ * said. */
+static int disk_size(int fd, const char *path, struct stat *st)
+{
+	if (fstat(fd, st) < 0)
+		return error_errno(errno, "disk %s", path);
+	if (!S_ISREG(st->st_mode) && !S_ISBLK(st->st_mode))
+		return error("disk %s: not a regular file or block device", path);
+	if (S_ISBLK(st->st_mode)) {
+		off_t end = lseek(fd, 0, SEEK_END);
+
+		st->st_size = end < 0 ? 0 : end;
+	}
+	if (st->st_size % SECTOR)
+		return error("disk %s: size %lld is not a multiple of 512", path,
+			     (long long)st->st_size);
+	return 0;
+}
+
+int virtio_blk_check(const char *path, bool ro)
+{
+	struct stat st;
+	int fd = open(path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC), r;
+
+	if (fd < 0)
+		return error_errno(errno, "disk %s", path);
+	r = disk_size(fd, path, &st);
+	close(fd);
+	return r;
+}
+
 int virtio_blk_open(struct virtio_blk *b, const struct gmem *mem,
 		    const char *path, bool ro)
 {
@@ -223,24 +255,9 @@ int virtio_blk_open(struct virtio_blk *b, const struct gmem *mem,
 		    : error_errno(errno, "disk %s: lock", path);
 		goto fail;
 	}
-	if (fstat(b->fd, &st) < 0) {
-		r = error_errno(errno, "disk %s", path);
+	r = disk_size(b->fd, path, &st);
+	if (r)
 		goto fail;
-	}
-	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
-		r = error("disk %s: not a regular file or block device", path);
-		goto fail;
-	}
-	if (S_ISBLK(st.st_mode)) {
-		off_t end = lseek(b->fd, 0, SEEK_END);
-
-		st.st_size = end < 0 ? 0 : end;
-	}
-	if (st.st_size % SECTOR) {
-		r = error("disk %s: size %lld is not a multiple of 512", path,
-			  (long long)st.st_size);
-		goto fail;
-	}
 	b->sectors = (uint64_t)st.st_size / SECTOR;
 	/* Hole punching where the file system has it: a punch past the end
 	 * with KEEP_SIZE changes nothing, and tells. */

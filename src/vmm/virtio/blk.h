@@ -23,5 +23,9 @@ struct virtio_blk {
 int virtio_blk_open(struct virtio_blk *b, const struct gmem *mem,
 		    const char *path, bool ro);
 void virtio_blk_close(struct virtio_blk *b);
+/* Can path serve as a disk, as virtio_blk_open would take it (either
+ * VMM): it opens for reading (and writing unless ro), is a regular file
+ * or a block device, whole 512-byte sectors long. 0 or -errno, said. */
+int virtio_blk_check(const char *path, bool ro);
 
 #endif

@@ -32,6 +32,12 @@ check "run's default: the launcher, status 3 and output" 3 "^hi" \
 command -v qemu-system-x86_64 >/dev/null && echo "# (L1 has a QEMU: $(command -v qemu-system-x86_64))"
 check "status 127" 127 "not-a-command: No such file" $R -- not-a-command
 check "status 128+9" 137 "" $R -- sh -c 'kill -9 $$'
+check "a command's own 124 is passed on, with a note" 124 "124 is the command's own exit status, not a timeout" \
+	$R -- sh -c 'exit 124'
+check "the init's failure is 125, with its reason" 125 "the guest's init failed: mount: /mnt: " \
+	$R --share /tmp:t,fs=9p,mount=/mnt -- true
+check "--silence-timeout counts from the command's start" 0 "^b$" \
+	$R --silence-timeout 2 -- sh -c 'echo a; sleep 1; echo b'
 check "panic is 123, named" 123 "Kernel panic - not syncing: sysrq triggered crash" \
 	$R -- sh -c 'echo c >/proc/sysrq-trigger'
 check "reset is 123 (triple fault)" 123 "without reporting a status: triple fault" \
