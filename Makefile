@@ -76,7 +76,7 @@ VMM_ARCH_ASM = $(sort $(wildcard src/vmm/$(VMM_ARCH)/*.S))
 LIB_SRCS = \
 	src/common/log.c src/common/util.c src/common/kernel.c \
 	src/common/sha256.c src/common/iov.c src/common/crc32c.c \
-	src/common/verify.c \
+	src/common/verify.c src/common/json.c \
 	src/image/manifest.c src/image/manifest-host.c \
 	src/image/manifest-print.c src/image/recipe.c src/image/elfread.c src/image/elfdeps.c \
 	src/image/moddeps.c src/image/cpio.c src/image/compress.c \
@@ -95,7 +95,7 @@ LIB_SRCS = \
 	src/vmm/fuse/dir.c src/vmm/fuse/file.c src/vmm/virtio/fs.c src/vmm/dax.c \
 	src/cmd/build-options.c src/cmd/run-options.c src/cmd/build.c \
 	src/cmd/inspect.c src/cmd/run.c src/cmd/boot.c src/cmd/doctor.c \
-	src/cmd/verify.c src/cmd/opt.c $(VMM_ARCH_SRCS)
+	src/cmd/verify.c src/cmd/opt.c src/cmd/cache.c $(VMM_ARCH_SRCS)
 ASM_OBJS = $(O)/src/image/initbin.o $(VMM_ARCH_ASM:%.S=$(O)/%.o)
 LIB_OBJS = $(LIB_SRCS:%.c=$(O)/%.o) $(ASM_OBJS)
 SAN_OBJS = $(LIB_SRCS:%.c=$(O)/%.san.o) $(ASM_OBJS)
@@ -117,7 +117,7 @@ UNIT_TESTS = $(UNIT_SRCS:%.c=$(O)/%)
 UNIT_HELPERS = $(O)/tests/unit/elfcraft.san.o $(O)/tests/unit/helpers.san.o
 
 MANS = man/tinyrd.1 man/tinyrd-run.1 man/tinyrd-boot.1 man/tinyrd-doctor.1 \
-	man/tinyrd-verify.1 \
+	man/tinyrd-verify.1 man/tinyrd-cache.1 \
 	man/tinyrd-recipe.5 man/tinyrd-init.8
 TEMPLATES = $(wildcard templates/*.recipe)
 
@@ -193,7 +193,8 @@ install: tinyrd
 	$(INSTALL) -m 755 $(INIT_BIN) $(DESTDIR)$(libexecdir)/tinyrd/tinyrd-init
 	$(INSTALL) -m 644 $(TEMPLATES) $(DESTDIR)$(datadir)/tinyrd/templates
 	$(INSTALL) -m 644 man/tinyrd.1 man/tinyrd-run.1 man/tinyrd-boot.1 \
-		man/tinyrd-doctor.1 man/tinyrd-verify.1 $(DESTDIR)$(mandir)/man1
+		man/tinyrd-doctor.1 man/tinyrd-verify.1 man/tinyrd-cache.1 \
+		$(DESTDIR)$(mandir)/man1
 	$(INSTALL) -m 644 man/tinyrd-recipe.5 $(DESTDIR)$(mandir)/man5
 	$(INSTALL) -m 644 man/tinyrd-init.8 $(DESTDIR)$(mandir)/man8
 
@@ -202,8 +203,14 @@ uninstall:
 	rm -rf $(DESTDIR)$(datadir)/tinyrd $(DESTDIR)$(libexecdir)/tinyrd
 	rm -f $(DESTDIR)$(mandir)/man1/tinyrd.1 $(DESTDIR)$(mandir)/man1/tinyrd-run.1 \
 		$(DESTDIR)$(mandir)/man1/tinyrd-boot.1 $(DESTDIR)$(mandir)/man1/tinyrd-doctor.1 \
-		$(DESTDIR)$(mandir)/man1/tinyrd-verify.1 \
+		$(DESTDIR)$(mandir)/man1/tinyrd-verify.1 $(DESTDIR)$(mandir)/man1/tinyrd-cache.1 \
 		$(DESTDIR)$(mandir)/man5/tinyrd-recipe.5 $(DESTDIR)$(mandir)/man8/tinyrd-init.8
+	@# A prefix of its own (not /usr or /usr/local, whose directories
+	@# the system owns) loses the directories install made, when empty.
+	-@case "$(PREFIX)" in /usr|/usr/local) ;; *) \
+		for d in $(mandir)/man1 $(mandir)/man5 $(mandir)/man8 $(mandir) \
+			$(libexecdir) $(bindir) $(datadir) $(PREFIX); do \
+			rmdir "$(DESTDIR)$$d" 2>/dev/null; done ;; esac; true
 
 clean:
 	rm -f tinyrd demo.img

@@ -20,9 +20,10 @@ extern const struct cmd cmd_run;
 extern const struct cmd cmd_boot;
 extern const struct cmd cmd_doctor;
 extern const struct cmd cmd_verify;
+extern const struct cmd cmd_cache;
 
 /* The table main.c dispatches from, in --help's order. */
 #define CMD_TABLE { &cmd_build, &cmd_inspect, &cmd_run, &cmd_boot, \
-		    &cmd_doctor, &cmd_verify }
+		    &cmd_doctor, &cmd_verify, &cmd_cache }
 
 #endif

@@ -96,6 +96,9 @@ int write_all(int fd, const void *data, size_t n);
 
 /* Parse an unsigned number in the given base, the whole string. */
 int parse_ulong(const char *s, int base, unsigned long *out);
+/* A size: digits with an optional K, M, G or T (powers of 1024); 0 or
+ * -EINVAL when it is not one or does not fit 64 bits. */
+int parse_size(const char *s, uint64_t *out);
 
 /*
  * pthread_create with a 1 MiB stack: the default 8 MiB one lets THP back

@@ -492,34 +492,44 @@ int recipe_parse(struct build *b, const char *file, const char *text)
 	return r;
 }
 
-/* Where templates live: $TINYRD_TEMPLATES, templates/ beside the binary
- * (a source tree), or the installed datadir. */
+/* dir/rel when it holds base.recipe, else NULL. */
+static char *templates_in(const char *dir, const char *rel)
+{
+	char *t = path_join(dir, rel), *base = path_join(t, "base.recipe");
+	struct stat st;
+
+	if (stat(base, &st)) {
+		free(t);
+		t = NULL;
+	}
+	free(base);
+	return t;
+}
+
+/* Where templates live: $TINYRD_TEMPLATES; templates/ beside the binary
+ * (a source tree); ../share/tinyrd/templates from it (an installed
+ * tinyrd, wherever PREFIX or DESTDIR put it); the datadir it was built
+ * for. */
 static char *templates_dir(void)
 {
 	const char *env = getenv("TINYRD_TEMPLATES");
-	char exe[PATH_MAX];
+	char exe[PATH_MAX], *t = NULL;
 	ssize_t n;
 
 	if (env && *env)
 		return xstrdup(env);
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n > 0) {
-		char *dir, *t, *base;
-		struct stat st;
+		char *dir;
 
 		exe[n] = '\0';
 		dir = path_dirname(exe);
-		t = path_join(dir, "templates");
-		base = path_join(t, "base.recipe");
+		t = templates_in(dir, "templates");
+		if (!t)
+			t = templates_in(dir, "../share/tinyrd/templates");
 		free(dir);
-		if (!stat(base, &st)) {
-			free(base);
-			return t;
-		}
-		free(base);
-		free(t);
 	}
-	return xstrdup(TINYRD_DATADIR "/templates");
+	return t ? t : xstrdup(TINYRD_DATADIR "/templates");
 }
 
 

@@ -79,31 +79,26 @@ void cache_key(struct build *b, char key[65])
 	sha256_hex(&h, key);
 }
 
-struct aged {
-	char *path;
-	struct timespec t;
-};
-
 static int newest_first(const void *a, const void *b)
 {
-	const struct aged *x = a, *y = b;
+	const struct cache_entry *x = a, *y = b;
 
-	if (x->t.tv_sec != y->t.tv_sec)
-		return x->t.tv_sec < y->t.tv_sec ? 1 : -1;
-	return x->t.tv_nsec < y->t.tv_nsec ? 1 : x->t.tv_nsec > y->t.tv_nsec ? -1 : 0;
+	if (x->used.tv_sec != y->used.tv_sec)
+		return x->used.tv_sec < y->used.tv_sec ? 1 : -1;
+	return x->used.tv_nsec < y->used.tv_nsec ? 1 :
+	       x->used.tv_nsec > y->used.tv_nsec ? -1 : 0;
 }
 
-void cache_touch(const char *dir, const char *path)
+int cache_list(const char *dir, struct cache_list *l)
 {
-	struct aged *v = NULL;
-	size_t n = 0, cap = 0;
+	size_t cap = 0;
 	struct dirent *d;
 	DIR *dh;
 
-	utimensat(AT_FDCWD, path, NULL, 0);
+	memset(l, 0, sizeof(*l));
 	dh = opendir(dir);
 	if (!dh)
-		return;
+		return errno == ENOENT ? 0 : error_errno(errno, "%s", dir);
 	while ((d = readdir(dh))) {
 		struct stat st;
 		char *p;
@@ -111,26 +106,84 @@ void cache_touch(const char *dir, const char *path)
 		if (!str_ends(d->d_name, ".img"))
 			continue;
 		p = path_join(dir, d->d_name);
-		if (stat(p, &st) < 0) {
+		if (stat(p, &st) < 0 || !S_ISREG(st.st_mode)) {
 			free(p);
 			continue;
 		}
-		if (n == cap) {
+		if (l->n == cap) {
 			cap = cap ? cap * 2 : 64;
-			v = xrealloc(v, cap * sizeof(*v));
+			l->v = xrealloc(l->v, cap * sizeof(*l->v));
 		}
-		v[n].path = p;
-		v[n++].t = st.st_mtim;
+		l->v[l->n++] = (struct cache_entry){ p, (uint64_t)st.st_size,
+						     st.st_mtim };
+		l->bytes += (uint64_t)st.st_size;
 	}
 	closedir(dh);
-	if (n)
-		qsort(v, n, sizeof(*v), newest_first);
-	for (size_t i = 0; i < n; i++) {
-		if (i >= CACHE_KEEP) {
-			debug("cache: dropping %s", v[i].path);
-			unlink(v[i].path);
+	if (l->n)
+		qsort(l->v, l->n, sizeof(*l->v), newest_first);
+	return 0;
+}
+
+void cache_list_free(struct cache_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].path);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+size_t cache_prune(const char *dir, uint64_t max, const char *keep,
+		   uint64_t *freed)
+{
+	struct cache_list l;
+	uint64_t kept = 0;
+	size_t gone = 0;
+
+	*freed = 0;
+	if (cache_list(dir, &l))
+		return 0;
+	/* Newest first: what fits stays, the rest goes. */
+	for (size_t i = 0; i < l.n; i++) {
+		struct cache_entry *e = &l.v[i];
+
+		if ((keep && !strcmp(e->path, keep)) ||
+		    (max && kept + e->size <= max)) {
+			kept += e->size;
+			continue;
 		}
-		free(v[i].path);
+		debug("cache: dropping %s", e->path);
+		if (unlink(e->path) == 0) {
+			gone++;
+			*freed += e->size;
+		}
 	}
-	free(v);
+	cache_list_free(&l);
+	return gone;
+}
+
+int cache_max(uint64_t *max)
+{
+	const char *env = getenv("TINYRD_CACHE_MAX");
+
+	*max = CACHE_MAX_DEFAULT;
+	if (!env || !*env)
+		return 0;
+	if (parse_size(env, max)) {
+		*max = CACHE_MAX_DEFAULT;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void cache_touch(const char *dir, const char *path)
+{
+	uint64_t max, freed;
+
+	utimensat(AT_FDCWD, path, NULL, 0);
+	if (cache_max(&max))
+		warn("TINYRD_CACHE_MAX=%s: not a size (512M, 2G; 0: no cap); "
+		     "the cache keeps %llu MiB", getenv("TINYRD_CACHE_MAX"),
+		     (unsigned long long)(max >> 20));
+	if (max)
+		cache_prune(dir, max, path, &freed);
 }

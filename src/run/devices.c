@@ -39,27 +39,17 @@ static bool tag_char(char c)
 /* dax=SIZE|off: a power of two from 2M to 64G, with K, M or G. */
 static int parse_dax(const char *arg, const char *v, uint64_t *out)
 {
-	char *end;
-	unsigned long long n;
-	unsigned shift = 0;
+	uint64_t n;
 
 	if (!strcmp(v, "off") || !strcmp(v, "0")) {
 		*out = 0;
 		return 0;
 	}
-	errno = 0;
-	n = strtoull(v, &end, 10);
-	if (*end == 'K' || *end == 'k')
-		shift = 10, end++;
-	else if (*end == 'M' || *end == 'm')
-		shift = 20, end++;
-	else if (*end == 'G' || *end == 'g')
-		shift = 30, end++;
-	if (errno || end == v || *end || n > (DAX_SIZE_MAX >> shift) ||
-	    (n << shift) < DAX_CHUNK || ((n << shift) & ((n << shift) - 1)))
+	if (parse_size(v, &n) || n > DAX_SIZE_MAX || n < DAX_CHUNK ||
+	    (n & (n - 1)))
 		return error("--share %s: dax= takes off or a power of two from "
 			     "2M to 64G", arg);
-	*out = (uint64_t)n << shift;
+	*out = n;
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 #include "arch.h"
 #include "kvm.h"
 #include "vmm.h"
+#include "../common/json.h"
 #include "../common/kernel.h"
 #include "../common/util.h"
 
@@ -223,20 +224,6 @@ static void check_tools(struct doctor *d)
 		FIX(c, "apt-get install %s", d->a->qemu_package);
 }
 
-static void json_string(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", (unsigned char)*s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
-}
-
 static void show(const struct doctor *d, int verdict, bool json)
 {
 	static const char *const verdicts[] = {
@@ -249,15 +236,15 @@ static void show(const struct doctor *d, int verdict, bool json)
 		printf("{\"checks\":[");
 		for (unsigned i = 0; i < d->n; i++) {
 			printf("%s{\"name\":", i ? "," : "");
-			json_string(d->c[i].name);
+			json_str(stdout, d->c[i].name);
 			printf(",\"status\":\"%s\",\"detail\":", verdict_name[d->c[i].v]);
-			json_string(d->c[i].detail);
+			json_str(stdout, d->c[i].detail);
 			printf(",\"fix\":");
-			json_string(d->c[i].fix);
+			json_str(stdout, d->c[i].fix);
 			putchar('}');
 		}
 		printf("],\"verdict\":%d,\"summary\":", verdict);
-		json_string(verdicts[verdict]);
+		json_str(stdout, verdicts[verdict]);
 		printf("}\n");
 		return;
 	}

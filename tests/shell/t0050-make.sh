@@ -21,6 +21,31 @@ test_install_uninstall() {
 	assertEquals "files left after uninstall" "" "$left"
 }
 
+# Installed under any PREFIX, without DESTDIR and without a rebuild, the
+# binary finds its templates relative to itself and builds an image;
+# uninstall leaves nothing, not even an empty directory.
+test_install_anywhere() {
+	p=$T/prefix
+	make -s -C "$SRC" install PREFIX="$p" >log 2>&1 || { cat log; fail "make install"; return; }
+	(cd "$T" && env -u TINYRD_TEMPLATES "$p/bin/tinyrd" build -o x.img) ||
+		fail "the installed tinyrd builds an image"
+	make -s -C "$SRC" uninstall PREFIX="$p" >log 2>&1 || fail "make uninstall"
+	assertFalse "left after uninstall: $(find "$p" 2>/dev/null)" "[ -e '$p' ]"
+}
+
+# ... and runs a command in a guest (under QEMU TCG).
+test_installed_runs() {
+	[ -n "${TINYRD_KERNEL_DIR-}" ] || { skip "no Debian kernel: ${TINYRD_KERNEL_WHY-}"; return; }
+	command -v qemu-system-x86_64 >/dev/null ||
+		{ skip "qemu-system-x86_64 is not installed"; return; }
+	p=$T/prefix
+	make -s -C "$SRC" install PREFIX="$p" >log 2>&1 || { cat log; fail "make install"; return; }
+	out=$(env -u TINYRD_TEMPLATES XDG_CACHE_HOME="$T/cache" timeout 300 \
+		"$p/bin/tinyrd" run -q --accel tcg -k "$TINYRD_KERNEL_DIR/vmlinuz" -- echo installed)
+	assertEquals "the installed tinyrd runs" installed "$out"
+	make -s -C "$SRC" uninstall PREFIX="$p" >log 2>&1 || fail "make uninstall"
+}
+
 # The installed binary looks for templates in the installed datadir.
 test_datadir_compiled_in() {
 	strings "$TINYRD" | grep -q '/share/tinyrd' || fail "no datadir in the binary"

@@ -132,6 +132,33 @@ static void test_buf_strv_numbers(void **state)
 }
 
 /* Every byte survives escaping for a recipe and parsing back. */
+static void test_parse_size(void **state)
+{
+	uint64_t v;
+
+	(void)state;
+	assert_int_equal(parse_size("0", &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(parse_size("4096", &v), 0);
+	assert_int_equal(v, 4096);
+	assert_int_equal(parse_size("2M", &v), 0);
+	assert_int_equal(v, 2u << 20);
+	assert_int_equal(parse_size("512m", &v), 0);
+	assert_int_equal(v, 512u << 20);
+	assert_int_equal(parse_size("3G", &v), 0);
+	assert_int_equal(v, 3ULL << 30);
+	assert_int_equal(parse_size("1T", &v), 0);
+	assert_int_equal(v, 1ULL << 40);
+	assert_int_equal(parse_size("16777215T", &v), 0);
+	assert_int_equal(parse_size("16777216T", &v), -EINVAL);
+	assert_int_equal(parse_size("", &v), -EINVAL);
+	assert_int_equal(parse_size("M", &v), -EINVAL);
+	assert_int_equal(parse_size("-1", &v), -EINVAL);
+	assert_int_equal(parse_size("1.5G", &v), -EINVAL);
+	assert_int_equal(parse_size("1MB", &v), -EINVAL);
+	assert_int_equal(parse_size("99999999999999999999", &v), -EINVAL);
+}
+
 static void test_escape_round_trip(void **state)
 {
 	char all[256];
@@ -222,6 +249,7 @@ int main(void)
 		cmocka_unit_test(test_path_search),
 		cmocka_unit_test(test_hmap),
 		cmocka_unit_test(test_buf_strv_numbers),
+		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_escape_round_trip),
 		cmocka_unit_test(test_kernel_release),
 	};
