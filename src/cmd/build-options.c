@@ -14,7 +14,7 @@
 enum {
 	OPT_PRINT = 256, OPT_BARE, OPT_INIT, OPT_COPY, OPT_KMOD, OPT_KVER,
 	OPT_MODDIR, OPT_SYSROOT, OPT_BUSYBOX, OPT_RUN, OPT_LEVEL, OPT_NO_INIT,
-	OPT_NO_VM_MODULES,
+	OPT_NO_VM_MODULES, OPT_BUILD_JSON,
 };
 
 /* B: tinyrd build; R: tinyrd run, among its build options (run lists
@@ -25,6 +25,7 @@ enum {
 const struct cmd_opt cmd_build_opts[] = {
 	{ "output", 'o', "IMAGE", "write the image here (default initrd.img, - for stdout)", B },
 	{ "print", OPT_PRINT, NULL, "print the resolved manifest instead of an image", B },
+	{ "json", OPT_BUILD_JSON, NULL, "say what was written as one JSON object on stdout", B },
 	{ "recipe", 'f', "RECIPE", "add a recipe (a file or a template name); repeatable", B | R },
 	{ "bare", OPT_BARE, NULL, "do not start from the base recipe (busybox, /etc, /dev)", B | R },
 	{ "init", OPT_INIT, "FILE", "install FILE as /init instead of tinyrd-init", B | R },
@@ -59,6 +60,7 @@ int cmd_build_option(struct build_opts *o, int opt, const char *arg)
 	switch (opt) {
 	case 'o': o->output = arg; break;
 	case OPT_PRINT: o->print = true; break;
+	case OPT_BUILD_JSON: o->json = true; break;
 	case 'f': strv_push(&o->recipes, arg); break;
 	case OPT_BARE: o->bare = true; break;
 	case OPT_INIT: o->init = arg; break;

@@ -7,8 +7,11 @@
 #include "opt.h"
 #include "../image/build.h"
 
+enum { OPT_JSON = 256 };
+
 static const struct cmd_opt opts[] = {
 	{ "config", 'c', NULL, "show the configuration only, not the entries", 0 },
+	{ "json", OPT_JSON, NULL, "all of it as one JSON object, for scripts", 0 },
 	{ "help", 'h', NULL, "this help", 0 },
 	{ NULL, 0, NULL, NULL, 0 },
 };
@@ -26,7 +29,7 @@ static int inspect(int argc, char **argv)
 	static const struct cmd_opt *const tables[] = { opts, NULL };
 	struct option lo[8];
 	char shortopts[8];
-	bool list = true;
+	bool list = true, json = false;
 	int opt;
 
 	cmd_opt_getopt(tables, 0, lo, ARRAY_SIZE(lo), shortopts, sizeof(shortopts));
@@ -34,6 +37,8 @@ static int inspect(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, shortopts, lo, NULL)) != -1) {
 		if (opt == 'c') {
 			list = false;
+		} else if (opt == OPT_JSON) {
+			json = true;
 		} else if (opt == 'h') {
 			usage(stdout);
 			return 0;
@@ -47,7 +52,7 @@ static int inspect(int argc, char **argv)
 		fprintf(stderr, "Try 'tinyrd inspect --help'.\n");
 		return 2;
 	}
-	return inspect_image(argv[optind], list) ? 1 : 0;
+	return inspect_image(argv[optind], list, json) ? 1 : 0;
 }
 
 const struct cmd cmd_inspect = {

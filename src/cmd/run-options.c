@@ -50,6 +50,9 @@ const struct cmd_opt cmd_run_opts[] = {
 	  "own 125 become 1; the verdict said last", R | T },
 	{ "skip-status", OPT_SKIP_STATUS, "N", "with --bisect: the command's status N is skip", R | T },
 	{ "console-log", OPT_CONSOLE_LOG, "FILE", "write the guest's console to FILE", R | T },
+	{ "json", OPT_RUN_JSON, "FILE", "write the outcome (status, reason, phases' times,\n"
+	  "kernel release, image hash) as one JSON object\n"
+	  "to FILE; - for stdout", R },
 	{ "rebuild", OPT_REBUILD, NULL, "build the image again even when cached", R },
 	{ "verbose", 'v', NULL, "show the console, the plan and what is built", R | T },
 	{ "quiet", 'q', NULL, "errors only", R | T },
@@ -120,6 +123,7 @@ int cmd_run_option(struct run_opts *r, int opt, const char *arg)
 		return 0;
 	}
 	case OPT_CONSOLE_LOG: r->console_log = arg; return 0;
+	case OPT_RUN_JSON: r->json = arg; return 0;
 	case OPT_REBUILD: r->rebuild = true; return 0;
 	case OPT_SILENCE: return parse_unsigned("--silence-timeout", arg, 1, 1u << 30, &r->silence);
 	case OPT_FORCE: r->force = true; return 0;

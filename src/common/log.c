@@ -27,11 +27,24 @@ const char *log_set_context(const char *ctx)
 	return old;
 }
 
+static char last_error[512];
+
+const char *log_last_error(void)
+{
+	return last_error;
+}
+
 static void vsay(const char *kind, const char *fmt, va_list ap, int err)
 {
 	char msg[4096];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* Kept whole up to its room; a longer one is cut. */
+	if (!strcmp(kind, "error: ") && !captured &&
+	    snprintf(last_error, sizeof(last_error), "%s%s%s%s%s",
+		     context ? context : "", context ? ": " : "", msg,
+		     err ? ": " : "", err ? strerror(err) : "") < 0)
+		last_error[0] = '\0';
 	if (captured) {
 		buf_printf(captured, "%s%s%s%s%s\n", context ? context : "",
 			   context ? ": " : "", msg, err ? ": " : "",

@@ -21,6 +21,9 @@ struct buf;
  * the previous target. For probes whose failures are answers. */
 struct buf *log_capture(struct buf *b);
 
+/* The last error said (not captured), without "tinyrd: error: ", or "". */
+const char *log_last_error(void);
+
 /* A prefix for every message ("recipe:12"), or NULL; returns the old one.
  * Lets a recipe line name itself in errors raised far below it. */
 const char *log_set_context(const char *ctx);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "build.h"
@@ -18,6 +19,8 @@
 #include "moddeps.h"
 #include "recipe.h"
 #include "../common/abi.h"
+#include "../common/json.h"
+#include "../common/sha256.h"
 
 
 extern char **environ;
@@ -340,11 +343,43 @@ const char *const build_vm_share_modules[] = { "8250", "virtio_pci",
 					       "virtio_blk", "9p", "9pnet_virtio",
 					       "virtiofs", "overlay", NULL };
 
+/* --json: what was written, as one object on stdout. */
+static int build_json(struct build *b, const char *output, double ms)
+{
+	struct buf img = { 0 };
+	struct sha256 h;
+	char hex[65];
+	int r = read_file(output, &img);
+
+	if (r)
+		return error_errno(r, "%s", output);
+	sha256_init(&h);
+	sha256_update(&h, img.p, img.len);
+	sha256_hex(&h, hex);
+	printf("{\"output\":");
+	json_str(stdout, output);
+	printf(",\"bytes\":%zu,\"sha256\":\"%s\",\"entries\":%zu,"
+	       "\"compression\":\"%s\",\"kernel_release\":", img.len, hex,
+	       b->m.n, compress_name(b->o->comp));
+	if (b->kver)
+		json_str(stdout, b->kver);
+	else
+		printf("null");
+	printf(",\"ms\":%.1f}\n", ms);
+	buf_free(&img);
+	return 0;
+}
+
 int build_run(struct build_opts *o)
 {
+	struct timespec t0, t1;
 	struct build b;
 	int r;
 
+	if (o->json && (o->print || (o->output && !strcmp(o->output, "-"))))
+		return error("--json goes with an image file: not with %s",
+			     o->print ? "--print" : "-o -");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	/* For a named kernel, the drivers its guest needs come along. */
 	if ((o->kernel || o->kver || o->moddir) && !o->no_vm_modules)
 		o->auto_kmods = build_vm_modules;
@@ -360,6 +395,11 @@ int build_run(struct build_opts *o)
 	if (!r && !o->print && !manifest_get(&b.m, "/init"))
 		note("the image has no /init: the kernel will try /sbin/init, "
 		     "/etc/init, /bin/init and /bin/sh");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (!r && o->json)
+		r = build_json(&b, o->output ? o->output : "initrd.img",
+			       (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+			       (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 	if (!r && fflush(stdout) == EOF)
 		r = error_errno(errno, "stdout");
 	build_free(&b);

@@ -28,6 +28,7 @@ struct build_opts {
 	const char *moddir;
 	const char *sysroot;
 	const char *busybox;
+	bool json;		/* --json: what was written, on stdout */
 	enum compression comp;
 	int level;		/* -1: the algorithm's default */
 	/* Modules a VMM's devices need: added when they are modules of the
@@ -92,7 +93,8 @@ extern const char tinyrd_init_start[], tinyrd_init_end[];
 
 
 /* inspect.c: list IMAGE's segments and entries (list) and its init's
- * configuration on stdout; 0, or -errno (said). */
-int inspect_image(const char *name, bool list);
+ * configuration on stdout, as text or as one JSON object (json: see
+ * tinyrd(1)); 0, or -errno (said, and nothing on stdout for json). */
+int inspect_image(const char *name, bool list, bool json);
 
 #endif

@@ -14,10 +14,14 @@
 #include "compress.h"
 #include "cpio.h"
 #include "../common/abi.h"
+#include "../common/json.h"
 
 struct inspect {
 	const char *name;
-	bool list;
+	bool list, json;
+	unsigned long nentries;		/* --json: entries printed */
+	int seg;			/* the segment being read */
+	struct buf segs;		/* --json: the segments' objects */
 	bool have_init;
 	char init_kind[64];
 	struct buf conf[3];	/* modules, argv, env */
@@ -72,13 +76,47 @@ static void put_safe(const char *s)
 	}
 }
 
+static const char *type_name(unsigned mode)
+{
+	return S_ISREG(mode) ? "file" : S_ISDIR(mode) ? "dir" :
+	       S_ISLNK(mode) ? "symlink" : S_ISCHR(mode) ? "char" :
+	       S_ISBLK(mode) ? "block" : S_ISFIFO(mode) ? "fifo" :
+	       S_ISSOCK(mode) ? "socket" : "unknown";
+}
+
+/* One entry as a JSON object (--json). */
+static void json_entry(struct inspect *s, const char *path,
+		       const struct cpio_item *it)
+{
+	char *abs = xasprintf("/%s", path);
+
+	printf("%s{\"segment\":%d,\"path\":", s->nentries++ ? "," : "", s->seg);
+	json_str(stdout, abs);
+	printf(",\"type\":\"%s\",\"mode\":\"%04o\",\"uid\":%u,\"gid\":%u",
+	       type_name(it->mode), it->mode & 07777, it->uid, it->gid);
+	if (S_ISCHR(it->mode) || S_ISBLK(it->mode))
+		printf(",\"major\":%u,\"minor\":%u", it->rdevmajor,
+		       it->rdevminor);
+	else
+		printf(",\"size\":%llu", it->size);
+	if (it->symlink) {
+		printf(",\"target\":");
+		json_str(stdout, it->symlink);
+	}
+	putchar('}');
+	free(abs);
+}
+
 static int on_item(void *ctx, const struct cpio_item *it)
 {
 	struct inspect *s = ctx;
 	const char *path = strip_slash(it->path);
 	char mode[11];
 
-	if (s->list) {
+	if (s->json) {
+		if (s->list)
+			json_entry(s, path, it);
+	} else if (s->list) {
 		mode_string(it->mode, mode);
 		if (S_ISCHR(it->mode) || S_ISBLK(it->mode))
 			printf("%s %u/%u %5u,%4u /", mode, it->uid, it->gid,
@@ -125,6 +163,55 @@ static int on_item(void *ctx, const struct cpio_item *it)
 		s->have_conf[i] = true;
 	}
 	return 0;
+}
+
+/* A NUL-separated list as a JSON array. */
+static void json_list(const struct buf *b)
+{
+	const char *p = b->p, *end = p + b->len;
+	bool first = true;
+
+	putchar('[');
+	for (; p && p < end; p += strlen(p) + 1) {
+		printf("%s", first ? "" : ",");
+		json_str(stdout, p);
+		first = false;
+	}
+	putchar(']');
+}
+
+/* The configuration as the rest of the JSON object. */
+static void json_config(struct inspect *s)
+{
+	printf("],\"segments\":[%s],\"init\":", s->segs.p ? s->segs.p : "");
+	if (s->have_init)
+		json_str(stdout, s->init_kind);
+	else
+		printf("null");
+	printf(",\"modules\":");
+	if (s->have_conf[0]) {
+		char *save = NULL;
+		bool first = true;
+
+		putchar('[');
+		for (char *l = strtok_r(s->conf[0].p, "\n", &save); l;
+		     l = strtok_r(NULL, "\n", &save)) {
+			printf("%s", first ? "" : ",");
+			json_str(stdout, l);
+			first = false;
+		}
+		putchar(']');
+	} else {
+		printf("null");
+	}
+	for (int i = 1; i < 3; i++) {
+		printf(",\"%s\":", i == 1 ? "command" : "environment");
+		if (s->have_conf[i])
+			json_list(&s->conf[i]);
+		else
+			printf("null");
+	}
+	printf("}\n");
 }
 
 /* Quote one argument for display, as a shell would need it. */
@@ -218,7 +305,8 @@ static int inspect_file(const char *name, struct inspect *s)
 			break;
 		}
 		seg++;
-		if (s->list)
+		s->seg = seg;
+		if (s->list && !s->json)
 			printf("# segment %d at offset %zu: %s\n", seg, off,
 			       compress_name(c));
 		r = cpio_read(p, n, on_item, s, name, &st);
@@ -229,7 +317,12 @@ static int inspect_file(const char *name, struct inspect *s)
 				  "archive)", name, compress_name(c));
 			break;
 		}
-		if (s->list)
+		if (s->json)
+			buf_printf(&s->segs, "%s{\"offset\":%zu,\"compression\":"
+				   "\"%s\",\"entries\":%lu,\"bytes\":%llu,"
+				   "\"stored\":%zu}", seg > 1 ? "," : "", off,
+				   compress_name(c), st.entries, st.bytes, n);
+		else if (s->list)
 			printf("# %lu entries, %llu bytes uncompressed, %zu "
 			       "bytes stored\n", st.entries, st.bytes, n);
 		off += n;
@@ -240,15 +333,34 @@ static int inspect_file(const char *name, struct inspect *s)
 	return r;
 }
 
-int inspect_image(const char *name, bool list)
+int inspect_image(const char *name, bool list, bool json)
 {
-	struct inspect s = { .name = name, .list = list };
-	int r = inspect_file(name, &s);
+	struct inspect s = { .name = name, .list = list, .json = json };
+	int r = 0;
 
+	/* JSON is printed as the image is read: a first reading makes sure
+	 * that no error comes half way through the object. */
+	if (json) {
+		struct inspect check = { .name = name };
+
+		r = inspect_file(name, &check);
+		for (int i = 0; i < 3; i++)
+			buf_free(&check.conf[i]);
+		if (!r) {
+			printf("{\"image\":");
+			json_str(stdout, name);
+			printf(",\"entries\":[");
+		}
+	}
 	if (!r)
+		r = inspect_file(name, &s);
+	if (!r && json)
+		json_config(&s);
+	else if (!r)
 		show_config(&s);
 	for (int i = 0; i < 3; i++)
 		buf_free(&s.conf[i]);
+	buf_free(&s.segs);
 	if (!r && fflush(stdout) == EOF)
 		r = error_errno(errno, "stdout");
 	return r;

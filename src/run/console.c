@@ -3,6 +3,7 @@
 
 #include "console.h"
 #include "../common/abi.h"
+#include "../vmm/watch.h"
 
 void console_init(struct console *c, int say_fd)
 {
@@ -58,7 +59,7 @@ static void take_line(struct console *c)
 			c->init_failed = failed;
 		}
 	} else if (strstr(l, TINYRD_STARTED_LINE)) {
-		__atomic_store_n(&c->started, true, __ATOMIC_RELEASE);
+		__atomic_store_n(&c->started, vm_now_ms(), __ATOMIC_RELEASE);
 	} else if ((p = strstr(l, TINYRD_INIT_PREFIX)) &&
 		   strncmp(p, TINYRD_TRACE_LINE, strlen(TINYRD_TRACE_LINE))) {
 		free(c->init_said);

@@ -24,7 +24,8 @@ struct console {
 	unsigned ntail, next;
 	int status;			/* -1 until reported */
 	bool init_failed;		/* the status is the init's failure */
-	bool started;			/* atomic: the command has started */
+	long long started;		/* atomic: when the command started
+					 * (vm_now_ms()), or 0 */
 	char *panic;			/* "Kernel panic - not syncing: ..." */
 	bool panic_after_status;	/* the kernel died after the report */
 	int say_fd;			/* the init's lines go here, or -1 */

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,7 +17,10 @@
 #include "../vmm/arch.h"
 #include "../vmm/dax.h"
 #include "../vmm/virtio/blk.h"
+#include "../vmm/watch.h"
 #include "../common/abi.h"
+#include "../common/kernel.h"
+#include "../common/sha256.h"
 
 static bool has_word(const char *s, const char *w)
 {
@@ -33,6 +37,8 @@ int run_plan_begin(struct run_plan *p, const struct run_opts *ro)
 	struct vm_config *c = &p->vm;
 
 	run_plan_init(p, &vm_arch_native);
+	p->t_begin = vm_now_ms();
+	p->json = ro->json;
 	p->rootfs = ro->rootfs;
 	p->bisect = ro->bisect;
 	p->skip_status = ro->skip_status;
@@ -187,7 +193,7 @@ static int con_reported(void *ctx, bool *panic_after)
 	return c->status;
 }
 
-static bool con_started(void *ctx)
+static long long con_started(void *ctx)
 {
 	struct console *c = ctx;
 
@@ -255,6 +261,30 @@ int run_plan_boot(struct run_plan *p, const struct run_opts *ro,
 	st = run_plan_execute(p);
 	console_free(&con);
 	return st;
+}
+
+void run_plan_identity(struct run_plan *p, const char *kernel,
+		       const void *image, size_t len)
+{
+	struct buf quiet = { 0 }, *prev;
+	struct sha256 h;
+	char *rel = NULL;
+
+	p->t_image = vm_now_ms();
+	if (!p->json)
+		return;
+	/* A kernel whose release cannot be read is no error here. */
+	prev = log_capture(&quiet);
+	if (!kernel_release(kernel, &rel))
+		snprintf(p->kernel_release, sizeof(p->kernel_release), "%s", rel);
+	log_capture(prev);
+	buf_free(&quiet);
+	free(rel);
+	if (image) {
+		sha256_init(&h);
+		sha256_update(&h, image, len);
+		sha256_hex(&h, p->image_sha256);
+	}
 }
 
 int run_plan_log(struct run_plan *p, const struct run_opts *ro)

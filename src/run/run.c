@@ -326,6 +326,7 @@ int run_command(struct build_opts *o, struct run_opts *ro,
 	struct run_file files[3];
 	struct run_plan p;
 	char *kernel = NULL;
+	bool booted = false;
 	int st = TINYRD_STATUS_FAILED, initrd = -1;
 
 	/* Host-root mode: the image is the init and the modules. */
@@ -336,6 +337,7 @@ int run_command(struct build_opts *o, struct run_opts *ro,
 		goto out;
 	if (run_load_image(o, ro, kernel, &image))
 		goto out;
+	run_plan_identity(&p, kernel, image.p, image.len);
 	if (run_plan_vmm(&p, ro))
 		goto out;
 	/* QEMU cannot hold input back until the init is ready for it:
@@ -358,7 +360,10 @@ int run_command(struct build_opts *o, struct run_opts *ro,
 		 "segment%s", ro->image ? ro->image : "built from the options",
 		 image.len, cmd->n ? " with the command" : "");
 	st = run_plan_boot(&p, ro, kernel, initrd, !cmd->n);
+	booted = true;
 out:
+	if (!booted)
+		st = run_plan_failed(&p);
 	if (initrd >= 0)
 		close(initrd);
 	run_plan_free(&p);
@@ -373,6 +378,7 @@ out:
 int run_boot(struct run_opts *ro, const char *kernel)
 {
 	struct run_plan p;
+	bool booted = false;
 	int st = TINYRD_STATUS_FAILED, image = -1;
 
 	if (run_plan_begin(&p, ro))
@@ -388,9 +394,13 @@ int run_boot(struct run_opts *ro, const char *kernel)
 	}
 	if (run_plan_log(&p, ro) || run_plan_vmm(&p, ro))
 		goto out;
+	run_plan_identity(&p, kernel, NULL, 0);
 	snprintf(p.image, sizeof(p.image), "image %s as it is", ro->image);
 	st = run_plan_boot(&p, ro, kernel, image, true);
+	booted = true;
 out:
+	if (!booted)
+		st = run_plan_failed(&p);
 	if (image >= 0)
 		close(image);
 	run_plan_free(&p);

@@ -24,6 +24,7 @@ struct run_opts {
 	const char *console_log;
 	bool bisect, rebuild, force, hugepages, mmio;
 	int skip_status;	/* --skip-status N, or -1 */
+	const char *json;	/* --json FILE, or NULL */
 	bool stdin;		/* forward standard input (built-in launcher) */
 	struct vm_disk disks[VM_DISKS_MAX];
 	unsigned ndisks;
@@ -80,6 +81,10 @@ int run_load_image(struct build_opts *o, const struct run_opts *ro,
 int run_plan_begin(struct run_plan *p, const struct run_opts *ro);
 int run_plan_vmm(struct run_plan *p, const struct run_opts *ro);
 int run_plan_log(struct run_plan *p, const struct run_opts *ro);
+/* The image is ready: its time, and for --json the kernel's release and
+ * the image's hash (image NULL: not known). */
+void run_plan_identity(struct run_plan *p, const char *kernel,
+		       const void *image, size_t len);
 int run_plan_boot(struct run_plan *p, const struct run_opts *ro,
 		  const char *kernel, int initrd, bool interactive);
 /* The shares' mount table (abi.h TINYRD_CONF_MOUNTS) and the root's

@@ -4,6 +4,7 @@
  * VMMs under the same watch (watch.c: signals, terminal, watchdogs), and
  * every ending becomes tinyrd's exit status here, the same way for both.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +13,9 @@
 
 #include "arch.h"
 #include "plan.h"
+#include "watch.h"
 #include "../common/abi.h"
+#include "../common/json.h"
 #include "../common/log.h"
 
 void run_plan_init(struct run_plan *p, const struct vm_arch *arch)
@@ -195,7 +198,7 @@ static int status(const struct run_plan *p, const struct vm_result *res,
  * names is skip). The verdict is said in one line.
  */
 static int bisect(const struct run_plan *p, const struct vm_result *res,
-		  int st, const char *why)
+		  int st, const char *why, const char **verdict)
 {
 	bool command = res->ending == VM_REPORTED &&
 		       !p->vm.console.failure(p->vm.console.ctx);
@@ -207,22 +210,119 @@ static int bisect(const struct run_plan *p, const struct vm_result *res,
 		out = 1;
 	else if (st >= 128 || st == TINYRD_STATUS_NO_REPORT)
 		out = 1;
+	*verdict = !out ? "good" : out == TINYRD_STATUS_FAILED ? "skip" : "bad";
 	if (log_level >= LOG_NORMAL)
-		fprintf(stderr, "tinyrd: bisect %s (%s)\n",
-			!out ? "good" : out == TINYRD_STATUS_FAILED ? "skip" : "bad",
+		fprintf(stderr, "tinyrd: bisect %s (%s)\n", *verdict,
 			command && !why[0] ? "the command's status" : why);
 	return out;
+}
+
+/* The ending, for --json. */
+static const char *ending_name(const struct run_plan *p,
+			       const struct vm_result *res, int r)
+{
+	if (r || !res)
+		return "failed";
+	switch (res->ending) {
+	case VM_REPORTED:
+		return p->vm.console.failure(p->vm.console.ctx) ? "init-failed"
+							       : "reported";
+	case VM_NO_REPORT: return "no-report";
+	case VM_TIMEOUT: return "timeout";
+	case VM_INTERRUPTED: return "signal";
+	default: return "failed";
+	}
+}
+
+static void json_field(FILE *f, const char *name, const char *value)
+{
+	fprintf(f, ",\"%s\":", name);
+	if (value && *value)
+		json_str(f, value);
+	else
+		fputs("null", f);
+}
+
+/* The outcome as one JSON object in p->json (tinyrd-run(1)); res NULL:
+ * the guest never started (r set too). */
+static void write_json(const struct run_plan *p, const struct vm_result *res,
+		       int r, int st, const char *why, const char *verdict,
+		       long long boot, long long end)
+{
+	long long started = res ? p->vm.console.started(p->vm.console.ctx) : 0;
+	FILE *f = strcmp(p->json, "-") ? fopen(p->json, "we") : stdout;
+
+	if (!f) {
+		error_errno(errno, "%s", p->json);
+		return;
+	}
+	fprintf(f, "{\"status\":%d,\"ending\":\"%s\",\"guest_status\":", st,
+		ending_name(p, res, r));
+	if (res && !r && res->ending == VM_REPORTED)
+		fprintf(f, "%d", res->status);
+	else
+		fputs("null", f);
+	json_field(f, "reason", why);
+	json_field(f, "bisect", verdict);
+	json_field(f, "kernel", p->vm.kernel);
+	json_field(f, "kernel_release", p->kernel_release);
+	json_field(f, "image", p->image);
+	json_field(f, "image_sha256", p->image_sha256);
+	json_field(f, "vmm", p->vmm == VMM_QEMU ? "qemu" :
+		   p->vmm == VMM_BUILTIN ? "builtin" : NULL);
+	json_field(f, "accel", p->vmm == VMM_BUILTIN ? "kvm" :
+		   p->vmm != VMM_QEMU ? NULL :
+		   p->vm.accel == ACCEL_KVM ? "kvm" : "tcg");
+	json_field(f, "vmm_why", p->vmm_why);
+	/* Phases: the image (built or read), the boot up to the command's
+	 * start, the command; null where a phase was not seen. */
+	fprintf(f, ",\"ms\":{\"image\":");
+	if (p->t_image)
+		fprintf(f, "%lld", p->t_image - p->t_begin);
+	else
+		fputs("null", f);
+	fputs(",\"boot\":", f);
+	if (started)
+		fprintf(f, "%lld,\"command\":%lld", started - boot, end - started);
+	else
+		fprintf(f, "null,\"command\":null");
+	fprintf(f, ",\"total\":%lld}}\n", (end ? end : boot) - p->t_begin);
+	if (f != stdout && fclose(f))
+		error_errno(errno, "%s", p->json);
+	else if (f == stdout)
+		fflush(f);
 }
 
 int run_plan_execute(struct run_plan *p)
 {
 	struct vm_result res;
+	const char *verdict = NULL;
 	char why[300];
+	long long boot = vm_now_ms(), end;
 	int r = p->vmm == VMM_QEMU ? qemu_run(&p->vm, &res)
 				   : builtin_run(&p->vm, &res);
 	int st = r ? TINYRD_STATUS_FAILED : status(p, &res, why, sizeof(why));
 
+	end = vm_now_ms();
 	if (r)
 		snprintf(why, sizeof(why), "tinyrd could not start the guest");
-	return p->bisect ? bisect(p, &res, st, why) : st;
+	if (p->bisect)
+		st = bisect(p, &res, st, why, &verdict);
+	if (p->json)
+		write_json(p, &res, r, st, why, verdict, boot, end);
+	return st;
+}
+
+int run_plan_failed(const struct run_plan *p)
+{
+	const char *verdict = p->bisect ? "skip" : NULL;
+	char why[600];
+
+	snprintf(why, sizeof(why), "tinyrd failed: %s", log_last_error());
+	if (p->bisect && log_level >= LOG_NORMAL)
+		fprintf(stderr, "tinyrd: bisect skip (%s)\n", why);
+	if (p->json)
+		write_json(p, NULL, -1, TINYRD_STATUS_FAILED, why, verdict,
+			   vm_now_ms(), 0);
+	return TINYRD_STATUS_FAILED;
 }

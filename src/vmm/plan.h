@@ -29,6 +29,10 @@ struct run_plan {
 	int rootfs;			/* the share that is the root, or -1 */
 	bool bisect;			/* endings as git bisect run takes them */
 	int skip_status;		/* the command's status that is skip, or -1 */
+	const char *json;		/* --json FILE ("-": stdout), or NULL */
+	char kernel_release[64];	/* for the JSON: "" when not known */
+	char image_sha256[65];		/* the initrd's, "" when not known */
+	long long t_begin, t_image;	/* vm_now_ms(): begun, image ready */
 	struct vm_config vm;		/* what the VMM is given */
 };
 
@@ -45,8 +49,13 @@ void run_plan_show(const struct run_plan *p);
  * status is said in one line on stderr, with the console's last lines
  * when that was not on show; a command's own 123-125 gets a note. With
  * bisect, the status is git bisect run's (good, bad, skip: see plan.c)
- * and the verdict is said.
+ * and the verdict is said. With json, the outcome is written there as
+ * one JSON object (tinyrd-run(1)).
  */
 int run_plan_execute(struct run_plan *p);
+/* The run failed before its guest started (said): with bisect a skip,
+ * said; with json the outcome written, the last error as the reason.
+ * Returns TINYRD_STATUS_FAILED. */
+int run_plan_failed(const struct run_plan *p);
 
 #endif

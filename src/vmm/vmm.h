@@ -43,9 +43,9 @@ struct vm_share {
  * order, and calls end when the guest is gone. What the console says is
  * the caller's to read (run's is console.c); a VMM that needs the init's
  * report (QEMU: abi.h's status line) asks reported: 0-255 or -1, with
- * *panic_after set when the kernel panicked after it. started: the init
- * has said that the command started (abi.h), for a silence timeout that
- * counts from there; any thread may ask. To explain an ending the
+ * *panic_after set when the kernel panicked after it. started: when the
+ * init said that the command started (abi.h; vm_now_ms()'s clock), or 0,
+ * for a silence timeout that counts from there; any thread may ask. To explain an ending the
  * supervisor (plan.c) asks for the kernel's panic line (or NULL), for the
  * init's failure (NULL when the status was not the init's own failure,
  * else its last line, or ""), and for the last lines, oldest first, each
@@ -55,7 +55,7 @@ struct vm_console {
 	void (*feed)(void *ctx, const char *data, size_t n);
 	void (*end)(void *ctx);
 	int (*reported)(void *ctx, bool *panic_after);
-	bool (*started)(void *ctx);
+	long long (*started)(void *ctx);	/* vm_now_ms() then, or 0 */
 	const char *(*panic)(void *ctx);
 	const char *(*failure)(void *ctx);
 	unsigned (*tail)(void *ctx, struct buf *out);

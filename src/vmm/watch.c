@@ -71,7 +71,7 @@ int vm_watch_signal(struct vm_watch *w)
 static bool silence_armed(const struct vm_config *c)
 {
 	return c->silence_timeout && (!c->silence_from_start ||
-				      c->console.started(c->console.ctx));
+				      c->console.started(c->console.ctx) > 0);
 }
 
 bool vm_watch_expired(const struct vm_watch *w, long long now,

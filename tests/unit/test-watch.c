@@ -33,10 +33,10 @@ static void test_timeout_and_silence(void **state)
 
 static bool started;
 
-static bool is_started(void *ctx)
+static long long is_started(void *ctx)
 {
 	(void)ctx;
-	return started;
+	return started ? 1 : 0;
 }
 
 /* With silence_from_start the boot's silence does not count: only once
