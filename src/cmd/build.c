@@ -2,6 +2,7 @@
 /* tinyrd build [options] [PROGRAM...] [-- COMMAND [ARG...]]: an initrd. */
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cmd.h"
 #include "options.h"
@@ -49,7 +50,13 @@ static int build(int argc, char **argv)
 		build_opts_free(&o);
 		return 2;
 	}
-	if (build_opts_check(&o)) {
+	/* --json says what went into an image file. */
+	if (o.json && (o.print || (o.output && !strcmp(o.output, "-"))))
+		r = error("--json goes with an image file: not with %s",
+			  o.print ? "--print" : "-o -");
+	else
+		r = build_opts_check(&o);
+	if (r) {
 		build_opts_free(&o);
 		return 2;
 	}

@@ -376,9 +376,6 @@ int build_run(struct build_opts *o)
 	struct build b;
 	int r;
 
-	if (o->json && (o->print || (o->output && !strcmp(o->output, "-"))))
-		return error("--json goes with an image file: not with %s",
-			     o->print ? "--print" : "-o -");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	/* For a named kernel, the drivers its guest needs come along. */
 	if ((o->kernel || o->kver || o->moddir) && !o->no_vm_modules)

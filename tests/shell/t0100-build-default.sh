@@ -141,6 +141,20 @@ test_output_places() {
 	assertEquals 1 "$(ls | grep -c img)"
 }
 
+# --json says what was written: the file, its size and hash (as
+# sha256sum has them), its entries, compression and time; not with
+# --print or -o -.
+test_json() {
+	run tinyrd build --json -o x.img
+	assertEquals "$(cat "$T/err")" 0 "$rc"
+	sum=$(sha256sum x.img | cut -d ' ' -f 1)
+	assertContains "$(cat "$T/out")" "{\"output\":\"x.img\",\"bytes\":$(stat -c %s x.img),\"sha256\":\"$sum\",\"entries\":"
+	assertContains "$(cat "$T/out")" ',"compression":"gzip","kernel_release":null,"ms":'
+	run tinyrd build --json --print
+	assertEquals 2 "$rc"
+	assert_one_error "--json goes with an image file: not with --print"
+}
+
 test_verbose() {
 	[ -n "$BUSYBOX" ] || { skip "busybox is not installed"; return; }
 	run tinyrd build -v --init "$INIT" -o v.img

@@ -25,6 +25,29 @@ test_lists_entries_and_config() {
 	assertContains "$(tinyrd inspect --config none.img)" "init: none"
 }
 
+# --json: the same as one object (entries with their segment, segments,
+# init, configuration), names escaped as JSON; with -c no entries; a
+# broken image prints no half object.
+test_json() {
+	printf 'dir /d 0750 1 2\nslink /l tar"get 0777 0 0\nnod /c 0620 0 5 c 4 64\ntext /etc/tinyrd/modules 0644 0 0 m /m.ko a=1\\n\n' >r.recipe
+	tinyrd build --bare --no-init -z none -f ./r.recipe -o img -e K=V -- sh -c 'exit 3' 2>/dev/null
+	run tinyrd inspect --json img
+	assertEquals "$(cat "$T/err")" 0 "$rc"
+	size=$(stat -c %s img)
+	out=$(cat "$T/out")
+	assertContains "$out" '{"image":"img","entries":[{"segment":1,"path":"/c","type":"char","mode":"0620","uid":0,"gid":5,"major":4,"minor":64},{"segment":1,"path":"/d","type":"dir","mode":"0750","uid":1,"gid":2,"size":0},'
+	assertContains "$out" '{"segment":1,"path":"/l","type":"symlink","mode":"0777","uid":0,"gid":0,"size":7,"target":"tar\"get"}]'
+	assertContains "$(cat "$T/out")" "],\"segments\":[{\"offset\":0,\"compression\":\"none\","
+	assertContains "$(cat "$T/out")" ",\"stored\":$size}],\"init\":null,\"modules\":[\"m /m.ko a=1\"],\"command\":[\"sh\",\"-c\",\"exit 3\"],\"environment\":[\"K=V\"]}"
+	assertEquals 1 "$(wc -l <"$T/out")"
+	run tinyrd inspect -c --json img
+	assertContains "$(cat "$T/out")" '{"image":"img","entries":[],"segments":[{'
+	head -c 300 img >cut.img
+	run tinyrd inspect --json cut.img
+	assertEquals 1 "$rc"
+	assertEquals "" "$(cat "$T/out")"
+}
+
 # An uncompressed early cpio in front of a compressed one, as Debian's
 # initrds are made (microcode first), and a per-run segment behind.
 test_segments() {

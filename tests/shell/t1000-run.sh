@@ -98,6 +98,26 @@ test_command_status_collisions() {
 	assertEquals 125 "$rc"
 }
 
+# --json FILE: the outcome as one object, for a boot and for a failure
+# before any (no kernel).
+test_json() {
+	need || return
+	trun --json out.json -- sh -c 'exit 3'
+	assertEquals 3 "$rc"
+	j=$(cat out.json)
+	assertContains "$j" '{"status":3,"ending":"reported","guest_status":3,"reason":null,"bisect":null,'
+	assertContains "$j" "\"kernel_release\":\"$(cat "$K/kver")\""
+	assertContains "$j" '"image_sha256":"'
+	assertContains "$j" '"vmm":"qemu","accel":"tcg",'
+	echo "$j" | grep -qE '"ms":\{"image":[0-9]+,"boot":[0-9]+,"command":[0-9]+,"total":[0-9]+\}\}$' ||
+		fail "phases' times: $j"
+	run "$TINYRD" run -k /nonexistent --bisect --json - -- true
+	assertEquals 125 "$rc"
+	assertContains "$(cat "$T/out")" '{"status":125,"ending":"failed","guest_status":null,"reason":"tinyrd failed: /nonexistent: No such file or directory","bisect":"skip",'
+	assertEquals "tinyrd: bisect skip (tinyrd failed: /nonexistent: No such file or directory)" \
+		"$(tail -n 1 "$T/err")"
+}
+
 test_panic() {
 	need || return
 	trun -- sh -c 'echo c >/proc/sysrq-trigger'
