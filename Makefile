@@ -16,7 +16,8 @@
 #   T=PATTERN      with check: only tests whose file name contains PATTERN
 #   SANITIZE=...   sanitizers for the unit tests (default address,undefined;
 #                  empty disables)
-#   PREFIX=/usr/local, DESTDIR=, bindir, libexecdir, datadir, mandir
+#   PREFIX=/usr/local, DESTDIR=, bindir, libexecdir, datadir, mandir,
+#   completionsdir (bash completion)
 #   CC, CFLAGS, LDFLAGS, PKG_CONFIG
 #   INIT_CC        compiler for the static tinyrd-init (default musl-gcc when
 #                  installed, else $(CC) -static)
@@ -28,6 +29,7 @@ bindir ?= $(PREFIX)/bin
 libexecdir ?= $(PREFIX)/libexec
 datadir ?= $(PREFIX)/share
 mandir ?= $(datadir)/man
+completionsdir ?= $(datadir)/bash-completion/completions
 
 O ?= build
 ifeq ($(filter-out . ./ /,$(O)),)
@@ -76,7 +78,7 @@ VMM_ARCH_ASM = $(sort $(wildcard src/vmm/$(VMM_ARCH)/*.S))
 LIB_SRCS = \
 	src/common/log.c src/common/util.c src/common/kernel.c \
 	src/common/sha256.c src/common/iov.c src/common/crc32c.c \
-	src/common/verify.c src/common/json.c \
+	src/common/verify.c src/common/json.c src/common/progress.c \
 	src/image/manifest.c src/image/manifest-host.c \
 	src/image/manifest-print.c src/image/recipe.c src/image/elfread.c src/image/elfdeps.c \
 	src/image/moddeps.c src/image/cpio.c src/image/compress.c \
@@ -197,9 +199,11 @@ install: tinyrd
 		$(DESTDIR)$(mandir)/man1
 	$(INSTALL) -m 644 man/tinyrd-recipe.5 $(DESTDIR)$(mandir)/man5
 	$(INSTALL) -m 644 man/tinyrd-init.8 $(DESTDIR)$(mandir)/man8
+	$(INSTALL) -d $(DESTDIR)$(completionsdir)
+	$(INSTALL) -m 644 src/completion.bash $(DESTDIR)$(completionsdir)/tinyrd
 
 uninstall:
-	rm -f $(DESTDIR)$(bindir)/tinyrd
+	rm -f $(DESTDIR)$(bindir)/tinyrd $(DESTDIR)$(completionsdir)/tinyrd
 	rm -rf $(DESTDIR)$(datadir)/tinyrd $(DESTDIR)$(libexecdir)/tinyrd
 	rm -f $(DESTDIR)$(mandir)/man1/tinyrd.1 $(DESTDIR)$(mandir)/man1/tinyrd-run.1 \
 		$(DESTDIR)$(mandir)/man1/tinyrd-boot.1 $(DESTDIR)$(mandir)/man1/tinyrd-doctor.1 \
@@ -209,6 +213,7 @@ uninstall:
 	@# the system owns) loses the directories install made, when empty.
 	-@case "$(PREFIX)" in /usr|/usr/local) ;; *) \
 		for d in $(mandir)/man1 $(mandir)/man5 $(mandir)/man8 $(mandir) \
+			$(completionsdir) $(datadir)/bash-completion \
 			$(libexecdir) $(bindir) $(datadir) $(PREFIX); do \
 			rmdir "$(DESTDIR)$$d" 2>/dev/null; done ;; esac; true
 

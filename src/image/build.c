@@ -20,6 +20,7 @@
 #include "recipe.h"
 #include "../common/abi.h"
 #include "../common/json.h"
+#include "../common/progress.h"
 #include "../common/sha256.h"
 
 
@@ -288,6 +289,7 @@ int build_write(struct build *b, const char *output)
 	struct stat st;
 	int fd, r;
 
+	progress_begin();
 	r = build_image(b, &raw);
 	if (r)
 		goto out;
@@ -328,6 +330,7 @@ int build_write(struct build *b, const char *output)
 	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
 		signal(sigs[i], SIG_DFL);
 out:
+	progress_end();
 	free(real);
 	free(tmp);
 	buf_free(&raw);

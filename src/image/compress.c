@@ -11,6 +11,7 @@
 #include <zstd.h>
 
 #include "compress.h"
+#include "../common/progress.h"
 #include "../common/util.h"
 
 #define LZ4_LEGACY_MAGIC 0x184c2102u
@@ -201,6 +202,9 @@ int compress_write(enum compression c, int level, const void *in, size_t len,
 
 	if (level < 0)
 		level = algs[c].def;
+	if (c != COMP_NONE)
+		progress_set("tinyrd: compressing %s: %zu MiB with %s", name,
+			     len >> 20, algs[c].name);
 	switch (c) {
 	case COMP_NONE:
 		r = write_all(fd, in, len);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cpio.h"
+#include "../common/progress.h"
 
 #define DATA_MAX (1u << 20)
 
@@ -181,8 +182,11 @@ int cpio_write(const struct manifest *m, long long mtime, struct buf *out)
 	if (!r)
 		r = check(a, archive_write_open2(a, out, NULL, to_buf, NULL, NULL),
 			  "libarchive");
-	for (size_t i = 0; !r && i < m->n; i++)
+	for (size_t i = 0; !r && i < m->n; i++) {
+		progress_set("tinyrd: writing the image: %zu of %zu entries",
+			     i + 1, m->n);
 		r = write_entry(a, ae, m->v[i], mtime);
+	}
 	if (!r)
 		r = check(a, archive_write_close(a), "libarchive");
 out:

@@ -74,4 +74,33 @@ test_quiet_option() {
 	[ -f q.img ] || fail "no image with -q"
 }
 
+# The bash completion offers the commands, each command's options (from
+# its --help), the values of the options that have a few, the cache's
+# actions, and nothing after "--".
+complete_words() {
+	bash -c '
+		. "$1/src/completion.bash"
+		shift
+		COMP_WORDS=("$@")
+		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+		_tinyrd
+		printf "%s\n" "${COMPREPLY[@]}" | sort
+	' bash "$SRC" "$TINYRD" "$@"
+}
+
+test_completion() {
+	assertContains "$(complete_words '')" "cache"
+	assertContains "$(complete_words 'ru')" "run"
+	assertEquals "--skip-status" "$(complete_words run --ski)"
+	assertContains "$(complete_words run --)" "--silence-timeout"
+	assertNotContains "$(complete_words run --)" "--print"
+	assertContains "$(complete_words build --)" "--print"
+	assertEquals "builtin
+qemu" "$(complete_words boot --vmm '' | grep -v auto)"
+	assertEquals "lz4" "$(complete_words build -z l)"
+	assertEquals "prune" "$(complete_words cache pr)"
+	assertEquals "" "$(complete_words run -- ca)"
+	assertEquals "--json" "$(complete_words doctor --j)"
+}
+
 run_shunit2

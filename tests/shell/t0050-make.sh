@@ -10,7 +10,7 @@ test_install_uninstall() {
 		{ cat log; fail "make install"; return; }
 	for f in bin/tinyrd libexec/tinyrd/tinyrd-init share/tinyrd/templates/base.recipe \
 	    share/man/man1/tinyrd.1 \
-	    share/man/man5/tinyrd-recipe.5; do
+	    share/man/man5/tinyrd-recipe.5 share/bash-completion/completions/tinyrd; do
 		[ -f "$d/opt/tinyrd/$f" ] || fail "$f not installed"
 	done
 	assertEquals "$("$TINYRD" --version)" "$("$d/opt/tinyrd/bin/tinyrd" --version)"

@@ -155,6 +155,21 @@ test_json() {
 	assert_one_error "--json goes with an image file: not with --print"
 }
 
+# A build that takes more than a second shows its progress on a
+# terminal, one line rewritten and wiped at the end; not otherwise.
+test_progress_on_a_terminal() {
+	command -v script >/dev/null || { skip "script (util-linux) is not installed"; return; }
+	head -c 8000000 /dev/urandom >random
+	script -qec "'$TINYRD' build --bare --copy '$INIT':/init --copy '$T/random' -z xz -o x.img" \
+		/dev/null >tty.out
+	tr '\r' '\n' <tty.out >lines
+	grep -q "^tinyrd: compressing x.img: 7 MiB with xz" lines || fail "no progress: $(cat -v tty.out)"
+	assertEquals "the line is wiped at the end" "$(printf '\033[K')" "$(tail -n 1 lines | tr -d '\n')"
+	run tinyrd build --bare --copy "$INIT":/init --copy "$T/random" -z xz -o y.img
+	assertEquals 0 "$rc"
+	assertEquals "no terminal, no progress" "" "$(cat "$T/err")"
+}
+
 test_verbose() {
 	[ -n "$BUSYBOX" ] || { skip "busybox is not installed"; return; }
 	run tinyrd build -v --init "$INIT" -o v.img
