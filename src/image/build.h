@@ -96,5 +96,9 @@ extern const char tinyrd_init_start[], tinyrd_init_end[];
  * configuration on stdout, as text or as one JSON object (json: see
  * tinyrd(1)); 0, or -errno (said, and nothing on stdout for json). */
 int inspect_image(const char *name, bool list, bool json);
+/* The init's module configuration (abi.h TINYRD_CONF_MODULES) that the
+ * initrd at name adds up to, appended to out; *found false when it has
+ * none. 0 or -errno (said). */
+int inspect_modules(const char *name, struct buf *out, bool *found);
 
 #endif

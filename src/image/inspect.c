@@ -365,3 +365,17 @@ int inspect_image(const char *name, bool list, bool json)
 		r = error_errno(errno, "stdout");
 	return r;
 }
+
+int inspect_modules(const char *name, struct buf *out, bool *found)
+{
+	struct inspect s = { .name = name };
+	int r = inspect_file(name, &s);
+
+	*found = !r && s.have_conf[0];
+	if (*found)
+		buf_add(out, s.conf[0].p ? s.conf[0].p : "", s.conf[0].len);
+	for (int i = 0; i < 3; i++)
+		buf_free(&s.conf[i]);
+	buf_free(&s.segs);
+	return r;
+}

@@ -120,9 +120,10 @@ static enum compression last_segment(const char *p, size_t len)
  * uncompressed segment starts 4-byte aligned (the kernel looks for "0707"
  * there, and skips the zeros before); after lz4 an lz4 one follows
  * directly, as lz4's decoder reads on through the image's stream. */
-int run_make_initrd(const struct buf *image, const struct strv *argv,
-		    const struct strv *env, const struct run_file *files,
-		    size_t nfiles, bool in, int *out)
+int run_make_initrd(const struct buf *image, const struct buf *extra,
+		    const struct strv *argv, const struct strv *env,
+		    const struct run_file *files, size_t nfiles, bool in,
+		    int *out)
 {
 	enum compression c = last_segment(image->p, image->len);
 	struct manifest m;
@@ -151,17 +152,23 @@ int run_make_initrd(const struct buf *image, const struct strv *argv,
 					      files[i].data->len, 0644, 0, 0, NULL);
 	if (!r)
 		r = manifest_finalize(&m);
+	/* extra's archive, then the per-run one: in one segment, the
+	 * per-run files last (they win). */
+	if (extra && extra->len)
+		buf_add(&seg, extra->p, extra->len);
 	if (!r && m.n)
 		r = cpio_write(&m, 0, &raw);
+	if (!r && raw.len)
+		buf_add(&seg, raw.p, raw.len);
 	if (!r)
 		r = write_all(fd, image->p, image->len);
-	if (!r && m.n) {
+	if (!r && seg.len) {
 		if (c != COMP_LZ4)
 			c = COMP_NONE;
 		if (c == COMP_NONE)
 			r = write_all(fd, zeros, (4 - image->len % 4) % 4);
 		if (!r)
-			r = compress_write(c, -1, raw.p, raw.len, fd,
+			r = compress_write(c, -1, seg.p, seg.len, fd,
 					   "the per-run segment");
 	}
 	if (r) {
@@ -323,7 +330,8 @@ int run_command(struct build_opts *o, struct run_opts *ro,
 		const struct strv *cmd, const struct strv *env)
 {
 	struct buf image = { 0 }, mounts = { 0 }, root = { 0 }, sample = { 0 };
-	struct run_file files[3];
+	struct buf mods = { 0 }, modconf = { 0 };
+	struct run_file files[4];
 	struct run_plan p;
 	char *kernel = NULL;
 	bool booted = false;
@@ -353,8 +361,13 @@ int run_command(struct build_opts *o, struct run_opts *ro,
 	files[0] = (struct run_file){ TINYRD_CONF_MOUNTS, &mounts };
 	files[1] = (struct run_file){ TINYRD_CONF_ROOT, &root };
 	files[2] = (struct run_file){ TINYRD_CONF_VERIFY, &sample };
-	if (run_make_initrd(&image, cmd, env, files, 3, ro->stdin, &initrd) ||
-	    run_plan_log(&p, ro))
+	/* A ready image gets the modules its devices need, when it lacks
+	 * them and they are at hand. */
+	if (ro->image && run_image_modules(&p, ro, o, kernel, &mods, &modconf))
+		goto out;
+	files[3] = (struct run_file){ TINYRD_CONF_MODULES, &modconf };
+	if (run_make_initrd(&image, &mods, cmd, env, files, 4, ro->stdin,
+			    &initrd) || run_plan_log(&p, ro))
 		goto out;
 	snprintf(p.image, sizeof(p.image), "image %s (%zu bytes) and a per-run "
 		 "segment%s", ro->image ? ro->image : "built from the options",
@@ -371,6 +384,8 @@ out:
 	buf_free(&mounts);
 	buf_free(&root);
 	buf_free(&sample);
+	buf_free(&mods);
+	buf_free(&modconf);
 	free(kernel);
 	return st;
 }

@@ -128,7 +128,7 @@ int verify_share(const struct verify_opts *v, struct build_opts *o,
 		error_errno(errno, "memfd_create");
 		goto out;
 	}
-	if (run_make_initrd(&image, &cmd, &env, conf, 2, false, &initrd))
+	if (run_make_initrd(&image, NULL, &cmd, &env, conf, 2, false, &initrd))
 		goto out;
 	ro->out_fd = outfd;
 	note("verifying %s over %s (%zu files%s)", dir,

@@ -74,4 +74,15 @@ test_every_compression_unpacks() {
 	done
 }
 
+# tinyrd boot takes --vmm qemu, as its own error advises where KVM cannot
+# boot a stock kernel: the image's command runs and its status comes home.
+test_tinyrd_boot_under_qemu() {
+	need || return
+	tinyrd build -o cmd.img -- sh -c 'echo from-boot; exit 5' 2>/dev/null
+	timeout 300 "$TINYRD" boot --vmm qemu --accel tcg -k "$K/vmlinuz" -i cmd.img \
+		</dev/null >out 2>err
+	assertEquals "$(tail -n 3 err)" 5 $?
+	grep -q "^from-boot" out || fail "the command's output: $(tail -n 5 out)"
+}
+
 run_shunit2

@@ -93,6 +93,16 @@ test_sections() {
 	done
 }
 
+# What users look for is named in the README: the bisect recipe that maps
+# a failed build to skip, the cache command, --json, the completion.
+test_readme_names() {
+	for w in examples/bisect-kernel.sh 'tinyrd cache' TINYRD_CACHE_MAX \
+	    'tinyrd run --json' 'tinyrd build --json' 'tinyrd inspect --json' \
+	    bash-completion 'tinyrd boot --vmm qemu'; do
+		grep -qF -- "$w" "$SRC/README.md" || fail "README does not name $w"
+	done
+}
+
 test_readme_commands() {
 	grep -q '^make demo$' "$SRC/README.md" || fail "main job command"
 	grep -q '^make check$' "$SRC/README.md" || fail "test command"

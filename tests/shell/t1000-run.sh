@@ -118,6 +118,23 @@ test_json() {
 		"$(tail -n 1 "$T/err")"
 }
 
+# A ready image that lacks the modules a share needs gets them in the
+# per-run segment when the kernel's modules are at hand (the init's list
+# made whole); when they are not, a note says so before the init fails.
+test_prebuilt_image_gets_share_modules() {
+	need || return
+	tinyrd build -k "$K/vmlinuz" --moddir "$K" -o plain.img 2>/dev/null
+	assertNotContains "$(tinyrd inspect -c plain.img)" "9pnet_virtio"
+	mkdir share
+	echo hello >share/f
+	trun --moddir "$K" -i plain.img --share "$T/share:s,fs=9p,mount=/mnt" -- cat /mnt/f
+	assertEquals "$(cat "$T/err")" 0 "$rc"
+	assertEquals hello "$(cat "$T/out")"
+	trun -i plain.img --share "$T/share:s,fs=9p,mount=/mnt" -- cat /mnt/f
+	assertEquals 125 "$rc"
+	assertContains "$(cat "$T/err")" "plain.img lacks 9p, and the kernel's modules are not at hand to add"
+}
+
 test_panic() {
 	need || return
 	trun -- sh -c 'echo c >/proc/sysrq-trigger'
