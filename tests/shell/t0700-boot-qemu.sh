@@ -81,7 +81,8 @@ test_tinyrd_boot_under_qemu() {
 	tinyrd build -o cmd.img -- sh -c 'echo from-boot; exit 5' 2>/dev/null
 	timeout 300 "$TINYRD" boot --vmm qemu --accel tcg -k "$K/vmlinuz" -i cmd.img \
 		</dev/null >out 2>err
-	assertEquals "$(tail -n 3 err)" 5 $?
+	rc=$?
+	assertEquals "$(tail -n 3 err)" 5 "$rc"
 	grep -q "^from-boot" out || fail "the command's output: $(tail -n 5 out)"
 }
 

@@ -135,6 +135,16 @@ test_prebuilt_image_gets_share_modules() {
 	assertContains "$(cat "$T/err")" "plain.img lacks 9p, and the kernel's modules are not at hand to add"
 }
 
+# A guest that ends without a report and without a panic (it powered
+# itself off) still gets a reason: the console's last line.
+test_no_report_named() {
+	need || return
+	trun -- busybox poweroff -f
+	assertEquals 123 "$rc"
+	assertContains "$(head -n 1 "$T/err")" \
+		"tinyrd: the guest ended without reporting a status; the console's last line: "
+}
+
 test_panic() {
 	need || return
 	trun -- sh -c 'echo c >/proc/sysrq-trigger'
