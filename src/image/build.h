@@ -97,8 +97,9 @@ extern const char tinyrd_init_start[], tinyrd_init_end[];
  * tinyrd(1)); 0, or -errno (said, and nothing on stdout for json). */
 int inspect_image(const char *name, bool list, bool json);
 /* The init's module configuration (abi.h TINYRD_CONF_MODULES) that the
- * initrd at name adds up to, appended to out; *found false when it has
- * none. 0 or -errno (said). */
-int inspect_modules(const char *name, struct buf *out, bool *found);
+ * initrd img (read from name) adds up to, appended to out; *found false
+ * when it has none. 0 or -errno (said). */
+int inspect_modules(const char *name, const struct buf *img,
+		    struct buf *out, bool *found);
 
 #endif

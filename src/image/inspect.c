@@ -262,19 +262,15 @@ static void show_config(struct inspect *s)
 	}
 }
 
-static int inspect_file(const char *name, struct inspect *s)
+/* Each segment of the initrd img (read from name) and its entries. */
+static int inspect_buf(const char *name, const struct buf *img,
+		       struct inspect *s)
 {
-	struct buf img = { 0 };
 	size_t off = 0;
-	int seg = 0, r;
+	int seg = 0, r = 0;
 
-	r = read_file(name, &img);
-	if (r) {
-		buf_free(&img);
-		return error_errno(r, "%s", name);
-	}
-	while (off < img.len) {
-		const char *p = img.p + off;
+	while (off < img->len) {
+		const char *p = img->p + off;
 		enum compression c;
 		struct cpio_stats st;
 		size_t n;
@@ -284,7 +280,7 @@ static int inspect_file(const char *name, struct inspect *s)
 			off++;
 			continue;
 		}
-		c = compress_detect(p, img.len - off);
+		c = compress_detect(p, img->len - off);
 		if (c == COMP_UNKNOWN) {
 			if (!seg) {
 				r = error("%s: not a cpio initrd (no cpio or "
@@ -292,11 +288,11 @@ static int inspect_file(const char *name, struct inspect *s)
 				break;
 			}
 			warn("%s: %zu bytes of unrecognised data at offset %zu "
-			     "ignored", name, img.len - off, off);
+			     "ignored", name, img->len - off, off);
 			break;
 		}
-		n = c == COMP_NONE ? cpio_newc_length(p, img.len - off)
-				   : compress_stream_length(c, p, img.len - off);
+		n = c == COMP_NONE ? cpio_newc_length(p, img->len - off)
+				   : compress_stream_length(c, p, img->len - off);
 		if (!n) {
 			r = error("%s: corrupt or truncated %s%s at offset %zu",
 				  name, c == COMP_NONE ? "cpio archive"
@@ -329,21 +325,28 @@ static int inspect_file(const char *name, struct inspect *s)
 	}
 	if (!r && !seg)
 		r = error("%s: not a cpio initrd (empty)", name);
-	buf_free(&img);
 	return r;
+}
+
+static int read_image(const char *name, struct buf *img)
+{
+	int r = read_file(name, img);
+
+	return r ? error_errno(r, "%s", name) : 0;
 }
 
 int inspect_image(const char *name, bool list, bool json)
 {
 	struct inspect s = { .name = name, .list = list, .json = json };
-	int r = 0;
+	struct buf img = { 0 };
+	int r = read_image(name, &img);
 
 	/* JSON is printed as the image is read: a first reading makes sure
 	 * that no error comes half way through the object. */
-	if (json) {
+	if (!r && json) {
 		struct inspect check = { .name = name };
 
-		r = inspect_file(name, &check);
+		r = inspect_buf(name, &img, &check);
 		for (int i = 0; i < 3; i++)
 			buf_free(&check.conf[i]);
 		if (!r) {
@@ -353,7 +356,8 @@ int inspect_image(const char *name, bool list, bool json)
 		}
 	}
 	if (!r)
-		r = inspect_file(name, &s);
+		r = inspect_buf(name, &img, &s);
+	buf_free(&img);
 	if (!r && json)
 		json_config(&s);
 	else if (!r)
@@ -366,10 +370,11 @@ int inspect_image(const char *name, bool list, bool json)
 	return r;
 }
 
-int inspect_modules(const char *name, struct buf *out, bool *found)
+int inspect_modules(const char *name, const struct buf *img,
+		    struct buf *out, bool *found)
 {
 	struct inspect s = { .name = name };
-	int r = inspect_file(name, &s);
+	int r = inspect_buf(name, img, &s);
 
 	*found = !r && s.have_conf[0];
 	if (*found)

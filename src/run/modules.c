@@ -50,7 +50,8 @@ static void needed(const struct run_plan *p, const struct strv *rw,
 
 int run_image_modules(const struct run_plan *p, const struct run_opts *ro,
 		      const struct build_opts *o, const char *kernel,
-		      struct buf *segment, struct buf *conf)
+		      const struct buf *image, struct buf *segment,
+		      struct buf *conf)
 {
 	struct strv want = { 0 }, missing = { 0 };
 	struct buf had = { 0 }, quiet = { 0 }, *prev;
@@ -64,7 +65,7 @@ int run_image_modules(const struct run_plan *p, const struct run_opts *ro,
 		strv_free(&want);
 		return 0;
 	}
-	r = inspect_modules(ro->image, &had, &found);
+	r = inspect_modules(ro->image, image, &had, &found);
 	for (size_t i = 0; !r && i < want.n; i++)
 		if (!listed(had.p ? had.p : "", had.len, want.v[i]))
 			strv_push(&missing, want.v[i]);

@@ -363,7 +363,8 @@ int run_command(struct build_opts *o, struct run_opts *ro,
 	files[2] = (struct run_file){ TINYRD_CONF_VERIFY, &sample };
 	/* A ready image gets the modules its devices need, when it lacks
 	 * them and they are at hand. */
-	if (ro->image && run_image_modules(&p, ro, o, kernel, &mods, &modconf))
+	if (ro->image && run_image_modules(&p, ro, o, kernel, &image, &mods,
+						 &modconf))
 		goto out;
 	files[3] = (struct run_file){ TINYRD_CONF_MODULES, &modconf };
 	if (run_make_initrd(&image, &mods, cmd, env, files, 4, ro->stdin,

@@ -97,13 +97,15 @@ int run_make_initrd(const struct buf *image, const struct buf *extra,
 		    const struct strv *argv, const struct strv *env,
 		    const struct run_file *files, size_t nfiles, bool in,
 		    int *out);
-/* modules.c: for run -i IMAGE, the modules the plan's shares and disks
- * need that IMAGE's init would not load: a cpio archive of them in
+/* modules.c: for run -i IMAGE (its bytes in image), the modules the
+ * plan's shares and disks need that IMAGE's init would not load: a cpio
+ * archive of them in
  * segment and the init's whole module list in conf, or both empty when
  * none are missing or the kernel's modules are not at hand (said). 0 or
  * -errno (said). */
 int run_image_modules(const struct run_plan *p, const struct run_opts *ro,
 		      const struct build_opts *o, const char *kernel,
-		      struct buf *segment, struct buf *conf);
+		      const struct buf *image, struct buf *segment,
+		      struct buf *conf);
 
 #endif
