@@ -37,23 +37,46 @@ test_default_image() {
 }
 
 # A dynamic busybox comes with its loader and libraries. The stand-in
-# lists three applets and, run as one of them, says which.
+# keeps its applets as busybox does (a sorted run of names and a table of
+# their directories, 4 bits each; tinyrd reads both from the file), lists
+# them as busybox --list-full does, and, run as one of them, says which.
 test_dynamic_busybox() {
 	command -v cc >/dev/null || { skip "no C compiler"; return; }
-	cat >bb.c <<'EOF2'
-#include <stdio.h>
-#include <string.h>
-#include <libgen.h>
+	{
+		names="a00 a01 a02 a03 a04 a05 a06 a07 a08 a09 a10 a11 a12 a13 a14
+			a15 a16 a17 a18 a19 a20 a21 a22 a23 a24 a25 a26 a27 a28 a29
+			a30 a31 a32 ls sh tinyrd-applet"
+		echo '#include <stdio.h>'
+		echo '#include <string.h>'
+		echo '#include <libgen.h>'
+		printf 'static const char names[] = "'
+		for n in $names; do printf '%s\\0' "$n"; done
+		echo '";'
+		# 1: bin, 3: usr/bin (tinyrd-applet, the last); two a byte.
+		printf 'static const unsigned char loc[] = { '
+		i=0
+		for n in $names; do
+			[ "$n" = tinyrd-applet ] && c=3 || c=1
+			if [ $((i % 2)) = 0 ]; then lo=$c; else printf '0x%x, ' $((c << 4 | lo)); fi
+			i=$((i + 1))
+		done
+		[ $((i % 2)) = 1 ] && printf '0x%x, ' "$lo"
+		echo '};'
+		cat <<'EOF2'
+static const char *const dirs[] = { "", "bin/", "sbin/", "usr/bin/", "usr/sbin/" };
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "--list-full")) {
-		puts("bin/sh\nbin/ls\nusr/bin/tinyrd-applet");
+		const char *p = names;
+		for (unsigned i = 0; *p; i++, p += strlen(p) + 1)
+			printf("%s%s\n", dirs[(loc[i / 2] >> (i % 2 * 4)) & 15], p);
 		return 0;
 	}
 	printf("applet %s\n", basename(argv[0]));
 	return 0;
 }
 EOF2
+	} >bb.c
 	cc -o bb bb.c || { fail "cc"; return; }
 	run tinyrd build --print --busybox ./bb --init "$INIT"
 	assertEquals "$(cat "$T/err")" 0 "$rc"

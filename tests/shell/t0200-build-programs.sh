@@ -143,7 +143,7 @@ test_command_and_env() {
 test_sysroot_foreign_arch() {
 	sr=/usr/aarch64-linux-gnu
 	[ -e $sr/lib/libc.so.6 ] || { skip "libc6-arm64-cross is not installed"; return; }
-	run tinyrd build --bare --print --sysroot $sr /lib/libresolv.so.2
+	run tinyrd build --arch arm64 --bare --print --sysroot $sr /lib/libresolv.so.2
 	assertEquals "$(cat "$T/err")" 0 "$rc"
 	for f in /lib/libresolv.so.2 /lib/libc.so.6 /lib/ld-linux-aarch64.so.1; do
 		grep -q "^file $f $sr$f " "$T/out" || fail "$f"
