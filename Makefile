@@ -88,7 +88,7 @@ LIB_SRCS = \
 	src/vmm/qemu.c src/vmm/watch.c src/vmm/host.c src/vmm/mem.c src/vmm/bus.c \
 	src/vmm/kvm.c src/vmm/machine.c src/vmm/launcher.c src/vmm/plan.c \
 	src/vmm/doctor.c src/vmm/pci.c src/vmm/virtio/queue.c \
-	src/vmm/virtio/virtio.c src/vmm/virtio/pci.c src/vmm/virtio/console.c \
+	src/vmm/virtio/virtio.c src/vmm/virtio/sync.c src/vmm/virtio/pci.c src/vmm/virtio/console.c \
 	src/vmm/virtio/rng.c src/vmm/virtio/blk.c \
 	src/vmm/virtio/mmio.c src/vmm/share.c \
 	src/vmm/p9/p9.c src/vmm/p9/pdu.c src/vmm/p9/fid.c src/vmm/p9/ops.c \
