@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "sync.h"
+#include "../../common/log.h"
 
 #if defined(__aarch64__)
 /* Arm ARM D7.5.6 (DSB), C5.3.16 (DC CIVAC); Linux sets SCTLR_EL1.UCI,
@@ -139,8 +140,11 @@ static void invalidate(struct sync_test *t, const void *p, size_t len)
 	for (unsigned i = 0; t->present && i < t->npieces; i++) {
 		uintptr_t b = (uintptr_t)t->piece[i].iov_base;
 
-		if (a < b + t->piece[i].iov_len && b < end)
+		if (a < b + t->piece[i].iov_len && b < end) {
 			t->present = false;
+			warn("test: the stale line was invalidated (civac) "
+			     "before the device read it");
+		}
 	}
 	pthread_mutex_unlock(&t->lock);
 }
@@ -353,8 +357,36 @@ unsigned sync_stale_serve(struct sync_test *t, struct iovec *iov,
 	t->served = true;
 	t->present = false;
 	ret = n;
+	warn("test: served %llu stale bytes (%s) at offset %llu of a "
+	     "%llu-byte readable buffer", (unsigned long long)st->len,
+	     st->prev && t->have_prev ? "the previous buffer's" : "zeros",
+	     (unsigned long long)st->off, (unsigned long long)pos);
 out:
 	pthread_mutex_unlock(&t->lock);
 	free(out);
 	return ret;
+}
+
+int sync_test_env(struct sync_test *t)
+{
+#ifdef TINYRD_TESTING
+	const char *spec = getenv("TINYRD_TEST_STALE");
+	struct sync_stale st;
+
+	if (!spec || !*spec)
+		return 0;
+	if (sync_stale_parse(spec, &st) || sync_stale_arm(t, &st))
+		return error("TINYRD_TEST_STALE=%s: expected min=N,off=N,len=N"
+			     "[,skip=N][,fill=zero|prev], off + len <= min, "
+			     "len <= %u", spec, SYNC_STALE_MAX);
+	warn("test: stale-data injection armed: bytes %llu-%llu of the %s "
+	     "readable buffer of at least %llu bytes (%s)",
+	     (unsigned long long)st.off, (unsigned long long)(st.off + st.len - 1),
+	     st.skip ? "next" : "first", (unsigned long long)st.min,
+	     st.prev ? "the previous one's bytes" : "zeros");
+	return 1;
+#else
+	(void)t;
+	return 0;
+#endif
 }

@@ -165,6 +165,14 @@ struct sync_test {
 	bool have_prev;
 };
 
+/*
+ * The injection a test asked for in the environment, TINYRD_TEST_STALE
+ * (sync_stale_parse's words): 1 armed (said on stderr), 0 none asked,
+ * -EINVAL (said). Only builds with TINYRD_TESTING read it (the
+ * sanitizer build, build/tinyrd-san, and the unit tests): in tinyrd
+ * itself this returns 0 and no variable changes what a guest reads.
+ */
+int sync_test_env(struct sync_test *t);
 /* Arm the injection (the parameters checked: 0 or -EINVAL). */
 int sync_stale_arm(struct sync_test *t, const struct sync_stale *st);
 void sync_test_free(struct sync_test *t);
