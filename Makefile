@@ -168,6 +168,16 @@ $(O)/tinyrd-san: $(O)/src/main.san.o $(SAN_OBJS)
 
 tests: tinyrd $(O)/tinyrd-san $(UNIT_TESTS)
 
+# tinyrd with what tests may turn on (TINYRD_TESTING) but no sanitizers,
+# for the nested harness, where ASan's shadow memory does not fit:
+# NESTED_EXTRA=build/tinyrd-testing tests/harness/nested.sh stale.sh
+$(O)/%.testing.o: %.c
+	@mkdir -p $(@D)
+	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -DTINYRD_TESTING -c -o $@ $<
+
+$(O)/tinyrd-testing: $(O)/src/main.testing.o $(LIB_SRCS:%.c=$(O)/%.testing.o) $(ASM_OBJS)
+	$(QUIET_LINK)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+
 deps:
 	$(Q)$(SHELL) src/deps.sh build
 

@@ -147,6 +147,7 @@ static void dax_defaults(struct vm_config *c)
 static int choose_coherence(struct run_plan *p, const struct run_opts *ro)
 {
 	struct coherence_facts f;
+	char why[200];
 
 	if (p->vmm == VMM_QEMU) {
 		if (ro->coherence > SYNC_NONE || ro->order_platform)
@@ -164,8 +165,8 @@ static int choose_coherence(struct run_plan *p, const struct run_opts *ro)
 		return 0;
 	}
 	coherence_probe("", &f);
-	p->vm.coherence = coherence_auto(&f, p->coherence_why,
-					 sizeof(p->coherence_why));
+	p->vm.coherence = coherence_auto(&f, why, sizeof(why));
+	snprintf(p->coherence_why, sizeof(p->coherence_why), "auto: %s", why);
 	return 0;
 }
 

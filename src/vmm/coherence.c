@@ -96,8 +96,8 @@ enum sync_mode coherence_auto(const struct coherence_facts *f, char *why,
 	const char *dmi;
 
 	if (strcmp(f->machine, "aarch64") && strcmp(f->machine, "arm64")) {
-		snprintf(why, n, "%s: the VMM's view of guest memory is coherent "
-			 "(NV2 is an arm64 matter)", f->machine[0] ? f->machine
+		snprintf(why, n, "%s: the VMM's view of guest memory is coherent; "
+			 "NV2 is an arm64 matter", f->machine[0] ? f->machine
 			 : "not arm64");
 		return SYNC_NONE;
 	}
