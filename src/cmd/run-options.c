@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* run's options, which boot and verify take too: each into run_opts. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "options.h"
@@ -45,6 +46,13 @@ const struct cmd_opt cmd_run_opts[] = {
 	{ "transport", OPT_TRANSPORT, "pci|mmio", "how virtio devices attach (built-in\n"
 	  "launcher; mmio: for kernels with\n"
 	  "VIRTIO_MMIO_CMDLINE_DEVICES)", R | T },
+	{ "coherence", OPT_COHERENCE, "auto|none|dsb|civac[,order-platform]",
+	  "how the built-in launcher keeps guest memory\n"
+	  "coherent with itself: barriers only, DSB SY\n"
+	  "around the rings, or DC CIVAC over rings and\n"
+	  "buffers too; auto (default): civac in a VM on\n"
+	  "arm64, else none (tinyrd doctor says why);\n"
+	  "order-platform: offer VIRTIO_F_ORDER_PLATFORM", R | T },
 	{ "bisect", OPT_BISECT, NULL, "statuses for git bisect run: >= 128, a guest\n"
 	  "that ended without a status and the command's\n"
 	  "own 125 become 1; the verdict said last", R | T },
@@ -137,6 +145,27 @@ int cmd_run_option(struct run_opts *r, int opt, const char *arg)
 				     "commas or colons", arg);
 		strv_push(&r->rw, arg);
 		return 0;
+	case OPT_COHERENCE: {
+		char *mode = xstrdup(arg), *comma = strchr(mode, ',');
+		int e = 0;
+
+		if (comma) {
+			*comma = '\0';
+			if (strcmp(comma + 1, "order-platform"))
+				e = error("--coherence %s: expected MODE or "
+					  "MODE,order-platform", arg);
+		}
+		if (!e && parse_choice("--coherence", mode, "auto\0none\0dsb\0civac\0",
+				       "auto, none, dsb or civac", &i))
+			e = -EINVAL;
+		free(mode);
+		if (e)
+			return -EINVAL;
+		/* auto is -1; the others are enum sync_mode's order. */
+		r->coherence = i - 1;
+		r->order_platform = comma != NULL;
+		return 0;
+	}
 	case OPT_TRANSPORT:
 		if (parse_choice("--transport", arg, "pci\0mmio\0", "pci or mmio",
 				 &i))

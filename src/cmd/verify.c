@@ -24,6 +24,8 @@ static const struct cmd_opt opts[] = {
 	  "with the built-in launcher, 9p with QEMU)", 0 },
 	{ "vmm", OPT_VMM, "builtin|qemu|auto", "as tinyrd run", 0 },
 	{ "accel", OPT_ACCEL, "kvm|tcg|auto", "as tinyrd run", 0 },
+	{ "coherence", OPT_COHERENCE, "auto|none|dsb|civac[,order-platform]",
+	  "as tinyrd run", 0 },
 	{ "quick", OPT_QUICK, NULL, "fewer passes and no 64 MiB sweep file", 0 },
 	{ "json", OPT_JSON, NULL, "the results as JSON", 0 },
 	{ "all", OPT_ALL, NULL, "every check in the table, not only failures", 0 },

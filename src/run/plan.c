@@ -15,6 +15,7 @@
 #include "console.h"
 #include "run.h"
 #include "../vmm/arch.h"
+#include "../vmm/coherence.h"
 #include "../vmm/dax.h"
 #include "../vmm/virtio/blk.h"
 #include "../vmm/watch.h"
@@ -186,6 +187,34 @@ static void dax_defaults(struct vm_config *c)
 	}
 }
 
+/* The launcher's sync mode (virtio/sync.h): as --coherence says, or
+ * auto's pick from the host's facts, with why. QEMU keeps its own. */
+static int choose_coherence(struct run_plan *p, const struct run_opts *ro)
+{
+	struct coherence_facts f;
+	char why[200];
+
+	if (p->vmm == VMM_QEMU) {
+		if (ro->coherence > SYNC_NONE || ro->order_platform)
+			return error("--coherence %s%s is the built-in launcher's; "
+				     "QEMU runs here", sync_mode_name(ro->coherence
+				     < 0 ? SYNC_NONE : ro->coherence),
+				     ro->order_platform ? ",order-platform" : "");
+		return 0;
+	}
+	p->vm.order_platform = ro->order_platform;
+	if (ro->coherence >= 0) {
+		p->vm.coherence = (enum sync_mode)ro->coherence;
+		snprintf(p->coherence_why, sizeof(p->coherence_why),
+			 "as --coherence asks");
+		return 0;
+	}
+	coherence_probe("", &f);
+	p->vm.coherence = coherence_auto(&f, why, sizeof(why));
+	snprintf(p->coherence_why, sizeof(p->coherence_why), "auto: %s", why);
+	return 0;
+}
+
 int run_plan_vmm(struct run_plan *p, const struct run_opts *ro)
 {
 	struct vm_config *c = &p->vm;
@@ -216,7 +245,7 @@ int run_plan_vmm(struct run_plan *p, const struct run_opts *ro)
 				     "mmio)", sh->dir);
 	}
 	dax_defaults(c);
-	return 0;
+	return choose_coherence(p, ro);
 }
 
 /* The console sink the VMM hands ttyS0 to: console.c reads it. */

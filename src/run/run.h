@@ -35,10 +35,13 @@ struct run_opts {
 	int rootfs;		/* the share that is the root (--rootfs), or -1 */
 	struct strv rw;		/* --rw PATH: overlays in host-root mode */
 	int out_fd;		/* the command's stdout; -1: ours */
+	int coherence;		/* --coherence: an enum sync_mode, -1 auto */
+	bool order_platform;	/* --coherence ...,order-platform */
 };
 
 #define RUN_OPTS_INIT { .mem_mb = 512, .cpus = 1, .accel = ACCEL_AUTO, \
-			.rootfs = -1, .out_fd = -1, .skip_status = -1 }
+			.rootfs = -1, .out_fd = -1, .skip_status = -1, \
+			.coherence = -1 }
 
 /* A file of the per-run segment (empty data: left out). */
 struct run_file {

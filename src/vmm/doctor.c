@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "arch.h"
+#include "coherence.h"
 #include "kvm.h"
 #include "vmm.h"
 #include "../common/json.h"
@@ -168,6 +169,21 @@ static void check_host(struct doctor *d, const struct kvm_host *h)
 		       cpu.source);
 }
 
+/* What --coherence auto picks for the built-in launcher here, and the
+ * fact it went by. */
+static void check_coherence(struct doctor *d)
+{
+	struct coherence_facts f;
+	struct check *c;
+	char why[200];
+	enum sync_mode m;
+
+	coherence_probe("", &f);
+	m = coherence_auto(&f, why, sizeof(why));
+	c = add(d, "coherence", INFO);
+	DETAIL(c, "auto: %s: %s", sync_mode_name(m), why);
+}
+
 static void check_kernel(struct doctor *d, const char *kernel)
 {
 	char *path = NULL, *rel = NULL, *dir;
@@ -268,6 +284,7 @@ int doctor_run(const struct vm_arch *a, const char *kernel, bool json)
 	kvm_host_probe(&h);
 	check_kvm(d, &h);
 	check_host(d, &h);
+	check_coherence(d);
 	check_kernel(d, kernel);
 	check_tools(d);
 	verdict = d->kvm_ok ? 0 : d->qemu_ok ? 1 : 2;

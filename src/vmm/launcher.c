@@ -300,6 +300,25 @@ static int setup_devices(struct machine *m)
 	return r;
 }
 
+/* The sync mode every queue takes through guest memory, before any
+ * device starts; and a test's stale-line injection, if asked. */
+static int setup_sync(struct machine *m)
+{
+	const struct vm_config *c = m->cfg;
+	int r = sync_init(&m->sync, c->coherence, c->order_platform);
+
+	if (r)
+		return error("--coherence %s: this build has no cache maintenance "
+			     "for %s", sync_mode_name(c->coherence), m->arch->name);
+	r = sync_test_env(&m->sync_test);
+	if (r < 0)
+		return r;
+	if (r)
+		m->sync.test = &m->sync_test;
+	m->vm.mem.sync = &m->sync;
+	return 0;
+}
+
 static int setup_vm(struct machine *m)
 {
 	const struct vm_config *c = m->cfg;
@@ -307,6 +326,8 @@ static int setup_vm(struct machine *m)
 
 	if (!r)
 		r = kvm_create(&m->vm, (uint64_t)c->mem_mb << 20, c->hugepages, true);
+	if (!r)
+		r = setup_sync(m);
 	if (!r)
 		r = setup_devices(m);
 	if (!r)
@@ -500,6 +521,7 @@ int builtin_run(const struct vm_config *c, struct vm_result *r)
 		rv = error("%s", r->why);
 out:
 	teardown_virtio(m);
+	sync_test_free(&m->sync_test);
 	if (m->board)
 		m->arch->board_destroy(m);
 	for (unsigned i = 0; i < m->ncpu; i++)

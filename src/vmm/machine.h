@@ -49,6 +49,8 @@ struct machine {
 	struct virtio_dev *vdev[MACHINE_VIRTIO_MAX];
 	struct buf mmio_args;		/* virtio_mmio.device=... for each */
 	unsigned nvirtio;		/* devices set up (to tear down) */
+	struct sync sync;		/* the rings' and buffers' (gmem.sync) */
+	struct sync_test sync_test;	/* a test's stale line (TINYRD_TESTING) */
 	const struct vm_config *cfg;
 	struct vm_result *res;
 	int room_fd;			/* eventfd: the console has room again */

@@ -13,6 +13,8 @@
  * guest-physical address to a host pointer; it checks the whole range,
  * so a guest-supplied (address, length) can never reach outside guest RAM.
  */
+struct sync;
+
 struct gmem_layout {
 	uint64_t base;		/* the first range starts here */
 	uint64_t hole;		/* and ends here at the latest (0: no end) */
@@ -28,6 +30,10 @@ struct gmem {
 	uint64_t high;		/* its bytes */
 	bool mapped;		/* host came from mmap (not the caller) */
 	uint64_t map_len;	/* bytes mapped (whole huge pages) */
+	/* How the VMM keeps its view of this RAM coherent with the
+	 * guest's (virtio/sync.h); NULL: mode none. Set by the launcher
+	 * before devices start, read by every queue. */
+	const struct sync *sync;
 };
 
 /* Map size bytes of RAM laid out as lay says (MAP_NORESERVE; or 2 MiB huge

@@ -65,6 +65,10 @@ void run_plan_show(const struct run_plan *p)
 	verbose("plan: %s, %u MiB%s, %u CPU%s, %s", p->target->name, c->mem_mb,
 		c->hugepages ? " in huge pages" : "", c->cpus,
 		c->cpus > 1 ? "s" : "", c->mmio_transport ? "virtio-mmio" : "PCI");
+	if (p->vmm != VMM_QEMU)
+		verbose("plan: coherence %s (%s)%s", sync_mode_name(c->coherence),
+			p->coherence_why, c->order_platform
+			? ", VIRTIO_F_ORDER_PLATFORM offered" : "");
 	verbose("plan: timeout %s, silence timeout %s, %s", secs(c->timeout, t, sizeof(t)),
 		secs(c->silence_timeout, q, sizeof(q)),
 		p->bisect ? "statuses for git bisect run" : "the command's status");

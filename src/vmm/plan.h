@@ -26,6 +26,7 @@ struct run_plan {
 	const struct target *target;	/* the guest's (--arch) */
 	enum vmm_choice vmm;		/* VMM_BUILTIN or VMM_QEMU, once chosen */
 	char vmm_why[256];		/* why that one, and its accelerator */
+	char coherence_why[256];	/* why the launcher's sync mode */
 	char image[PATH_MAX + 64];	/* what the initrd is made of */
 	struct buf append;		/* vm.append's storage */
 	int rootfs;			/* the share that is the root, or -1 */

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "virtio/sync.h"
 #include "../common/util.h"
 
 /* How a virtual machine is started, whichever VMM starts it. */
@@ -87,6 +88,8 @@ struct vm_config {
 	struct vm_console console; /* ttyS0, also to echo_fd and log_fd */
 	bool verbose;
 	bool mmio_transport;	/* --transport mmio (built-in launcher) */
+	enum sync_mode coherence; /* --coherence, resolved (built-in launcher) */
+	bool order_platform;	/* offer VIRTIO_F_ORDER_PLATFORM */
 	struct vm_disk disks[VM_DISKS_MAX]; /* --disk, in order: vda, vdb... */
 	unsigned ndisks;
 	struct vm_share shares[VM_SHARES_MAX];	/* --share, resolved */

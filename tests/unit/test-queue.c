@@ -49,6 +49,14 @@ static void publish(struct t *t, uint16_t head)
 	*(uint16_t *)(t->ram + AVAIL + 2) = ++t->avail_idx;
 }
 
+/* Return an empty chain with head 0. */
+static void push(struct vq *q)
+{
+	static const struct vq_chain none;
+
+	vq_push(q, &none, 0);
+}
+
 static uint16_t used_idx(struct t *t)
 {
 	return *(uint16_t *)(t->ram + USED + 2);
@@ -123,7 +131,7 @@ static void test_good_chain(void **state)
 	assert_int_equal(vq_write(&t->c, 30, "xyz", 3), 2);	/* clipped */
 	assert_memory_equal(t->ram + BUF + 0x200 + 30, "xy", 2);
 	assert_int_equal(vq_pop(&t->q, &t->c), 0);
-	vq_push(&t->q, 3, 32);
+	vq_push(&t->q, &t->c, 32);
 	assert_int_equal(used_idx(t), 1);
 	used = (uint32_t *)(t->ram + USED + 4);
 	assert_int_equal(used[0], 3);
@@ -260,7 +268,7 @@ static void test_indirect_full(void **state)
 	assert_int_equal(vq_pop(&t->q, &t->c), 1);
 	assert_int_equal(t->c.nout, 1);
 	assert_int_equal(t->c.nin, QSZ - 1);
-	vq_push(&t->q, t->c.head, 0);
+	vq_push(&t->q, &t->c, 0);
 	set(t, TABLE, QSZ - 1, BUF, 16, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, QSZ);
 	set(t, TABLE, QSZ, BUF, 16, VRING_DESC_F_WRITE, 0);
 	set(t, DESC, 0, TABLE, (QSZ + 1) * 16, VRING_DESC_F_INDIRECT, 0);
@@ -403,7 +411,7 @@ static void test_enable_checks(void **state)
 			 -EINVAL);
 	/* A disabled queue yields nothing and takes no pushes. */
 	assert_int_equal(vq_pop(&q, &t->c), 0);
-	vq_push(&q, 0, 0);
+	push(&q);
 	assert_false(vq_should_notify(&q));
 }
 
@@ -416,18 +424,18 @@ static void test_event_idx_wrap(void **state)
 
 	t->q.used_idx = t->q.signalled = 65533;
 	*used_event = 65535;		/* wants to hear when entry 65535 is used */
-	vq_push(&t->q, 0, 0);		/* used idx 65534: entry 65533 */
+	push(&t->q);		/* used idx 65534: entry 65533 */
 	assert_false(vq_should_notify(&t->q));
-	vq_push(&t->q, 0, 0);		/* 65535: entry 65534 */
+	push(&t->q);		/* 65535: entry 65534 */
 	assert_false(vq_should_notify(&t->q));
-	vq_push(&t->q, 0, 0);		/* 0: entry 65535 */
+	push(&t->q);		/* 0: entry 65535 */
 	assert_int_equal(used_idx(t), 0);
 	assert_true(vq_should_notify(&t->q));
 	*used_event = 1;
-	vq_push(&t->q, 0, 0);		/* entry 0 */
+	push(&t->q);		/* entry 0 */
 	assert_false(vq_should_notify(&t->q));
-	vq_push(&t->q, 0, 0);		/* 1 and 2 in one batch */
-	vq_push(&t->q, 0, 0);
+	push(&t->q);		/* 1 and 2 in one batch */
+	push(&t->q);
 	assert_true(vq_should_notify(&t->q));
 }
 
@@ -465,10 +473,10 @@ static void test_no_interrupt_flag(void **state)
 	struct t *t = *state;
 
 	*(uint16_t *)(t->ram + AVAIL) = VRING_AVAIL_F_NO_INTERRUPT;
-	vq_push(&t->q, 0, 0);
+	push(&t->q);
 	assert_false(vq_should_notify(&t->q));
 	*(uint16_t *)(t->ram + AVAIL) = 0;
-	vq_push(&t->q, 0, 0);
+	push(&t->q);
 	assert_true(vq_should_notify(&t->q));
 }
 

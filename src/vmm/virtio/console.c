@@ -117,7 +117,7 @@ static void receive(struct virtio_dev *d)
 	}
 	if (!r || ch.in_len < 2) {
 		if (r)		/* too small to carry a mark: give it back */
-			vq_push(q, ch.head, 0);
+			vq_push(q, &ch, 0);
 		d->input_wanted = false;	/* until the guest adds buffers */
 		if (r)
 			virtio_used(d, RXQ);
@@ -140,7 +140,7 @@ static void receive(struct virtio_dev *d)
 		d->input_wanted = false;
 	}
 	vq_write(&ch, 0, framed, n);
-	vq_push(q, ch.head, (uint32_t)n);
+	vq_push(q, &ch, (uint32_t)n);
 	virtio_used(d, RXQ);
 }
 

@@ -39,6 +39,26 @@ uint64_t vq_features(void)
 	return 1ULL << VIRTIO_RING_F_INDIRECT_DESC | 1ULL << VIRTIO_RING_F_EVENT_IDX;
 }
 
+static const struct sync *qsync(const struct vq *q)
+{
+	return q->mem ? q->mem->sync : NULL;
+}
+
+/* A shared field of the driver's, read once after the sync layer made
+ * what the guest wrote there visible. */
+static uint16_t fetch16(const struct vq *q, const uint8_t *p)
+{
+	sync_from_guest(qsync(q), SYNC_RING, p, 2);
+	return load16(p);
+}
+
+/* ... and one of ours, stored and made visible to the guest. */
+static void put16(const struct vq *q, uint8_t *p, uint16_t v)
+{
+	store16(p, v);
+	sync_to_guest(qsync(q), SYNC_RING, p, 2);
+}
+
 static int fail(struct vq *q, const char *why)
 {
 	if (!q->broken) {
@@ -132,6 +152,7 @@ static int walk_indirect(struct vq *q, struct vq_chain *c,
 	table = gmem_ptr(q->mem, addr, len);
 	if (!table)
 		return fail(q, "indirect table outside guest RAM");
+	sync_from_guest(qsync(q), SYNC_RING, table, len);
 	for (;;) {
 		struct vring_desc e;
 		uint16_t flags;
@@ -155,6 +176,21 @@ static int walk_indirect(struct vq *q, struct vq_chain *c,
 	}
 }
 
+/* The chain's readable buffers, made visible to the device: where the
+ * device maps what it will read (sync.h), and where a test's stale line
+ * is put in place, to be served unless the sync dropped it. */
+static void buffers_from_guest(struct vq *q, struct vq_chain *c)
+{
+	const struct sync *s = qsync(q);
+	bool stale = s && s->test && sync_stale_install(s->test, c->iov, c->nout);
+
+	for (unsigned i = 0; i < c->nout; i++)
+		sync_from_guest(s, SYNC_BUFFER, c->iov[i].iov_base, c->iov[i].iov_len);
+	if (stale)
+		c->nout = sync_stale_serve(s->test, c->iov, c->nout, c->nin,
+					   VQ_SIZE_MAX);
+}
+
 int vq_pop(struct vq *q, struct vq_chain *c)
 {
 	uint16_t avail_idx, pending, idx;
@@ -162,15 +198,15 @@ int vq_pop(struct vq *q, struct vq_chain *c)
 
 	if (!q->size || q->broken)
 		return q->broken ? -EIO : 0;
-	avail_idx = load16(q->avail + AVAIL_IDX);
+	avail_idx = fetch16(q, q->avail + AVAIL_IDX);
 	pending = (uint16_t)(avail_idx - q->last_avail);
 	if (!pending)
 		return 0;
 	if (pending > q->size)
 		return fail(q, "avail index more than the queue size ahead");
 	/* §2.7.13.3: the ring entries are read after the index. */
-	sync_for_cpu();
-	idx = load16(q->avail + AVAIL_RING(q->last_avail & (q->size - 1)));
+	sync_for_cpu(qsync(q));
+	idx = fetch16(q, q->avail + AVAIL_RING(q->last_avail & (q->size - 1)));
 	if (idx >= q->size)
 		return fail(q, "avail ring entry beyond the queue");
 	c->head = idx;
@@ -182,6 +218,7 @@ int vq_pop(struct vq *q, struct vq_chain *c)
 		uint16_t flags;
 		int r;
 
+		sync_from_guest(qsync(q), SYNC_RING, q->desc + 16 * idx, sizeof(d));
 		memcpy(&d, q->desc + 16 * idx, sizeof(d));	/* fetched once */
 		flags = le16toh(d.flags);
 		/* The bound is on buffers: an indirect descriptor ends the
@@ -203,21 +240,28 @@ int vq_pop(struct vq *q, struct vq_chain *c)
 			return fail(q, "descriptor next beyond the queue");
 	}
 	q->last_avail++;
+	buffers_from_guest(q, c);
 	return 1;
 }
 
-void vq_push(struct vq *q, uint16_t head, uint32_t len)
+void vq_push(struct vq *q, const struct vq_chain *c, uint32_t len)
 {
+	const struct sync *s = qsync(q);
 	uint8_t *e;
 
 	if (!q->size)
 		return;
+	/* What the device wrote, visible before the driver hears of it:
+	 * the whole writable part (a status byte sits at its end). */
+	for (unsigned i = c->nout; i < c->nout + c->nin; i++)
+		sync_to_guest(s, SYNC_BUFFER, c->iov[i].iov_base, c->iov[i].iov_len);
 	e = q->used + USED_RING(q->used_idx & (q->size - 1));
-	store32(e, head);
+	store32(e, c->head);
 	store32(e + 4, len);
+	sync_to_guest(s, SYNC_RING, e, 8);
 	/* §2.7.14: the entry is visible before the index that covers it. */
-	sync_for_device();
-	store16(q->used + USED_IDX, ++q->used_idx);
+	sync_for_device(s);
+	put16(q, q->used + USED_IDX, ++q->used_idx);
 }
 
 bool vq_should_notify(struct vq *q)
@@ -229,15 +273,15 @@ bool vq_should_notify(struct vq *q)
 	q->signalled = now;
 	/* §2.7.10: the used idx store must be visible before we read what
 	 * the driver asked for, or both sides may wait for each other. */
-	sync_full();
+	sync_full(qsync(q));
 	if (q->event_idx) {
-		uint16_t event = load16(q->avail + AVAIL_RING(q->size));
+		uint16_t event = fetch16(q, q->avail + AVAIL_RING(q->size));
 
 		/* vring_need_event(): did [old, now) pass event? Wraps at
 		 * 65535 by 16-bit arithmetic. */
 		return (uint16_t)(now - event - 1) < (uint16_t)(now - old);
 	}
-	return !(load16(q->avail + AVAIL_FLAGS) & VRING_AVAIL_F_NO_INTERRUPT);
+	return !(fetch16(q, q->avail + AVAIL_FLAGS) & VRING_AVAIL_F_NO_INTERRUPT);
 }
 
 bool vq_arm(struct vq *q)
@@ -245,12 +289,12 @@ bool vq_arm(struct vq *q)
 	if (!q->size || q->broken)
 		return false;
 	if (q->event_idx)
-		store16(q->used + USED_RING(q->size), q->last_avail);
+		put16(q, q->used + USED_RING(q->size), q->last_avail);
 	else
-		store16(q->used + USED_FLAGS, 0);
+		put16(q, q->used + USED_FLAGS, 0);
 	/* §2.7.10: avail_event visible before avail idx is read again. */
-	sync_full();
-	return load16(q->avail + AVAIL_IDX) != q->last_avail;
+	sync_full(qsync(q));
+	return fetch16(q, q->avail + AVAIL_IDX) != q->last_avail;
 }
 
 uint64_t vq_read(const struct vq_chain *c, uint64_t skip, void *dst,

@@ -17,8 +17,11 @@
  * queue, an indirect table must be a non-empty multiple of 16 bytes and
  * may not nest, and device-writable buffers may not precede readable ones.
  * The first violation marks the queue broken (vq->why says how); from
- * then on it yields nothing until it is enabled again. Memory ordering
- * goes through sync.h only.
+ * then on it yields nothing until it is enabled again. Memory ordering,
+ * and coherence where the host needs it, go through sync.h only, in the
+ * mode of the guest memory's struct sync (mem->sync): the rings around
+ * each access, the readable buffers when a chain is taken, the writable
+ * ones when it is returned.
  */
 
 #define VQ_SIZE_MAX 256		/* the largest queue a device offers */
@@ -61,7 +64,7 @@ void vq_disable(struct vq *q);
  * -EIO when the ring is malformed (the queue is then broken). */
 int vq_pop(struct vq *q, struct vq_chain *c);
 /* Return a chain to the driver with len bytes written into it. */
-void vq_push(struct vq *q, uint16_t head, uint32_t len);
+void vq_push(struct vq *q, const struct vq_chain *c, uint32_t len);
 /* After a batch of pushes: does the driver want an interrupt? */
 bool vq_should_notify(struct vq *q);
 /* Ask the driver to notify on its next buffer; returns true when one

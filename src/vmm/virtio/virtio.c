@@ -9,8 +9,14 @@
 #include <linux/virtio_config.h>
 
 #include "virtio.h"
+#include "sync.h"
 #include "../../common/log.h"
 #include "../../common/util.h"
+
+static const struct sync *dsync(const struct virtio_dev *d)
+{
+	return d->mem ? d->mem->sync : NULL;
+}
 
 int virtio_init(struct virtio_dev *d, const struct virtio_ops *ops,
 		void *priv, const struct gmem *mem)
@@ -74,6 +80,7 @@ static void *worker(void *arg)
 			if (!p[q].revents || read(d->kick[q], &v, sizeof(v)) < 0)
 				continue;
 			pthread_mutex_lock(&d->lock);
+			sync_kick(dsync(d));
 			if (virtio_ready(d) && d->qr[q].enabled && !d->vq[q].broken)
 				d->ops->notify(d, q);
 			pthread_mutex_unlock(&d->lock);
@@ -136,8 +143,13 @@ void virtio_kick(struct virtio_dev *d, unsigned q)
 
 uint64_t virtio_offered(const struct virtio_dev *d)
 {
-	/* No VIRTIO_F_ACCESS_PLATFORM: buffers are guest-physical. */
-	return d->device_features | vq_features() | 1ULL << VIRTIO_F_VERSION_1;
+	const struct sync *s = dsync(d);
+
+	/* No VIRTIO_F_ACCESS_PLATFORM: buffers are guest-physical. With
+	 * ORDER_PLATFORM (§6.1) Linux's virtio_ring drops its weak
+	 * barriers (DMB) for the platform's (DSB on arm64). */
+	return d->device_features | vq_features() | 1ULL << VIRTIO_F_VERSION_1 |
+	       (s && s->order_platform ? 1ULL << VIRTIO_F_ORDER_PLATFORM : 0);
 }
 
 uint32_t virtio_features_read(struct virtio_dev *d)
@@ -270,8 +282,10 @@ void virtio_queue_enable(struct virtio_dev *d, unsigned q, bool on)
 
 void virtio_used(struct virtio_dev *d, unsigned q)
 {
-	if (vq_should_notify(&d->vq[q]) && d->interrupt)
+	if (vq_should_notify(&d->vq[q]) && d->interrupt) {
+		sync_signal(dsync(d));
 		d->interrupt(d, (int)q);
+	}
 }
 
 void virtio_broken(struct virtio_dev *d, unsigned q, const char *why)
@@ -315,7 +329,7 @@ void virtio_serve(struct virtio_dev *d, unsigned qn, virtio_serve_fn fn,
 				virtio_broken(d, qn, why);
 				return;
 			}
-			vq_push(q, ch.head, (uint32_t)n);
+			vq_push(q, &ch, (uint32_t)n);
 			if (each)
 				virtio_used(d, qn);
 		}
