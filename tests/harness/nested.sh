@@ -47,11 +47,8 @@ if [ "${1-}" = --qemu ]; then
 fi
 scenario=${1:?usage: nested.sh [--qemu] SCENARIO [ARG...]}
 shift
-case $scenario in
-*/*) ;;
-*) scenario=$here/scenarios/$scenario ;;
-esac
-[ -r "$scenario" ] || { echo "nested.sh: $scenario: no such scenario" >&2; exit 125; }
+. "$here/nested-lib.sh"
+scenario=$(nested_scenario_path "$scenario") || exit 125
 tinyrd=${TINYRD:-$top/tinyrd}
 # The tinyrd that runs inside L1 is the plain build: ASan's shadow memory
 # does not fit a small guest, and L1 is not where it is tested.
@@ -124,32 +121,8 @@ fi
 
 v=-q
 [ "${NESTED_VERBOSE-}" = 1 ] && v=-v
-# Should L1 under TCG stop answering for good all the same ("the nested
-# freeze", tests/README.md), QEMU sleeps and its CPU time stands still,
-# where a live L1 under TCG always burns some. A watchdog ends such a run
-# after NESTED_STALL (default 90) seconds without CPU progress, with 124
-# and a line that says so, instead of waiting out the whole bound.
-watchdog() {
-	local t q used last= still=0
-
-	while kill -0 "$1" 2>/dev/null; do
-		sleep 10
-		t=$(pgrep -P "$1" | head -n 1)
-		q=${t:+$(pgrep -P "$t" | head -n 1)}
-		used=${q:+$(awk '{ print $14 + $15 }' "/proc/$q/stat" 2>/dev/null)}
-		if [ -z "$used" ] || [ "$used" != "$last" ]; then
-			last=$used still=0
-			continue
-		fi
-		still=$((still + 10))
-		if [ "$still" -ge "${NESTED_STALL:-90}" ]; then
-			echo "nested.sh: L1 used no CPU for $still s (the nested freeze); stopped" >&2
-			touch "$work/stalled"
-			kill "$1"
-			return
-		fi
-	done
-}
+# The watchdog on L1 (nested-lib.sh): a run after NESTED_STALL seconds
+# without CPU progress (the nested freeze) ends with 124.
 # L1's LAPIC timer ticks periodically (highres=off nohz=off): QEMU's TCG
 # (7.2, Debian 12) can lose a vCPU's interrupt request while L1 runs a
 # nested guest (an unlocked read-modify-write of interrupt_request on the
@@ -170,7 +143,7 @@ timeout "${NESTED_TIMEOUT:-1500}" "$tinyrd" run $v --vmm qemu --accel tcg -m 307
 	${NESTED_EXTRA:+--copy "$NESTED_EXTRA:/l1/extra"} \
 	-- sh /l1/scenario "$@" <&0 &
 l1=$!
-watchdog "$l1" &
+nested_watchdog "$l1" &
 dog=$!
 wait "$l1"
 rc=$?
