@@ -6,6 +6,8 @@ set -eu
 
 build="gcc make pkg-config libarchive-dev libelf-dev libkmod-dev libdeflate-dev
 liblzma-dev libzstd-dev liblz4-dev zlib1g-dev musl-tools"
+# arm64's launcher writes device trees.
+[ "$(uname -m)" = aarch64 ] && build="$build libfdt-dev"
 # Booting: busybox-static for the default image, QEMU, kmod's depmod to
 # index the Debian kernel the demo and the tests fetch.
 demo="busybox-static qemu-system-x86 kmod"
@@ -13,9 +15,10 @@ demo="busybox-static qemu-system-x86 kmod"
 # cpio and the compressors for the archive checks, a foreign-architecture
 # libc for the sysroot test, strace and bash as dynamic programs to copy,
 # git for the bisect example, python3 to read JSON, the headers of
-# Debian's kernel for a test module (virtio-mmio's binding).
+# Debian's kernel for a test module (virtio-mmio's binding), libfdt for
+# the arm64 device tree's test.
 test="libcmocka-dev shunit2 mandoc cpio gzip xz-utils zstd lz4 libc6-arm64-cross
-strace bash git python3 linux-headers-amd64"
+strace bash git python3 linux-headers-amd64 libfdt-dev"
 
 case ${1-build} in
 build) want=$build ;;
