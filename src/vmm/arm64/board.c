@@ -81,12 +81,10 @@ static void board_destroy(struct machine *m)
 	m->board = NULL;
 }
 
-/* A VM of type 0 has a 40-bit IPA space (KVM_CAP_ARM_VM_IPA_SIZE says
- * how far a VM could ask for more). */
+/* The IPA size the VM was made with (cpu.c). */
 static unsigned phys_bits(struct kvm_vm *vm)
 {
-	(void)vm;
-	return 40;
+	return arm64_ipa_bits(vm->kvm);
 }
 
 static int load(struct machine *m, const char *cmdline, const char *devices)
@@ -250,6 +248,7 @@ const struct vm_arch vm_arch_native = {
 	.caps = caps,
 	.ncaps = ARRAY_SIZE(caps),
 	.vm_init = arm64_vm_init,
+	.vm_type = arm64_vm_type,
 	.vm_fini = arm64_vm_fini,
 	.vcpu_init = arm64_vcpu_init,
 	.board_create = board_create,

@@ -71,6 +71,24 @@ static int create_gic(struct kvm_vm *vm, struct arm64_vm *s)
 	return r;
 }
 
+/* The IPA size a VM of type 0 has. */
+#define IPA_DEFAULT 40
+
+unsigned arm64_ipa_bits(int kvm)
+{
+	int max = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_ARM_VM_IPA_SIZE);
+
+	/* 0: a kernel before 4.20, 40 bits and no choice. */
+	return max > 0 && max < IPA_DEFAULT ? (unsigned)max : IPA_DEFAULT;
+}
+
+unsigned long arm64_vm_type(int kvm)
+{
+	int max = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_ARM_VM_IPA_SIZE);
+
+	return max > 0 ? KVM_VM_TYPE_ARM_IPA_SIZE(arm64_ipa_bits(kvm)) : 0;
+}
+
 int arm64_vm_init(struct kvm_vm *vm, bool irqchip)
 {
 	struct arm64_vm *s = xcalloc(1, sizeof(*s));

@@ -16,6 +16,11 @@
  * the secondaries powered off until the guest's CPU_ON.
  */
 int arm64_vm_init(struct kvm_vm *vm, bool irqchip);
+/* The IPA size of the VMs made (at most 40 bits, what type 0 means; a
+ * host whose limit is lower, Apple's M1 say, refuses type 0), and its
+ * KVM_CREATE_VM type. */
+unsigned arm64_ipa_bits(int kvm);
+unsigned long arm64_vm_type(int kvm);
 void arm64_vm_fini(struct kvm_vm *vm);
 int arm64_vcpu_init(struct kvm_vcpu *v, unsigned ncpu, bool irqchip);
 

@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: MIT
 /* What an arm64 host offers, for the arch table (host.h). */
 #include <fcntl.h>
-#include <linux/kvm.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "cpu.h"
 #include "host.h"
 #include "../../common/util.h"
 
@@ -92,15 +91,11 @@ void arm64_cpu(const struct kvm_host *h, bool kvm, struct arch_cpu *out)
 	out->source = "the architecture (no IPA size known without KVM)";
 	if (kvm) {
 		int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-		int ipa = fd >= 0 ? ioctl(fd, KVM_CHECK_EXTENSION,
-					  KVM_CAP_ARM_VM_IPA_SIZE) : -1;
 
-		if (fd >= 0)
+		if (fd >= 0) {
+			out->phys_bits = arm64_ipa_bits(fd);
+			out->source = "the IPA size of tinyrd's VMs on this KVM";
 			close(fd);
-		/* 0: the fixed 40 bits of kernels before 4.20. */
-		if (ipa >= 0) {
-			out->phys_bits = ipa > 0 ? (unsigned)ipa : 40;
-			out->source = "KVM's largest IPA size";
 		}
 	}
 }

@@ -12,8 +12,8 @@
  * What an arm64 host offers, for the arch table. PVM is an x86 KVM: no
  * sign of it here (NULL). No /dev/kvm: the kernel has KVM built in
  * (Debian's does) but did not start at EL2, or its device has no node.
- * The CPU guests get: the IPA size KVM offers, and 1 GiB blocks, which
- * arm64's 4 KiB granule always has.
+ * The CPU guests get: the IPA size of the launcher's VMs (cpu.c), and
+ * 1 GiB blocks, which arm64's 4 KiB granule always has.
  */
 const char *arm64_pvm_sign(const struct kvm_host *h);
 void arm64_absent(const struct kvm_host *h, char *why, size_t nwhy,
