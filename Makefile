@@ -27,6 +27,9 @@
 #                  only the runtime package libfdt1 of the target)
 #   INIT_CC        compiler for the static tinyrd-init (default musl-gcc when
 #                  installed, else $(CC) -static)
+#   INIT2_CC       compiler for the other arch's tinyrd-init (default
+#                  aarch64-linux-gnu-gcc -static on x86_64, and the other
+#                  way round, when installed; empty: none)
 
 VERSION = 0.1.0
 
@@ -107,10 +110,12 @@ LIB_SRCS = \
 	src/common/log.c src/common/util.c src/common/kernel.c \
 	src/common/sha256.c src/common/iov.c src/common/crc32c.c \
 	src/common/verify.c src/common/json.c src/common/progress.c \
+	src/common/target.c \
 	src/image/manifest.c src/image/manifest-host.c \
 	src/image/manifest-print.c src/image/recipe.c src/image/elfread.c src/image/elfdeps.c \
 	src/image/moddeps.c src/image/cpio.c src/image/compress.c \
-	src/image/build.c src/image/verbs.c src/image/inspect.c \
+	src/image/build.c src/image/verbs.c src/image/inspect.c src/image/init-blob.c \
+	src/image/busybox.c \
 	src/run/run.c src/run/plan.c src/run/modules.c src/run/devices.c src/run/cache.c src/run/console.c \
 	src/run/verify-host.c src/run/verify-report.c src/run/verify-boot.c \
 	src/vmm/qemu.c src/vmm/watch.c src/vmm/host.c src/vmm/mem.c src/vmm/bus.c \
@@ -143,6 +148,17 @@ INIT_CC ?= $(shell command -v musl-gcc >/dev/null 2>&1 && echo musl-gcc || \
 INIT_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARNINGS) -Os -static \
 	-ffunction-sections -fdata-sections -Wl,--gc-sections -s
 
+# A second tinyrd-init, for the other arch's images (tinyrd build --arch),
+# when its cross compiler is installed: glibc's static libc, as Debian has
+# no cross musl. Without one, such images need --init FILE.
+INIT_MACHINE := $(firstword $(subst -, ,$(shell $(CC) -dumpmachine)))
+INIT2_ARCH_x86_64 = aarch64
+INIT2_ARCH_aarch64 = x86_64
+INIT2_ARCH = $(INIT2_ARCH_$(INIT_MACHINE))
+INIT2_CC ?= $(if $(INIT2_ARCH),$(shell command -v $(INIT2_ARCH)-linux-gnu-gcc \
+	>/dev/null 2>&1 && echo '$(INIT2_ARCH)-linux-gnu-gcc -static'))
+INIT2_BIN = $(if $(INIT2_CC),$(O)/tinyrd-init-$(INIT2_ARCH))
+
 UNIT_SRCS = $(sort $(wildcard tests/unit/test-*.c))
 UNIT_TESTS = $(UNIT_SRCS:%.c=$(O)/%)
 UNIT_HELPERS = $(O)/tests/unit/elfcraft.san.o $(O)/tests/unit/helpers.san.o
@@ -164,9 +180,18 @@ $(INIT_BIN): $(INIT_SRCS) $(INIT_HDRS)
 	@mkdir -p $(@D)
 	$(QUIET_LINK)$(INIT_CC) $(INIT_CFLAGS) -o $@ $(INIT_SRCS)
 
-$(O)/src/image/initbin.o: src/image/initbin.S $(INIT_BIN)
+$(INIT2_BIN): $(INIT_SRCS) $(INIT_HDRS)
 	@mkdir -p $(@D)
-	$(QUIET_CC)$(CC) -DTINYRD_INIT_BIN='"$(INIT_BIN)"' -c -o $@ $<
+	$(QUIET_LINK)$(INIT2_CC) $(INIT_CFLAGS) -o $@ $(INIT_SRCS)
+
+$(O)/src/image/initbin.o: src/image/initbin.S $(INIT_BIN) $(INIT2_BIN)
+	@mkdir -p $(@D)
+ifeq ($(INIT2_BIN),)
+	@echo 'note: no $(INIT2_ARCH)-linux-gnu-gcc, so no tinyrd-init for' \
+		'$(INIT2_ARCH) images (--arch); apt-get install gcc-$(INIT2_ARCH)-linux-gnu'
+endif
+	$(QUIET_CC)$(CC) -DTINYRD_INIT_BIN='"$(INIT_BIN)"' \
+		$(if $(INIT2_BIN),-DTINYRD_INIT2_BIN='"$(INIT2_BIN)"') -c -o $@ $<
 
 $(O)/%.o: %.S
 	@mkdir -p $(@D)

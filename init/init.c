@@ -15,7 +15,6 @@
 #include <string.h>
 #include <poll.h>
 #include <stdint.h>
-#include <sys/io.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
@@ -329,8 +328,7 @@ static void keeper(char **argv, char **env, const char *tty,
 	if (in[0] >= 0) {
 		close(in[0]);
 		/* Ready: the host may send. */
-		if (!ioperm(TINYRD_STDIN_PORT, 1, 1))
-			outb(1, TINYRD_STDIN_PORT);
+		port_out(TINYRD_STDIN_PORT, 1);
 		status = relay(fd, in[1], sfd, pid);
 	} else {
 		for (;;) {

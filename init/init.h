@@ -22,6 +22,8 @@ void complain(const char *step, const char *object, int err);
 /* With tinyrd.debug: a step, timed from trace_start(). */
 void trace_start(void);
 void trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A byte to an I/O port of the VMM (abi.h), on a PC; nothing elsewhere. */
+void port_out(unsigned short port, unsigned char value);
 /* Print the status (the command's, or with failed the init's own: abi.h's
  * two lines), sync, write it to the exit port, power off. */
 void report(int status, bool failed) __attribute__((noreturn));

@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__) || defined(__i386__)
 #include <sys/io.h>
+#endif
 #include <sys/reboot.h>
 #include <termios.h>
 #include <time.h>
@@ -90,6 +92,17 @@ static void print_traces(void)
 			traces[i].msg);
 }
 
+void port_out(unsigned short port, unsigned char value)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	if (!ioperm(port, 1, 1))
+		outb(value, port);
+#else
+	(void)port;
+	(void)value;
+#endif
+}
+
 void report(int status, bool failed)
 {
 	print_traces();
@@ -101,9 +114,9 @@ void report(int status, bool failed)
 		tcdrain(init_out_fd);
 	tcdrain(2);
 	sync();
-	/* QEMU's isa-debug-exit and tinyrd's launcher end the VM here. */
-	if (!ioperm(TINYRD_EXIT_PORT, 1, 1))
-		outb((unsigned char)status, TINYRD_EXIT_PORT);
+	/* On a PC, QEMU's isa-debug-exit and tinyrd's launcher end the VM
+	 * here; elsewhere the power-off does (PSCI SYSTEM_OFF on arm64). */
+	port_out(TINYRD_EXIT_PORT, (unsigned char)status);
 	reboot(RB_POWER_OFF);
 	for (;;)
 		pause();

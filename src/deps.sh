@@ -15,10 +15,20 @@ demo="busybox-static qemu-system-x86 kmod"
 # cpio and the compressors for the archive checks, a foreign-architecture
 # libc for the sysroot test, strace and bash as dynamic programs to copy,
 # git for the bisect example, python3 to read JSON, the headers of
-# Debian's kernel for a test module (virtio-mmio's binding), libfdt for
-# the arm64 device tree's test.
+# Debian's kernel for a test module (virtio-mmio's binding).
+# arm64 (issue 17): the cross compiler and binutils (tinyrd-init and tinyrd
+# for arm64, the harness's helpers, readelf on the images), QEMU's arm64
+# machine (the nested harness's L1, run --arch arm64) and user emulation,
+# libfdt's headers (also the arm64 device tree's unit test), and the arm64 libraries tinyrd links, from Debian
+# multiarch, to cross-build it; the .so.1 of libfdt only, since
+# libfdt-dev:arm64 and libfdt-dev cannot both be installed.
 test="libcmocka-dev shunit2 mandoc cpio gzip xz-utils zstd lz4 libc6-arm64-cross
-strace bash git python3 linux-headers-amd64 libfdt-dev"
+strace bash git python3 linux-headers-amd64
+gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-system-arm
+qemu-user-static libfdt-dev
+libarchive-dev:arm64 libelf-dev:arm64 libkmod-dev:arm64 libdeflate-dev:arm64
+liblzma-dev:arm64 libzstd-dev:arm64 liblz4-dev:arm64 zlib1g-dev:arm64
+libfdt1:arm64 libc6-dev:arm64"
 
 case ${1-build} in
 build) want=$build ;;
@@ -38,13 +48,40 @@ if ! command -v apt-get >/dev/null 2>&1; then
 	echo "tinyrd: missing packages (Debian names):$missing" >&2
 	exit 1
 fi
+# A package named PACKAGE:ARCH needs ARCH as a foreign architecture of
+# dpkg, and apt's lists for it.
+foreign=
+for p in $missing; do
+	case $p in
+	*:*)
+		a=${p#*:}
+		dpkg --print-foreign-architectures | grep -qx "$a" && continue
+		case " $foreign " in *" $a "*) ;; *) foreign="$foreign $a" ;; esac
+		;;
+	esac
+done
 if [ "$(id -u)" != 0 ]; then
 	echo "tinyrd: missing packages:$missing" >&2
-	echo "tinyrd: install them with: sudo apt-get install$missing" >&2
+	if [ -n "$foreign" ]; then
+		echo "tinyrd: install them with:" >&2
+		for a in $foreign; do
+			echo "  sudo dpkg --add-architecture $a" >&2
+		done
+		echo "  sudo apt-get update && sudo apt-get install$missing" >&2
+	else
+		echo "tinyrd: install them with: sudo apt-get install$missing" >&2
+	fi
 	exit 1
 fi
 echo "tinyrd: installing:$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
+if [ -n "$foreign" ]; then
+	for a in $foreign; do
+		echo "tinyrd: adding $a as a foreign architecture of dpkg" >&2
+		dpkg --add-architecture "$a"
+	done
+	apt-get update -qq
+fi
 # shellcheck disable=SC2086
 if ! apt-get install -y -qq --no-install-recommends $missing >/dev/null; then
 	apt-get update -qq

@@ -9,12 +9,13 @@
 
 #include "options.h"
 #include "../image/compress.h"
+#include "../common/target.h"
 
 /* build's long options without a letter; run's start at 512 (options.h). */
 enum {
 	OPT_PRINT = 256, OPT_BARE, OPT_INIT, OPT_COPY, OPT_KMOD, OPT_KVER,
 	OPT_MODDIR, OPT_SYSROOT, OPT_BUSYBOX, OPT_RUN, OPT_LEVEL, OPT_NO_INIT,
-	OPT_NO_VM_MODULES, OPT_BUILD_JSON,
+	OPT_NO_VM_MODULES, OPT_BUILD_JSON, OPT_ARCH,
 };
 
 /* B: tinyrd build; R: tinyrd run, among its build options (run lists
@@ -39,6 +40,8 @@ const struct cmd_opt cmd_build_opts[] = {
 	{ "no-vm-modules", OPT_NO_VM_MODULES, NULL, "not the drivers of tinyrd's VM devices (with -k,\n"
 	  "--kver, --moddir)", B | R },
 	{ "sysroot", OPT_SYSROOT, "DIR", "resolve programs and libraries inside DIR", B | R },
+	{ "arch", OPT_ARCH, "ARCH", "the image's arch: x86_64 or arm64 (default: the host's;\n"
+	  "run: the kernel's)", B | R },
 	{ "busybox", OPT_BUSYBOX, "PATH", "the busybox binary for the base image", B | R },
 	{ "run", OPT_RUN, "'CMD'", "the command the init runs, through /bin/sh -c", B | R },
 	{ "env", 'e', "NAME=VALUE", "environment for the command; repeatable", B | R },
@@ -52,6 +55,15 @@ const struct cmd_opt cmd_build_opts[] = {
 
 #undef B
 #undef R
+
+int cmd_arch_option(const struct target **t, const char *arg)
+{
+	*t = target_find(arg);
+	if (!*t)
+		return error("--arch %s: not an arch tinyrd knows (%s)", arg,
+			     target_names());
+	return 0;
+}
 
 int cmd_build_option(struct build_opts *o, int opt, const char *arg)
 {
@@ -72,6 +84,7 @@ int cmd_build_option(struct build_opts *o, int opt, const char *arg)
 	case OPT_MODDIR: o->moddir = arg; break;
 	case OPT_NO_VM_MODULES: o->no_vm_modules = true; break;
 	case OPT_SYSROOT: o->sysroot = arg; break;
+	case OPT_ARCH: return cmd_arch_option(&o->target, arg);
 	case OPT_BUSYBOX: o->busybox = arg; break;
 	case OPT_RUN: o->run = arg; break;
 	case 'e':

@@ -21,6 +21,8 @@ enum {
 /* build-options.c: build's options, and run's build options. */
 extern const struct cmd_opt cmd_build_opts[];
 /* One option from the tables into o: 0, or -EINVAL after an error. */
+/* --arch ARG into *t: 0, or -EINVAL (said). */
+int cmd_arch_option(const struct target **t, const char *arg);
 int cmd_build_option(struct build_opts *o, int opt, const char *arg);
 /* Split argv at the first "--" that is not an option's argument; returns
  * the index of "--" or argc. */

@@ -9,13 +9,14 @@
 #include "options.h"
 #include "../run/verify-host.h"
 
-enum { OPT_SHARE_DIR = 600, OPT_FS, OPT_JSON, OPT_ALL, OPT_QUICK, OPT_MODDIR };
+enum { OPT_SHARE_DIR = 600, OPT_FS, OPT_JSON, OPT_ALL, OPT_QUICK, OPT_MODDIR, OPT_ARCH };
 
 static const struct cmd_opt opts[] = {
 	{ "kernel", 'k', "FILE", "the guest kernel (as tinyrd run)", 0 },
 	{ "image", 'i', "IMAGE", "an image with tinyrd-init and the share\n"
 	  "modules, instead of building one", 0 },
 	{ "moddir", OPT_MODDIR, "DIR", "the kernel's modules tree", 0 },
+	{ "arch", OPT_ARCH, "ARCH", "the guest's arch (default: the kernel's)", 0 },
 	{ "share", OPT_SHARE_DIR, "DIR", "check this directory (a sample of its files;\n"
 	  "the sweep is written into it and removed);\n"
 	  "default: generated files in a temporary one", 0 },
@@ -73,6 +74,7 @@ static int verify(int argc, char **argv)
 			break;
 		case 'q': log_level = LOG_QUIET; break;
 		case OPT_MODDIR: o.moddir = optarg; break;
+		case OPT_ARCH: r = cmd_arch_option(&o.target, optarg); break;
 		case OPT_SHARE_DIR: v.dir = optarg; break;
 		case OPT_FS:
 			if (strcmp(optarg, "virtiofs") && strcmp(optarg, "9p"))

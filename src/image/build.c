@@ -22,6 +22,7 @@
 #include "../common/json.h"
 #include "../common/progress.h"
 #include "../common/sha256.h"
+#include "../common/target.h"
 
 
 extern char **environ;
@@ -57,6 +58,7 @@ int build_init(struct build *b, const struct build_opts *o)
 
 	memset(b, 0, sizeof(*b));
 	b->o = o;
+	b->target = o->target ? o->target : target_native();
 	if (o->sysroot) {
 		struct stat st;
 
@@ -70,6 +72,7 @@ int build_init(struct build *b, const struct build_opts *o)
 	}
 	manifest_init(&b->m, b->sysroot);
 	elfdeps_init(&b->elf, &b->m);
+	b->elf.machine = b->target->elf_machine;
 	return 0;
 }
 

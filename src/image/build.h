@@ -7,6 +7,7 @@
 #include "manifest.h"
 
 struct moddeps;
+struct target;
 
 /* What the command line (or `run`) asked for. */
 struct build_opts {
@@ -27,6 +28,7 @@ struct build_opts {
 	const char *kernel;
 	const char *moddir;
 	const char *sysroot;
+	const struct target *target;	/* --arch; NULL: the host's */
 	const char *busybox;
 	bool json;		/* --json: what was written, on stdout */
 	enum compression comp;
@@ -51,6 +53,7 @@ struct build {
 	struct moddeps *mods;	/* opened on the first module */
 	char *kver;
 	char *sysroot;		/* absolute, or "" */
+	const struct target *target;	/* what every ELF file is for */
 	struct strv argv;	/* the command for the init */
 	struct strv env;
 	int include_depth;
@@ -88,8 +91,11 @@ void build_set_shell_command(struct build *b, const char *cmd);
 /* /init: the built-in tinyrd-init (file NULL) or a host file. */
 int build_init_file(struct build *b, const char *file);
 
-/* The embedded tinyrd-init (src/image/initbin.S). */
-extern const char tinyrd_init_start[], tinyrd_init_end[];
+/* The embedded tinyrd-init for target t (init-blob.c), and its size; NULL
+ * when this tinyrd was built without one for t. build_init_missing says
+ * so, with the fix, and returns -ENOENT. */
+const char *build_init_blob(const struct target *t, size_t *len);
+int build_init_missing(const struct target *t);
 
 
 /* inspect.c: list IMAGE's segments and entries (list) and its init's

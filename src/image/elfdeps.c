@@ -14,12 +14,14 @@
 #include <fcntl.h>
 #include <glob.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "elfread.h"
 #include "elfdeps.h"
+#include "../common/target.h"
 
 #define MAX_SCRIPT_DEPTH 4	/* the kernel's BINPRM_MAX_RECURSION */
 #define SHEBANG_MAX 256		/* the kernel's BINPRM_BUF_SIZE */
@@ -541,6 +543,22 @@ out:
 	return r;
 }
 
+/* A program for another arch than the image's: said, with the way out. */
+static int wrong_machine(struct elfdeps *d, const char *path, unsigned machine)
+{
+	const struct target *t = target_of_elf(machine);
+	const struct target *want = target_of_elf(d->machine);
+	char what[32];
+
+	if (t)
+		snprintf(what, sizeof(what), "an %s", t->name);
+	else
+		snprintf(what, sizeof(what), "an ELF machine %u", machine);
+	return error("%s: %s program, but the image is for %s%s", path, what,
+		     want ? want->name : "another arch", *d->m->sysroot ? "" :
+		     " (--arch with --sysroot takes another arch's programs)");
+}
+
 static int add_program(struct elfdeps *d, const char *path, const char *why,
 		       int depth)
 {
@@ -584,6 +602,10 @@ static int add_program(struct elfdeps *d, const char *path, const char *why,
 	}
 	if (r)
 		goto out;
+	if (d->machine && info->machine != d->machine) {
+		r = wrong_machine(d, path, info->machine);
+		goto out;
+	}
 	p.main = info;
 	p.triplet = multiarch(d, info);
 	/* glibc's DL_DST_LIB: Debian builds it as lib/<triplet>. */

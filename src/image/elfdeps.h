@@ -24,6 +24,7 @@ struct elfdeps {
 	struct hmap cache;	/* host path -> struct elf_info * */
 	struct strv confdirs;	/* from /etc/ld.so.conf in the sysroot */
 	bool conf_loaded;
+	unsigned machine;	/* programs must be of it (EM_*); 0: any */
 };
 
 void elfdeps_init(struct elfdeps *d, struct manifest *m);

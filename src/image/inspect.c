@@ -15,6 +15,7 @@
 #include "cpio.h"
 #include "../common/abi.h"
 #include "../common/json.h"
+#include "../common/target.h"
 
 struct inspect {
 	const char *name;
@@ -132,12 +133,20 @@ static int on_item(void *ctx, const struct cpio_item *it)
 		putchar('\n');
 	}
 	if (!strcmp(path, "init")) {
-		s->have_init = true;
-		size_t n = (size_t)(tinyrd_init_end - tinyrd_init_start);
+		const struct target *t = NULL;
+		const char *ours = NULL;
+		size_t n = 0;
 
+		s->have_init = true;
+		const unsigned char *d = it->data;
+
+		if (it->datalen >= 20 && !memcmp(d, "\177ELF", 4))
+			t = target_of_elf((unsigned)(d[18] | d[19] << 8));
+		if (t)
+			ours = build_init_blob(t, &n);
 		if (S_ISLNK(it->mode))
 			snprintf(s->init_kind, sizeof(s->init_kind), "symlink");
-		else if (it->datalen == n && !memcmp(it->data, tinyrd_init_start, n))
+		else if (ours && it->datalen == n && !memcmp(it->data, ours, n))
 			snprintf(s->init_kind, sizeof(s->init_kind),
 				 "tinyrd-init (this version)");
 		else if (it->datalen >= 4 && !memcmp(it->data, "\177ELF", 4) &&

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "build.h"
+#include "busybox.h"
 #include "moddeps.h"
 #include "../common/kernel.h"
 
@@ -77,6 +78,8 @@ int build_copy(struct build *b, const char *src, const char *dest)
 
 int build_init_file(struct build *b, const char *file)
 {
+	const char *blob;
+	size_t len;
 	char *why;
 	int r;
 
@@ -86,9 +89,11 @@ int build_init_file(struct build *b, const char *file)
 		free(why);
 		return r;
 	}
-	r = manifest_add_data(&b->m, "/init", tinyrd_init_start,
-			      (size_t)(tinyrd_init_end - tinyrd_init_start),
-			      0755, 0, 0, "init tinyrd-init (built in)");
+	blob = build_init_blob(b->target, &len);
+	if (!blob)
+		return build_init_missing(b->target);
+	r = manifest_add_data(&b->m, "/init", blob, len, 0755, 0, 0,
+			      "init tinyrd-init (built in)");
 	if (!r) {
 		struct entry *e = manifest_get(&b->m, "/init");
 
@@ -106,42 +111,12 @@ void build_set_shell_command(struct build *b, const char *cmd)
 	strv_push(&b->argv, cmd);
 }
 
-/* Run "busybox --list-full" and collect its output. */
-static int list_applets(const char *host, struct buf *out)
-{
-	char *argv[] = { (char *)host, (char *)"--list-full", NULL };
-	posix_spawn_file_actions_t fa;
-	int pfd[2], status, r;
-	pid_t pid;
-
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return error_errno(errno, "pipe");
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, pfd[1], STDOUT_FILENO);
-	r = posix_spawn(&pid, host, &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(pfd[1]);
-	if (r) {
-		close(pfd[0]);
-		return error_errno(r, "%s: cannot run it to list its applets", host);
-	}
-	r = read_fd(pfd[0], out);
-	close(pfd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (r)
-		return error_errno(r, "%s --list-full", host);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) || !out->len)
-		return error("%s --list-full failed: cannot list its applets "
-			     "(a busybox for another architecture?)", host);
-	return 0;
-}
-
 int build_busybox(struct build *b, const char *path)
 {
 	struct hmap dirs = { 0 };
-	struct buf list = { 0 };
-	char *bb = NULL, *canon = NULL, *host, *save = NULL;
+	struct strv list = { 0 };
+	char *bb = NULL, *canon = NULL, *host;
+	bool located;
 	struct stat st;
 	int r;
 
@@ -155,11 +130,12 @@ int build_busybox(struct build *b, const char *path)
 	if (r)
 		goto out;
 	host = manifest_host_path(&b->m, canon);
-	r = list_applets(host, &list);
+	r = busybox_applets(host, &list, &located);
+	if (!r && !located)
+		verbose("%s: no install table, so every applet goes to /bin", host);
 	free(host);
-	for (char *l = r ? NULL : strtok_r(list.p, "\n", &save); l;
-	     l = strtok_r(NULL, "\n", &save)) {
-		char *applet = path_normalize(xstrdup(l)), *dir, *phys, *link;
+	for (size_t i = 0; !r && i < list.n; i++) {
+		char *applet = path_normalize(xstrdup(list.v[i])), *dir, *phys, *link;
 
 		dir = path_dirname(applet);
 		phys = hmap_get(&dirs, dir);
@@ -185,7 +161,7 @@ out:
 	for (size_t i = 0; i < dirs.cap; i++)
 		free(dirs.slots[i].val);
 	hmap_free(&dirs);
-	buf_free(&list);
+	strv_free(&list);
 	free(canon);
 	free(bb);
 	return r;

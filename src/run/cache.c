@@ -10,6 +10,7 @@
 
 #include "cache.h"
 #include "../common/sha256.h"
+#include "../common/target.h"
 
 char *cache_dir(void)
 {
@@ -50,10 +51,10 @@ static void add_stat(struct sha256 *h, const char *what, const char *path)
 
 void cache_key(struct build *b, char key[65])
 {
-	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	const char *sde = getenv("SOURCE_DATE_EPOCH"), *init;
 	struct sha256 h;
 	char *text = NULL;
-	size_t len = 0;
+	size_t len = 0, init_len;
 	FILE *f;
 	char head[256];
 
@@ -64,8 +65,11 @@ void cache_key(struct build *b, char key[65])
 	sha256_update(&h, head, strlen(head));
 	/* tinyrd itself: another build may write other bytes. */
 	add_stat(&h, "exe", "/proc/self/exe");
-	sha256_update(&h, tinyrd_init_start,
-		      (size_t)(tinyrd_init_end - tinyrd_init_start));
+	/* The image's arch, and the init this tinyrd has for it. */
+	sha256_update(&h, b->target->name, strlen(b->target->name) + 1);
+	init = build_init_blob(b->target, &init_len);
+	if (init)
+		sha256_update(&h, init, init_len);
 	f = open_memstream(&text, &len);
 	if (f) {
 		manifest_print(&b->m, f);

@@ -21,6 +21,7 @@
 #include "../common/abi.h"
 #include "../common/kernel.h"
 #include "../common/sha256.h"
+#include "../common/target.h"
 
 static bool has_word(const char *s, const char *w)
 {
@@ -65,6 +66,30 @@ int run_plan_begin(struct run_plan *p, const struct run_opts *ro)
 	return 0;
 }
 
+int run_plan_target(struct run_plan *p, const char *kernel,
+		    const struct target **asked)
+{
+	unsigned char head[4096];
+	const struct target *k = NULL;
+	ssize_t n = -1;
+	int fd = open(kernel, O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		n = pread(fd, head, sizeof(head), 0);
+		close(fd);
+	}
+	if (n < 0)
+		return error_errno(errno, "%s", kernel);
+	k = target_of_kernel(head, (unsigned long)n);
+	if (*asked && k && k != *asked)
+		return error("%s: an %s kernel, but --arch says %s", kernel,
+			     k->name, (*asked)->name);
+	if (!*asked)
+		*asked = k ? k : p->arch->target;
+	p->target = p->vm.target = *asked;
+	return 0;
+}
+
 /* Which VMM, which accelerator, and why. The built-in launcher needs a
  * KVM that boots stock kernels; auto falls back to QEMU with TCG, saying
  * why. An explicit --accel is QEMU's option, so it asks for QEMU. */
@@ -85,6 +110,26 @@ static int choose_vmm(struct run_plan *p, const struct run_opts *ro)
 			 ro->accel == ACCEL_KVM ? "KVM" : "TCG");
 		return 0;
 	}
+	if (p->target != p->arch->target) {
+		/* Another arch's guest: QEMU's TCG, whatever this KVM is. */
+		if (p->vmm == VMM_BUILTIN)
+			return error("--vmm builtin: the built-in launcher boots "
+				     "%s guests here, not %s; use --vmm qemu",
+				     p->arch->target->name, p->target->name);
+		if (ro->accel == ACCEL_KVM)
+			return error("--accel kvm: an %s guest cannot run on this "
+				     "%s host's KVM; use --accel tcg",
+				     p->target->name, p->arch->target->name);
+		if (!qemu_present(p->target))
+			return error("%s is not installed, and an %s guest needs it "
+				     "here (apt-get install %s)", p->target->qemu,
+				     p->target->name, p->target->qemu_package);
+		p->vmm = VMM_QEMU;
+		p->vm.accel = ACCEL_TCG;
+		snprintf(p->vmm_why, sizeof(p->vmm_why), "with TCG: an %s guest "
+			 "on an %s host", p->target->name, p->arch->target->name);
+		return 0;
+	}
 	kvm = kvm_usable(p->arch, why, sizeof(why));
 	if (p->vmm == VMM_BUILTIN) {
 		if (!kvm && !ro->force)
@@ -102,9 +147,9 @@ static int choose_vmm(struct run_plan *p, const struct run_opts *ro)
 				 kvm ? "" : ", but --force");
 			return 0;
 		}
-		if (!qemu_present(p->arch))
+		if (!qemu_present(p->target))
 			return error("%s, and %s is not installed for the "
-				     "fallback", why, p->arch->qemu);
+				     "fallback", why, p->target->qemu);
 		note("%s; using QEMU with TCG", why);
 		p->vmm = VMM_QEMU;
 		p->vm.accel = ACCEL_TCG;
@@ -232,7 +277,8 @@ int run_plan_boot(struct run_plan *p, const struct run_opts *ro,
 	struct console con;
 	int st;
 
-	buf_printf(&p->append, "console=%s panic=-1%s%s%s%s", p->arch->console,
+	buf_printf(&p->append, "console=%s panic=-1%s%s%s%s",
+		   p->vmm == VMM_QEMU ? p->target->qemu_console : p->arch->console,
 		   p->vmm == VMM_QEMU ? "" : p->arch->launcher_append,
 		   log_level >= LOG_VERBOSE ? "" : " quiet",
 		   ro->append ? " " : "", ro->append ? ro->append : "");

@@ -341,7 +341,8 @@ int run_command(struct build_opts *o, struct run_opts *ro,
 	if (ro->rootfs >= 0 && !ro->image && !o->programs.n && !o->recipes.n &&
 	    !o->copies.n)
 		o->bare = true;
-	if (run_plan_begin(&p, ro) || run_find_kernel(o->kernel, &kernel))
+	if (run_plan_begin(&p, ro) || run_find_kernel(o->kernel, &kernel) ||
+	    run_plan_target(&p, kernel, &o->target))
 		goto out;
 	if (run_load_image(o, ro, kernel, &image))
 		goto out;
@@ -393,6 +394,7 @@ out:
 
 int run_boot(struct run_opts *ro, const char *kernel)
 {
+	const struct target *arch = NULL;
 	struct run_plan p;
 	bool booted = false;
 	int st = TINYRD_STATUS_FAILED, image = -1;
@@ -404,10 +406,8 @@ int run_boot(struct run_opts *ro, const char *kernel)
 		error_errno(errno, "%s", ro->image);
 		goto out;
 	}
-	if (access(kernel, R_OK)) {
-		error_errno(errno, "%s", kernel);
+	if (run_plan_target(&p, kernel, &arch))
 		goto out;
-	}
 	if (run_plan_log(&p, ro) || run_plan_vmm(&p, ro))
 		goto out;
 	run_plan_identity(&p, kernel, NULL, 0);

@@ -15,6 +15,8 @@
 #include "../vmm/plan.h"
 #include "../vmm/vmm.h"
 
+struct target;
+
 struct run_opts {
 	const char *image;
 	enum vmm_choice vmm;
@@ -80,6 +82,10 @@ int run_load_image(struct build_opts *o, const struct run_opts *ro,
  */
 int run_plan_begin(struct run_plan *p, const struct run_opts *ro);
 int run_plan_vmm(struct run_plan *p, const struct run_opts *ro);
+/* The guest's arch: *asked (--arch) when given, else the kernel's, which
+ * must agree with it; *asked is set to it. 0, or -errno (said). */
+int run_plan_target(struct run_plan *p, const char *kernel,
+		    const struct target **asked);
 int run_plan_log(struct run_plan *p, const struct run_opts *ro);
 /* The image is ready: its time, and for --json the kernel's release and
  * the image's hash (image NULL: not known). */

@@ -97,7 +97,8 @@ int verify_share(const struct verify_opts *v, struct build_opts *o,
 		if (r)
 			goto out;
 	}
-	if (run_plan_begin(&plan, ro) || run_find_kernel(v->kernel, &kernel))
+	if (run_plan_begin(&plan, ro) || run_find_kernel(v->kernel, &kernel) ||
+	    run_plan_target(&plan, kernel, &o->target))
 		goto out;
 	o->bare = true;		/* the init verifies; nothing else runs */
 	if (run_load_image(o, ro, kernel, &image))

@@ -20,6 +20,7 @@ struct kvm_host;
 struct kvm_vcpu;
 struct kvm_vm;
 struct machine;
+struct target;
 
 /* A KVM capability the VMM needs, with its name for errors. */
 struct kvm_cap_name {
@@ -114,12 +115,8 @@ struct vm_arch {
 	const char *smoke_tries;
 	void (*cpu)(const struct kvm_host *h, bool kvm, struct arch_cpu *out);
 
-	/* QEMU for the arch (qemu.c): the binary and its Debian package,
-	 * the machine's words (with the device the init reports to), and
-	 * what the kernel command line gets. */
-	const char *qemu, *qemu_package;
-	const char *const *qemu_machine;
-	const char *qemu_append;
+	/* What images and QEMU know of the arch (common/target.h). */
+	const struct target *target;
 };
 
 /* The table of the arch this tinyrd is built for (the Makefile's

@@ -17,6 +17,7 @@
 #include "vmm.h"
 #include "../common/json.h"
 #include "../common/kernel.h"
+#include "../common/target.h"
 #include "../common/util.h"
 
 #define DEFAULT_GUEST_MB 512
@@ -217,11 +218,11 @@ static void check_tools(struct doctor *d)
 	DETAIL(c, "%s", c->v == OK ? where : "not in PATH: images need --bare");
 	if (c->v != OK)
 		FIX(c, "apt-get install busybox-static");
-	d->qemu_ok = in_path(d->a->qemu, where, sizeof(where));
+	d->qemu_ok = in_path(d->a->target->qemu, where, sizeof(where));
 	c = add(d, "QEMU", d->qemu_ok ? OK : WARN);
 	DETAIL(c, "%s", d->qemu_ok ? where : "absent: no fallback when KVM fails");
 	if (!d->qemu_ok)
-		FIX(c, "apt-get install %s", d->a->qemu_package);
+		FIX(c, "apt-get install %s", d->a->target->qemu_package);
 }
 
 static void show(const struct doctor *d, int verdict, bool json)

@@ -17,6 +17,7 @@
 #include "../common/abi.h"
 #include "../common/json.h"
 #include "../common/log.h"
+#include "../common/target.h"
 
 void run_plan_init(struct run_plan *p, const struct vm_arch *arch)
 {
@@ -25,6 +26,7 @@ void run_plan_init(struct run_plan *p, const struct vm_arch *arch)
 	p->rootfs = -1;
 	p->skip_status = -1;
 	p->vm.arch = arch;
+	p->target = p->vm.target = arch->target;
 	p->vm.initrd_fd = -1;
 	p->vm.out_fd = -1;
 	p->vm.err_fd = -1;
@@ -60,7 +62,7 @@ void run_plan_show(const struct run_plan *p)
 	verbose("plan: kernel %s, %s", c->kernel, p->image);
 	verbose("plan: %s, %s", p->vmm == VMM_QEMU ? "QEMU" : "the built-in launcher",
 		p->vmm_why);
-	verbose("plan: %s, %u MiB%s, %u CPU%s, %s", p->arch->name, c->mem_mb,
+	verbose("plan: %s, %u MiB%s, %u CPU%s, %s", p->target->name, c->mem_mb,
 		c->hugepages ? " in huge pages" : "", c->cpus,
 		c->cpus > 1 ? "s" : "", c->mmio_transport ? "virtio-mmio" : "PCI");
 	verbose("plan: timeout %s, silence timeout %s, %s", secs(c->timeout, t, sizeof(t)),

@@ -17,11 +17,13 @@
 #include "../common/util.h"
 
 struct vm_arch;
+struct target;
 
 enum vmm_choice { VMM_AUTO, VMM_BUILTIN, VMM_QEMU };
 
 struct run_plan {
-	const struct vm_arch *arch;
+	const struct vm_arch *arch;	/* the built-in launcher's */
+	const struct target *target;	/* the guest's (--arch) */
 	enum vmm_choice vmm;		/* VMM_BUILTIN or VMM_QEMU, once chosen */
 	char vmm_why[256];		/* why that one, and its accelerator */
 	char image[PATH_MAX + 64];	/* what the initrd is made of */

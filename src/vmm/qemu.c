@@ -4,12 +4,12 @@
  * tested under TCG. ttyS0 (kernel and init messages), the command's
  * stdout and stderr come back on pipes that QEMU opens as /dev/fd/N: two
  * single-port virtio-serial functions give hvc0 (stdout) and hvc1
- * (stderr) as the built-in launcher does, and ttyS1 carries both for a
- * kernel without virtio_console (abi.h). Standard input is not forwarded
+ * (stderr) as the built-in launcher does, and on a PC ttyS1 carries both
+ * for a kernel without virtio_console (abi.h). Standard input is not forwarded
  * here (QEMU cannot hold it back until the init is ready for it). The
- * machine is the arch's (arch.h: on x86 a pc with isa-debug-exit on the
- * exit port); the status comes on the exit device and, in full, on the
- * console. QEMU runs in its own process group and dies with
+ * machine is the guest arch's (common/target.h: on x86 a pc with
+ * isa-debug-exit on the exit port, on arm64 virt); the status comes in
+ * full on the console and, on a PC, on the exit device too. QEMU runs in its own process group and dies with
  * tinyrd (PR_SET_PDEATHSIG), so no QEMU outlives a run.
  */
 #include <errno.h>
@@ -23,10 +23,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "arch.h"
 #include "vmm.h"
 #include "watch.h"
 #include "../common/abi.h"
+#include "../common/target.h"
 #include "../common/util.h"
 
 #define STDERR_KEEP 8192
@@ -53,13 +53,13 @@ static void virtconsole(struct strv *v, const char *id, int fd)
 static void build_argv(const struct vm_config *c, int con_fd, int out_fd,
 		       int err_fd, struct strv *v)
 {
-	strv_push(v, c->arch->qemu);
+	strv_push(v, c->target->qemu);
 	strv_push(v, "-nodefaults");
 	strv_push(v, "-no-user-config");
 	strv_push(v, "-display");
 	strv_push(v, "none");
 	strv_push(v, "-no-reboot");
-	for (const char *const *w = c->arch->qemu_machine; *w; w++)
+	for (const char *const *w = c->target->qemu_machine; *w; w++)
 		strv_push(v, *w);
 	strv_push(v, "-accel");
 	strv_push(v, c->accel == ACCEL_KVM ? "kvm" : "tcg");
@@ -76,10 +76,12 @@ static void build_argv(const struct vm_config *c, int con_fd, int out_fd,
 		strv_push_owned(v, xasprintf("file,id=con,path=/dev/fd/%d", con_fd));
 	strv_push(v, "-serial");
 	strv_push(v, "chardev:con");
-	strv_push(v, "-chardev");
-	strv_push_owned(v, xasprintf("file,id=out,path=/dev/fd/%d", out_fd));
-	strv_push(v, "-serial");
-	strv_push(v, "chardev:out");
+	if (c->target->qemu_serial_out) {
+		strv_push(v, "-chardev");
+		strv_push_owned(v, xasprintf("file,id=out,path=/dev/fd/%d", out_fd));
+		strv_push(v, "-serial");
+		strv_push(v, "chardev:out");
+	}
 	virtconsole(v, "hvc0", out_fd);
 	virtconsole(v, "hvc1", err_fd);
 	for (unsigned i = 0; i < c->ndisks; i++) {
@@ -117,7 +119,7 @@ static void build_argv(const struct vm_config *c, int con_fd, int out_fd,
 	strv_push(v, "-append");
 	/* As the launcher does (on x86: no early scan of 256 buses for an
 	 * AGP bridge). */
-	strv_push_owned(v, xasprintf("%s%s", c->append, c->arch->qemu_append));
+	strv_push_owned(v, xasprintf("%s%s", c->append, c->target->qemu_append));
 }
 
 static void child(const struct vm_config *c, char **argv, int con_w, int out_w,
@@ -164,9 +166,9 @@ struct pump {
 	bool out_broken;
 };
 
-bool qemu_present(const struct vm_arch *a)
+bool qemu_present(const struct target *t)
 {
-	char *p = path_which(a->qemu);
+	char *p = path_which(t->qemu);
 	bool found = p != NULL;
 
 	free(p);
@@ -338,7 +340,7 @@ int qemu_run(const struct vm_config *c, struct vm_result *r)
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 127 &&
 		   !p.console_bytes) {
 		rv = error("%s: cannot run it (install %s): %.*s",
-			   c->arch->qemu, c->arch->qemu_package,
+			   c->target->qemu, c->target->qemu_package,
 			   (int)strcspn(p.qerr.p ? p.qerr.p : "", "\n"),
 			   p.qerr.p ? p.qerr.p : "");
 	} else if (!p.console_bytes && p.qerr.len) {

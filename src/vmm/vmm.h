@@ -63,9 +63,11 @@ struct vm_console {
 };
 
 struct vm_arch;
+struct target;
 
 struct vm_config {
-	const struct vm_arch *arch;	/* the machine's (arch.h) */
+	const struct vm_arch *arch;	/* the built-in launcher's (arch.h) */
+	const struct target *target;	/* the guest's arch (QEMU's machine) */
 	const char *kernel;
 	int initrd_fd;		/* the initrd: image and per-run segment */
 	const char *append;	/* the whole kernel command line */
@@ -107,7 +109,7 @@ struct vm_result {
 };
 
 /* QEMU (qemu.c): whether this host has the arch's binary. */
-bool qemu_present(const struct vm_arch *a);
+bool qemu_present(const struct target *t);
 /* Fills r in every case; returns 0, or -errno when QEMU
  * could not be started at all (logged). */
 int qemu_run(const struct vm_config *c, struct vm_result *r);

@@ -23,6 +23,7 @@
 #include "../machine.h"
 #include "../../common/abi.h"
 #include "../../common/log.h"
+#include "../../common/target.h"
 #include "../../common/util.h"
 
 #define STR_(x) #x
@@ -258,11 +259,6 @@ static const struct kvm_cap_name caps[] = {
  * the CMOS clock, 0/1/2/13 taken on a PC). */
 static const unsigned mmio_irqs[] = { VIRTIO_MMIO_IRQS };
 
-static const char *const qemu_machine[] = {
-	"-machine", "pc",
-	"-device", "isa-debug-exit,iobase=" STR(TINYRD_EXIT_PORT) ",iosize=1",
-	NULL,
-};
 
 const struct vm_arch vm_arch_native = {
 	.name = "x86_64",
@@ -296,8 +292,5 @@ const struct vm_arch vm_arch_native = {
 	.smoke = x86_smoke,
 	.smoke_tries = "long mode, paging, cmpxchg16b, xsave",
 	.cpu = x86_cpu,
-	.qemu = "qemu-system-x86_64",
-	.qemu_package = "qemu-system-x86",
-	.qemu_machine = qemu_machine,
-	.qemu_append = " pci=noearly",
+	.target = &target_x86_64,
 };
