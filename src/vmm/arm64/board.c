@@ -24,6 +24,7 @@
 #include "../machine.h"
 #include "../serial8250.h"
 #include "../../common/log.h"
+#include "../../common/target.h"
 #include "../../common/util.h"
 
 struct board {
@@ -235,11 +236,6 @@ static const unsigned mmio_irqs[VIRTIO_MMIO_COUNT] = {
 };
 #undef L
 
-static const char *const qemu_machine[] = {
-	"-machine", "virt,gic-version=3",
-	NULL,
-};
-
 const struct vm_arch vm_arch_native = {
 	.name = "aarch64",
 	.console = "ttyS0",
@@ -271,8 +267,5 @@ const struct vm_arch vm_arch_native = {
 	.smoke = arm64_smoke,
 	.smoke_tries = "EL1 entry, an MMIO exit, PSCI SYSTEM_OFF",
 	.cpu = arm64_cpu,
-	.qemu = "qemu-system-aarch64",
-	.qemu_package = "qemu-system-arm",
-	.qemu_machine = qemu_machine,
-	.qemu_append = "",
+	.target = &target_arm64,
 };
