@@ -18,7 +18,13 @@
 #                  empty disables)
 #   PREFIX=/usr/local, DESTDIR=, bindir, libexecdir, datadir, mandir,
 #   completionsdir (bash completion)
+#   CROSS_COMPILE  a target prefix: make CROSS_COMPILE=aarch64-linux-gnu-
+#                  builds an arm64 tinyrd against Debian's multiarch arm64
+#                  -dev libraries (CC, PKG_CONFIG and the arch follow)
 #   CC, CFLAGS, LDFLAGS, PKG_CONFIG
+#   LIBFDT         how to link libfdt (arm64's launcher builds device trees;
+#                  default: pkg-config's, else -l:libfdt.so.1, which needs
+#                  only the runtime package libfdt1 of the target)
 #   INIT_CC        compiler for the static tinyrd-init (default musl-gcc when
 #                  installed, else $(CC) -static)
 #   INIT2_CC       compiler for the other arch's tinyrd-init (default
@@ -38,9 +44,25 @@ O ?= build
 ifeq ($(filter-out . ./ /,$(O)),)
 $(error O=$(O): the objects need a directory of their own)
 endif
+CROSS_COMPILE ?=
+ifneq ($(CROSS_COMPILE),)
+# make's built-in CC (cc) gives way to the cross compiler; one given on
+# the command line or in the environment stays.
+ifeq ($(origin CC),default)
+CC = $(CROSS_COMPILE)gcc
+endif
+endif
 CC ?= cc
 CFLAGS ?= -O2 -g
+# The target's triplet (aarch64-linux-gnu) picks the arch and, when
+# cross compiling, the multiarch pkg-config files.
+TARGET := $(shell $(CC) -dumpmachine 2>/dev/null)
+TARGET_CPU := $(firstword $(subst -, ,$(TARGET)))
+ifneq ($(CROSS_COMPILE),)
+PKG_CONFIG ?= PKG_CONFIG_LIBDIR=/usr/lib/$(TARGET)/pkgconfig:/usr/share/pkgconfig pkg-config
+else
 PKG_CONFIG ?= pkg-config
+endif
 SANITIZE ?= address,undefined
 INSTALL ?= install
 
@@ -69,14 +91,20 @@ endif
 .DELETE_ON_ERROR:
 .SUFFIXES:
 
-# The built-in launcher's arch (src/vmm/ARCH/, arch.h): the host's.
+# The built-in launcher's arch (src/vmm/ARCH/, arch.h): the target's, as
+# the compiler names it (uname -m's names), so a cross build gets its own.
 VMM_ARCH_x86_64 = x86
-VMM_ARCH ?= $(VMM_ARCH_$(shell uname -m))
+VMM_ARCH_aarch64 = arm64
+VMM_ARCH ?= $(VMM_ARCH_$(TARGET_CPU))
 ifeq ($(VMM_ARCH),)
-$(error no built-in launcher for $(shell uname -m): src/vmm/ has x86 only)
+$(error no built-in launcher for $(TARGET_CPU) ($(CC) -dumpmachine): src/vmm/ has x86 and arm64)
 endif
 VMM_ARCH_SRCS = $(sort $(wildcard src/vmm/$(VMM_ARCH)/*.c))
 VMM_ARCH_ASM = $(sort $(wildcard src/vmm/$(VMM_ARCH)/*.S))
+# What an arch's launcher links beyond the core's libraries.
+LIBFDT ?= $(shell $(PKG_CONFIG) --libs libfdt 2>/dev/null || echo -l:libfdt.so.1)
+VMM_ARCH_LIBS_arm64 = $(LIBFDT)
+ALL_LDLIBS += $(VMM_ARCH_LIBS_$(VMM_ARCH))
 
 LIB_SRCS = \
 	src/common/log.c src/common/util.c src/common/kernel.c \
@@ -91,6 +119,7 @@ LIB_SRCS = \
 	src/run/run.c src/run/plan.c src/run/modules.c src/run/devices.c src/run/cache.c src/run/console.c \
 	src/run/verify-host.c src/run/verify-report.c src/run/verify-boot.c \
 	src/vmm/qemu.c src/vmm/watch.c src/vmm/host.c src/vmm/mem.c src/vmm/bus.c \
+	src/vmm/serial8250.c \
 	src/vmm/kvm.c src/vmm/machine.c src/vmm/launcher.c src/vmm/plan.c \
 	src/vmm/doctor.c src/vmm/coherence.c src/vmm/pci.c src/vmm/virtio/queue.c \
 	src/vmm/virtio/virtio.c src/vmm/virtio/sync.c src/vmm/virtio/pci.c src/vmm/virtio/console.c \
@@ -186,6 +215,14 @@ $(O)/tests/unit/test-verify: $(O)/tests/unit/test-verify.san.o \
 		$(O)/init/verify-guest.san.o $(O)/init/verify-manifest.san.o \
 		$(UNIT_HELPERS) $(SAN_OBJS)
 	$(QUIET_LINK)$(CC) $(LDFLAGS) $(SAN_FLAGS) -o $@ $^ $(ALL_LDLIBS) -lcmocka
+
+# arm64's pure parts (Image, device tree, ECAM) are tested on any host,
+# with libfdt (libfdt-dev) whatever the launcher's arch.
+ARM64_PURE = $(filter-out $(SAN_OBJS),$(O)/src/vmm/arm64/fdt.san.o \
+	$(O)/src/vmm/arm64/image.san.o $(O)/src/vmm/arm64/ecam.san.o)
+$(O)/tests/unit/test-arm64: $(O)/tests/unit/test-arm64.san.o $(ARM64_PURE) \
+		$(UNIT_HELPERS) $(SAN_OBJS)
+	$(QUIET_LINK)$(CC) $(LDFLAGS) $(SAN_FLAGS) -o $@ $^ $(ALL_LDLIBS) $(LIBFDT) -lcmocka
 
 # The CLI tests run this: tinyrd itself under the sanitizers.
 $(O)/tinyrd-san: $(O)/src/main.san.o $(SAN_OBJS)

@@ -6,6 +6,8 @@ set -eu
 
 build="gcc make pkg-config libarchive-dev libelf-dev libkmod-dev libdeflate-dev
 liblzma-dev libzstd-dev liblz4-dev zlib1g-dev musl-tools"
+# arm64's launcher writes device trees.
+[ "$(uname -m)" = aarch64 ] && build="$build libfdt-dev"
 # Booting: busybox-static for the default image, QEMU, kmod's depmod to
 # index the Debian kernel the demo and the tests fetch.
 demo="busybox-static qemu-system-x86 kmod"
@@ -17,7 +19,7 @@ demo="busybox-static qemu-system-x86 kmod"
 # arm64 (issue 17): the cross compiler and binutils (tinyrd-init and tinyrd
 # for arm64, the harness's helpers, readelf on the images), QEMU's arm64
 # machine (the nested harness's L1, run --arch arm64) and user emulation,
-# libfdt's headers, and the arm64 libraries tinyrd links, from Debian
+# libfdt's headers (also the arm64 device tree's unit test), and the arm64 libraries tinyrd links, from Debian
 # multiarch, to cross-build it; the .so.1 of libfdt only, since
 # libfdt-dev:arm64 and libfdt-dev cannot both be installed.
 test="libcmocka-dev shunit2 mandoc cpio gzip xz-utils zstd lz4 libc6-arm64-cross

@@ -53,6 +53,9 @@ struct vm_arch {
 	 * -errno, said.
 	 */
 	int (*vm_init)(struct kvm_vm *vm, bool irqchip);
+	/* KVM_CREATE_VM's type on the KVM at fd kvm (arm64: the IPA size
+	 * this host allows); NULL: 0. */
+	unsigned long (*vm_type)(int kvm);
 	void (*vm_fini)(struct kvm_vm *vm);
 	int (*vcpu_init)(struct kvm_vcpu *v, unsigned ncpu, bool irqchip);
 

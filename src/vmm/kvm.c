@@ -116,7 +116,8 @@ int kvm_create(struct kvm_vm *vm, uint64_t mem_bytes, bool hugepages,
 {
 	int r;
 
-	vm->fd = ioctl(vm->kvm, KVM_CREATE_VM, 0);
+	vm->fd = ioctl(vm->kvm, KVM_CREATE_VM,
+		       vm->arch->vm_type ? vm->arch->vm_type(vm->kvm) : 0ul);
 	if (vm->fd < 0)
 		return error_errno(errno, "KVM_CREATE_VM");
 	r = vm->arch->vm_init(vm, irqchip);

@@ -7,8 +7,9 @@
  * device per --share; one thread per vCPU and per virtio device, the
  * main thread for the terminal, signals and time limits.
  *
- * Endings: the board's exit device gives the status (all eight bits); a
- * triple fault, a reset, a power-off without a report, or every vCPU
+ * Endings: the board's exit device gives the status (all eight bits), or
+ * where there is none (arm64) the init's status line on the console
+ * followed by a power-off; a triple fault, a reset, a power-off without a report, or every vCPU
  * stopped for good give VM_NO_REPORT with the reason; a KVM internal
  * error the same, with the registers on stderr; --timeout and
  * --silence-timeout VM_TIMEOUT; a signal VM_INTERRUPTED. Nothing a guest
@@ -54,6 +55,34 @@ static unsigned dax_fixup_all(struct machine *m)
 	return n;
 }
 
+/*
+ * A PSCI SYSTEM_OFF, SYSTEM_RESET or crash (arm64). A machine without an
+ * exit device ends with a power-off, and its init reported on the
+ * console first (abi.h's status line; its stderr is the console): that
+ * line is the status, as under QEMU, unless the kernel panicked after
+ * it. A reset or crash is no report.
+ */
+static void system_event(struct machine *m, uint32_t type)
+{
+	const struct vm_console *con = &m->cfg->console;
+	bool panic_after = false;
+	int st = -1;
+
+	if (type == KVM_SYSTEM_EVENT_SHUTDOWN && con->reported)
+		st = con->reported(con->ctx, &panic_after);
+	if (st >= 0 && !panic_after) {
+		machine_end(m, VM_REPORTED, st, NULL);
+		return;
+	}
+	machine_end(m, VM_NO_REPORT, 0,
+		    type == KVM_SYSTEM_EVENT_RESET ? "the guest reset itself "
+		    "(PSCI SYSTEM_RESET)" : type == KVM_SYSTEM_EVENT_CRASH ?
+		    "the guest crashed (KVM_SYSTEM_EVENT_CRASH)" :
+		    type == KVM_SYSTEM_EVENT_SHUTDOWN ? "the guest powered off "
+		    "without reporting a status" : "the guest stopped (a system "
+		    "event)");
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct kvm_vcpu *v = arg;
@@ -93,11 +122,7 @@ static void *vcpu_thread(void *arg)
 			machine_end(m, VM_NO_REPORT, 0, "triple fault (KVM_EXIT_SHUTDOWN)");
 			break;
 		case KVM_EXIT_SYSTEM_EVENT:
-			snprintf(why, sizeof(why), "the guest %s",
-				 run->system_event.type == KVM_SYSTEM_EVENT_RESET
-				 ? "reset itself" : run->system_event.type ==
-				 KVM_SYSTEM_EVENT_CRASH ? "crashed" : "powered off");
-			machine_end(m, VM_NO_REPORT, 0, why);
+			system_event(m, run->system_event.type);
 			break;
 		case KVM_EXIT_INTERNAL_ERROR:
 			m->arch->vcpu_dump(v, false);

@@ -104,7 +104,7 @@ int pci_add_bar(struct pci_dev *d, unsigned bar, uint32_t size)
 
 void pci_set_mmio64(struct pci_bus *b, uint64_t start, uint64_t end)
 {
-	b->mmio64_next = start;
+	b->mmio64_start = b->mmio64_next = start;
 	b->mmio64_end = end;
 }
 

@@ -79,6 +79,7 @@ struct pci_bus {
 	uint32_t window;		/* the memory window's start */
 	uint32_t mmio_next, mmio_end;	/* BAR space left in the hole */
 	uint64_t mmio64_next, mmio64_end; /* and above RAM (0: none) */
+	uint64_t mmio64_start;		/* where that room began */
 	unsigned intx_base;		/* slot s's INTA#: line base + s % 8 */
 	pci_msi_fn msi;
 	pci_irq_fn irq;

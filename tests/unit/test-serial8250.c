@@ -3,7 +3,7 @@
 #include <linux/serial_reg.h>
 
 #include "helpers.h"
-#include "../../src/vmm/x86/serial8250.h"
+#include "../../src/vmm/serial8250.h"
 
 static struct buf sent;
 static int level[16];

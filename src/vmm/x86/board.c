@@ -19,7 +19,7 @@
 #include "layout.h"
 #include "mptable.h"
 #include "rtc.h"
-#include "serial8250.h"
+#include "../serial8250.h"
 #include "../machine.h"
 #include "../../common/abi.h"
 #include "../../common/log.h"

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../bus.h"
+#include "bus.h"
 
 /*
  * A 16550A UART: what Linux's 8250 driver probes and drives (scratch
