@@ -86,9 +86,19 @@ chmod +x "$work/qemu/qemu-system-aarch64"
 
 tinyrd_l1=()
 if [ -n "$inner" ]; then
-	# The program, for its loader and libraries from the sysroot, and a
-	# copy at a fixed place.
-	tinyrd_l1=("$inner" --copy "$inner:/l1/tinyrd" -e TINYRD=/l1/tinyrd)
+	# Programs named to build --sysroot are looked up in the sysroot, and
+	# this one lives outside it: it goes in as a copy, and the libraries
+	# it names (DT_NEEDED) as the sysroot's, which brings theirs and the
+	# loader.
+	tinyrd_l1=(--copy "$inner:/l1/tinyrd" -e TINYRD=/l1/tinyrd)
+	for l in $(LC_ALL=C aarch64-linux-gnu-readelf -d "$inner" |
+		sed -n 's/.*Shared library: \[\(.*\)\]$/\1/p'); do
+		[ -e "$S/usr/lib/aarch64-linux-gnu/$l" ] || {
+			echo "nested-arm64.sh: $inner needs $l, which the sysroot $S lacks" >&2
+			exit 125
+		}
+		tinyrd_l1+=("/usr/lib/aarch64-linux-gnu/$l")
+	done
 fi
 v=-q
 [ "${NESTED_VERBOSE-}" = 1 ] && v=-v

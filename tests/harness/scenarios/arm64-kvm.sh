@@ -25,11 +25,34 @@ echo "# L1: $(uname -m) $(uname -r), $(nproc) CPUs, up $(cut -d' ' -f1 /proc/upt
 check "/dev/kvm is a character device" test -c /dev/kvm
 check "KVM runs a guest: an MMIO exit and PSCI SYSTEM_OFF" /l1/bin/kvmarm
 check "the same with a 36-bit IPA space" /l1/bin/kvmarm 36
+# expect NAME STATUS PATTERN COMMAND...: COMMAND exits with STATUS and
+# its output (stdout and stderr) contains PATTERN.
+expect() {
+	name=$1 want=$2 pattern=$3
+	shift 3
+	n=$((n + 1))
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	timeout 400 "$@" >/tmp/out 2>&1
+	got=$?
+	t1=$(cut -d' ' -f1 /proc/uptime)
+	if [ "$got" = "$want" ] && grep -q -- "$pattern" /tmp/out; then
+		echo "ok $n - $name ($(echo "$t1 $t0" | awk '{ printf "%.1f", $1 - $2 }') s)"
+	else
+		echo "not ok $n - $name (status $got, wanted $want and '$pattern')"
+		sed 's/^/# /' /tmp/out | tail -n 40
+		fails=$((fails + 1))
+	fi
+}
+
 if [ -n "${TINYRD-}" ]; then
 	check "the arm64 tinyrd runs in L1" "$TINYRD" --version
+	expect "the built-in launcher boots L2: status 5 and its output" 5 "^from the image" \
+		"$TINYRD" run --vmm builtin -k /l1/vmlinuz -i /l1/img/cmd.img --timeout 300
 else
-	n=$((n + 1))
-	echo "ok $n - the arm64 tinyrd runs in L1 # SKIP no NESTED_TINYRD_ARM64 given"
+	for c in "the arm64 tinyrd runs in L1" "the built-in launcher boots L2"; do
+		n=$((n + 1))
+		echo "ok $n - $c # SKIP no NESTED_TINYRD_ARM64 given"
+	done
 fi
 echo "1..$n"
 [ "$fails" -eq 0 ]
