@@ -20,7 +20,8 @@
 #   completionsdir (bash completion)
 #   CROSS_COMPILE  a target prefix: make CROSS_COMPILE=aarch64-linux-gnu-
 #                  builds an arm64 tinyrd against Debian's multiarch arm64
-#                  -dev libraries (CC, PKG_CONFIG and the arch follow)
+#                  -dev libraries (CC, PKG_CONFIG and the arch follow), as
+#                  $(O)/tinyrd (use an O of its own: O=build/arm64)
 #   CC, CFLAGS, LDFLAGS, PKG_CONFIG
 #   LIBFDT         how to link libfdt (arm64's launcher builds device trees;
 #                  default: pkg-config's, else -l:libfdt.so.1, which needs
@@ -143,18 +144,21 @@ INIT_SRCS = init/init.c init/mount.c init/module.c init/util.c init/root.c \
 	src/common/verify.c
 INIT_HDRS = init/init.h init/verify-guest.h init/verify-manifest.h src/common/abi.h \
 	src/common/crc32c.h src/common/verify.h
+ifneq ($(CROSS_COMPILE),)
+INIT_CC ?= $(CC) -static
+else
 INIT_CC ?= $(shell command -v musl-gcc >/dev/null 2>&1 && echo musl-gcc || \
 	echo '$(CC) -static')
+endif
 INIT_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARNINGS) -Os -static \
 	-ffunction-sections -fdata-sections -Wl,--gc-sections -s
 
 # A second tinyrd-init, for the other arch's images (tinyrd build --arch),
 # when its cross compiler is installed: glibc's static libc, as Debian has
 # no cross musl. Without one, such images need --init FILE.
-INIT_MACHINE := $(firstword $(subst -, ,$(shell $(CC) -dumpmachine)))
 INIT2_ARCH_x86_64 = aarch64
 INIT2_ARCH_aarch64 = x86_64
-INIT2_ARCH = $(INIT2_ARCH_$(INIT_MACHINE))
+INIT2_ARCH = $(INIT2_ARCH_$(TARGET_CPU))
 INIT2_CC ?= $(if $(INIT2_ARCH),$(shell command -v $(INIT2_ARCH)-linux-gnu-gcc \
 	>/dev/null 2>&1 && echo '$(INIT2_ARCH)-linux-gnu-gcc -static'))
 INIT2_BIN = $(if $(INIT2_CC),$(O)/tinyrd-init-$(INIT2_ARCH))
@@ -171,9 +175,13 @@ TEMPLATES = $(wildcard templates/*.recipe)
 SAN_FLAGS = $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all)
 
-all: tinyrd
+# The program: ./tinyrd, or in O=DIR when cross compiled (the host's
+# ./tinyrd stays).
+BIN = $(if $(CROSS_COMPILE),$(O)/tinyrd,tinyrd)
 
-tinyrd: $(O)/src/main.o $(LIB_OBJS)
+all: $(BIN)
+
+$(BIN): $(O)/src/main.o $(LIB_OBJS)
 	$(QUIET_LINK)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
 $(INIT_BIN): $(INIT_SRCS) $(INIT_HDRS)
@@ -228,7 +236,7 @@ $(O)/tests/unit/test-arm64: $(O)/tests/unit/test-arm64.san.o $(ARM64_PURE) \
 $(O)/tinyrd-san: $(O)/src/main.san.o $(SAN_OBJS)
 	$(QUIET_LINK)$(CC) $(LDFLAGS) $(SAN_FLAGS) -o $@ $^ $(ALL_LDLIBS)
 
-tests: tinyrd $(O)/tinyrd-san $(UNIT_TESTS)
+tests: $(BIN) $(O)/tinyrd-san $(UNIT_TESTS)
 
 # tinyrd with what tests may turn on (TINYRD_TESTING) but no sanitizers,
 # for the nested harness, where ASan's shadow memory does not fit:
@@ -261,11 +269,11 @@ demo:
 	./tinyrd run -i demo.img -k "$$(tests/fixtures/kernel.sh)/vmlinuz" -- \
 		sh -c 'echo hi; exit 3' || echo "tinyrd run exited with status $$?"
 
-install: tinyrd
+install: $(BIN)
 	$(INSTALL) -d $(DESTDIR)$(bindir) $(DESTDIR)$(datadir)/tinyrd/templates \
 		$(DESTDIR)$(libexecdir)/tinyrd \
 		$(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man5 $(DESTDIR)$(mandir)/man8
-	$(INSTALL) -m 755 tinyrd $(DESTDIR)$(bindir)/tinyrd
+	$(INSTALL) -m 755 $(BIN) $(DESTDIR)$(bindir)/tinyrd
 	$(INSTALL) -m 755 $(INIT_BIN) $(DESTDIR)$(libexecdir)/tinyrd/tinyrd-init
 	$(INSTALL) -m 644 $(TEMPLATES) $(DESTDIR)$(datadir)/tinyrd/templates
 	$(INSTALL) -m 644 man/tinyrd.1 man/tinyrd-run.1 man/tinyrd-boot.1 \

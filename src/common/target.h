@@ -18,13 +18,15 @@ struct target {
 	unsigned elf_machine;		/* EM_X86_64, EM_AARCH64 */
 	const char *kernel_kinds;	/* the kernel files it boots, in words */
 
-	/* QEMU for it: the binary and its Debian package, the machine's
-	 * words (with the device the init reports its status to, where
-	 * there is one), the console's name there, whether a second UART
+	/* QEMU for it: the binary and its Debian package; the machine
+	 * under KVM and under TCG (-machine, -cpu), and the words it
+	 * always gets (the device the init reports its status to, where
+	 * there is one); the console's name there, whether a second UART
 	 * carries the command's output when virtio_console is missing,
 	 * and what the kernel command line gets. */
 	const char *qemu, *qemu_package;
-	const char *const *qemu_machine;
+	const char *qemu_machine_kvm, *qemu_machine_tcg, *qemu_cpu_tcg;
+	const char *const *qemu_devices;
 	const char *qemu_console;
 	bool qemu_serial_out;
 	const char *qemu_append;

@@ -59,12 +59,15 @@ static void build_argv(const struct vm_config *c, int con_fd, int out_fd,
 	strv_push(v, "-display");
 	strv_push(v, "none");
 	strv_push(v, "-no-reboot");
-	for (const char *const *w = c->target->qemu_machine; *w; w++)
+	strv_push(v, "-machine");
+	strv_push(v, c->accel == ACCEL_KVM ? c->target->qemu_machine_kvm :
+		  c->target->qemu_machine_tcg);
+	for (const char *const *w = c->target->qemu_devices; *w; w++)
 		strv_push(v, *w);
 	strv_push(v, "-accel");
 	strv_push(v, c->accel == ACCEL_KVM ? "kvm" : "tcg");
 	strv_push(v, "-cpu");
-	strv_push(v, c->accel == ACCEL_KVM ? "host" : "max");
+	strv_push(v, c->accel == ACCEL_KVM ? "host" : c->target->qemu_cpu_tcg);
 	strv_push(v, "-m");
 	strv_push_owned(v, xasprintf("%u", c->mem_mb));
 	strv_push(v, "-smp");
