@@ -122,7 +122,7 @@ LIB_SRCS = \
 	src/vmm/qemu.c src/vmm/watch.c src/vmm/host.c src/vmm/mem.c src/vmm/bus.c \
 	src/vmm/serial8250.c \
 	src/vmm/kvm.c src/vmm/machine.c src/vmm/launcher.c src/vmm/plan.c \
-	src/vmm/doctor.c src/vmm/coherence.c src/vmm/pci.c src/vmm/virtio/queue.c \
+	src/vmm/doctor.c src/vmm/smoke.c src/vmm/coherence.c src/vmm/pci.c src/vmm/virtio/queue.c \
 	src/vmm/virtio/virtio.c src/vmm/virtio/sync.c src/vmm/virtio/pci.c src/vmm/virtio/console.c \
 	src/vmm/virtio/rng.c src/vmm/virtio/blk.c \
 	src/vmm/virtio/mmio.c src/vmm/share.c \

@@ -1,22 +1,16 @@
 // SPDX-License-Identifier: MIT
 /* doctor's smoke boot: the micro-guest (microguest.S) on a fresh VM. */
-#include <errno.h>
-#include <pthread.h>
-#include <signal.h>
+#include <linux/kvm.h>
 #include <stdio.h>
-#include <string.h>
-#include <time.h>
 
 #include "boot.h"
 #include "cpu.h"
 #include "host.h"
 #include "layout.h"
 #include "../kvm.h"
+#include "../smoke.h"
 #include "../../common/abi.h"
 #include "../../common/util.h"
-
-#define SMOKE_MEM (4u << 20)
-#define SMOKE_LIMIT_MS 2000
 
 extern const char microguest_start[], microguest_end[];
 
@@ -26,154 +20,59 @@ static const char *const results[] = {
 	[4] = "xsetbv: XCR0 did not keep x87 and SSE state",
 };
 
-struct watchdog {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool done;
-	pthread_t target;
-	struct kvm_run *run;
-};
-
-static void on_kick(int sig)
+static void prepare(struct kvm_vm *vm)
 {
-	(void)sig;
+	boot_gdt(&vm->mem);
+	boot_page_tables(&vm->mem);
 }
 
-/* If the guest has not reported in time, interrupt KVM_RUN. */
-static void *watch(void *arg)
+static int enter(struct kvm_vcpu *v, uint64_t entry)
 {
-	struct watchdog *w = arg;
-	struct timespec until;
-	int r = 0;
-
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += SMOKE_LIMIT_MS / 1000;
-	pthread_mutex_lock(&w->lock);
-	while (!w->done && r != ETIMEDOUT)
-		r = pthread_cond_timedwait(&w->cond, &w->lock, &until);
-	if (!w->done) {
-		__atomic_store_n(&w->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
-		pthread_kill(w->target, SIGUSR1);
-	}
-	pthread_mutex_unlock(&w->lock);
-	return NULL;
+	return x86_vcpu_enter32(v, entry, 0);
 }
 
-static int run_guest(struct kvm_vcpu *v, char *why, size_t n)
+/* The result on the exit port, in one write. */
+static int on_exit(struct kvm_vcpu *v, int *state, char *why, size_t n)
 {
 	struct kvm_run *run = v->run;
 
-	for (;;) {
-		int err = kvm_vcpu_run(v);
+	(void)state;
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO: {
+		uint8_t code = *((uint8_t *)run + run->io.data_offset);
 
-		if (err == -EINTR) {
-			snprintf(why, n, "no report within %u ms: the guest "
-				 "does not run at speed", SMOKE_LIMIT_MS);
-			return -1;
+		if (run->io.port != TINYRD_EXIT_PORT ||
+		    run->io.direction != KVM_EXIT_IO_OUT) {
+			snprintf(why, n, "unexpected port %#x access", run->io.port);
+			return SMOKE_FAILED;
 		}
-		if (err) {
-			snprintf(why, n, "KVM_RUN: %s", strerror(-err));
-			return -1;
-		}
-		switch (run->exit_reason) {
-		case KVM_EXIT_IO: {
-			uint8_t code = *((uint8_t *)run + run->io.data_offset);
-
-			if (run->io.port != TINYRD_EXIT_PORT ||
-			    run->io.direction != KVM_EXIT_IO_OUT) {
-				snprintf(why, n, "unexpected port %#x access",
-					 run->io.port);
-				return -1;
-			}
-			if (code == 42)
-				return 0;
-			snprintf(why, n, "%s", code < ARRAY_SIZE(results) &&
-				 results[code] ? results[code] : "failed");
-			return -1;
-		}
-		case KVM_EXIT_INTERNAL_ERROR:
-			snprintf(why, n, "KVM internal error, suberror %u, "
-				 "entering long mode", run->internal.suberror);
-			return -1;
-		case KVM_EXIT_SHUTDOWN:
-			snprintf(why, n, "triple fault entering long mode");
-			return -1;
-		case KVM_EXIT_FAIL_ENTRY:
-			snprintf(why, n, "the CPU would not enter the guest "
-				 "(hardware reason %#llx)",
-				 (unsigned long long)run->fail_entry
-				 .hardware_entry_failure_reason);
-			return -1;
-		case KVM_EXIT_HLT:
-			snprintf(why, n, "the guest halted without reporting");
-			return -1;
-		default:
-			snprintf(why, n, "unexpected exit %u", run->exit_reason);
-			return -1;
-		}
+		if (code == 42)
+			return SMOKE_PASSED;
+		snprintf(why, n, "%s", code < ARRAY_SIZE(results) &&
+			 results[code] ? results[code] : "failed");
+		return SMOKE_FAILED;
 	}
+	case KVM_EXIT_INTERNAL_ERROR:
+		snprintf(why, n, "KVM internal error, suberror %u, entering "
+			 "long mode", run->internal.suberror);
+		return SMOKE_FAILED;
+	case KVM_EXIT_SHUTDOWN:
+		snprintf(why, n, "triple fault entering long mode");
+		return SMOKE_FAILED;
+	case KVM_EXIT_HLT:
+		snprintf(why, n, "the guest halted without reporting");
+		return SMOKE_FAILED;
+	}
+	return SMOKE_NOT_MINE;
 }
 
 int x86_smoke(const struct vm_arch *a, char *why, size_t n, double *ms)
 {
-	struct sigaction sa = { .sa_handler = on_kick }, old;
-	struct watchdog w = { .lock = PTHREAD_MUTEX_INITIALIZER,
-			      .cond = PTHREAD_COND_INITIALIZER };
-	struct kvm_vcpu v = { 0 };
-	struct kvm_vm vm;
-	struct buf msgs = { 0 };
-	struct buf *prev = log_capture(&msgs);
-	struct timespec t0, t1;
-	pthread_t tid;
-	void *code;
-	int r;
+	static const struct smoke_guest g = {
+		.start = microguest_start, .end = microguest_end,
+		.base = MICRO_BASE, .prepare = prepare, .enter = enter,
+		.exit = on_exit,
+	};
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	r = kvm_open(&vm, a);
-	if (!r)
-		r = kvm_create(&vm, SMOKE_MEM, false, false);
-	if (!r) {
-		size_t len = (size_t)(microguest_end - microguest_start);
-
-		code = gmem_ptr(&vm.mem, MICRO_BASE, len);
-		memcpy(code, microguest_start, len);
-		boot_gdt(&vm.mem);
-		boot_page_tables(&vm.mem);
-		r = kvm_vcpu_create(&vm, 0, 1, false, &v);
-	}
-	if (!r)
-		r = x86_vcpu_enter32(&v, MICRO_BASE, 0);
-	log_capture(prev);
-	if (r) {
-		snprintf(why, n, "%.*s", (int)strcspn(msgs.p ? msgs.p : "", "\n"),
-			 msgs.p ? msgs.p : "");
-		r = -1;
-		goto out;
-	}
-	sigaction(SIGUSR1, &sa, &old);
-	w.target = pthread_self();
-	w.run = v.run;
-	if (thread_start(&tid, watch, &w)) {
-		snprintf(why, n, "cannot start a thread");
-		r = -1;
-		goto restore;
-	}
-	r = run_guest(&v, why, n);
-	pthread_mutex_lock(&w.lock);
-	w.done = true;
-	pthread_cond_signal(&w.cond);
-	pthread_mutex_unlock(&w.lock);
-	pthread_join(tid, NULL);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (ms)
-		*ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
-		      (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
-restore:
-	sigaction(SIGUSR1, &old, NULL);
-out:
-	if (v.vm)
-		kvm_vcpu_destroy(&v);
-	kvm_destroy(&vm);
-	buf_free(&msgs);
-	return r;
+	return smoke_boot(a, &g, why, n, ms);
 }
