@@ -5,6 +5,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -498,4 +500,39 @@ int thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
 		r = pthread_create(t, &a, fn, arg);
 	pthread_attr_destroy(&a);
 	return r;
+}
+
+int file_view_open(int fd, struct file_view *v)
+{
+	struct stat st;
+	void *p;
+	int r;
+
+	memset(v, 0, sizeof(*v));
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode)) {
+		if (!st.st_size)
+			return 0;
+		p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (p != MAP_FAILED) {
+			v->p = p;
+			v->len = (size_t)st.st_size;
+			v->mapped = true;
+			return 0;
+		}
+	}
+	if (lseek(fd, 0, SEEK_SET) < 0 && errno != ESPIPE)
+		return -errno;
+	r = read_fd(fd, &v->copy);
+	if (r)
+		return r;
+	v->p = (const uint8_t *)v->copy.p;
+	v->len = v->copy.len;
+	return 0;
+}
+
+void file_view_close(struct file_view *v)
+{
+	if (v->mapped)
+		munmap((void *)v->p, v->len);
+	buf_free(&v->copy);
 }

@@ -92,6 +92,17 @@ const char *path_basename(const char *path);
 /* Read a whole file; -errno on failure (nothing logged). */
 int read_file(const char *path, struct buf *out);
 int read_fd(int fd, struct buf *out);
+
+/* A file mapped read-only, or read into memory when it cannot be mapped
+ * (a pipe): p and len. file_view_open returns 0 or -errno. */
+struct file_view {
+	const uint8_t *p;
+	size_t len;
+	bool mapped;
+	struct buf copy;
+};
+int file_view_open(int fd, struct file_view *v);
+void file_view_close(struct file_view *v);
 int write_all(int fd, const void *data, size_t n);
 
 /* Parse an unsigned number in the given base, the whole string. */

@@ -102,70 +102,27 @@ int arm64_image_load(struct gmem *g, const char *name, const uint8_t *k,
 	return 0;
 }
 
-/* A file mapped read-only, or read when it cannot be (a pipe). */
-struct source {
-	const uint8_t *p;
-	size_t len;
-	bool mapped;
-	struct buf copy;
-};
-
-static int source_open(int fd, struct source *src)
-{
-	struct stat st;
-	void *p;
-	int r;
-
-	memset(src, 0, sizeof(*src));
-	if (!fstat(fd, &st) && S_ISREG(st.st_mode)) {
-		if (!st.st_size)
-			return 0;
-		p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (p != MAP_FAILED) {
-			src->p = p;
-			src->len = (size_t)st.st_size;
-			src->mapped = true;
-			return 0;
-		}
-	}
-	if (lseek(fd, 0, SEEK_SET) < 0 && errno != ESPIPE)
-		return errno;
-	r = read_fd(fd, &src->copy);
-	if (r)
-		return r;
-	src->p = (const uint8_t *)src->copy.p;
-	src->len = src->copy.len;
-	return 0;
-}
-
-static void source_close(struct source *src)
-{
-	if (src->mapped)
-		munmap((void *)src->p, src->len);
-	buf_free(&src->copy);
-}
-
 int arm64_image_load_file(struct gmem *g, const char *path, int initrd_fd,
 			  struct arm64_boot *b)
 {
-	struct source k, rd = { 0 };
+	struct file_view k, rd = { 0 };
 	int fd, r;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return error_errno(errno, "%s", path);
-	r = source_open(fd, &k);
+	r = file_view_open(fd, &k);
 	close(fd);
 	if (r)
 		return error_errno(r, "%s", path);
 	if (initrd_fd >= 0)
-		r = source_open(initrd_fd, &rd);
+		r = file_view_open(initrd_fd, &rd);
 	if (r) {
-		source_close(&k);
+		file_view_close(&k);
 		return error_errno(r, "initrd");
 	}
 	r = arm64_image_load(g, path, k.p, k.len, rd.p, rd.len, b);
-	source_close(&rd);
-	source_close(&k);
+	file_view_close(&rd);
+	file_view_close(&k);
 	return r;
 }
