@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "machine.h"
+#include "serial8250.h"
 
 void machine_kick(struct machine *m, unsigned i)
 {
@@ -71,4 +72,33 @@ void machine_pulse(struct machine *m, unsigned irq)
 {
 	kvm_irq_line(&m->vm, irq, 1);
 	kvm_irq_line(&m->vm, irq, 0);
+}
+
+/* The UARTs' callbacks, which take a void context. */
+static void uart_irq(void *ctx, unsigned irq, int level)
+{
+	machine_irq(ctx, irq, level);
+}
+
+static void uart_console(void *ctx, const uint8_t *data, unsigned len)
+{
+	machine_console(ctx, data, len);
+}
+
+static void uart_room(void *ctx)
+{
+	machine_console_room(ctx);
+}
+
+static void uart_output(void *ctx, const uint8_t *data, unsigned len)
+{
+	machine_output(ctx, data, len);
+}
+
+void machine_uarts(struct machine *m, struct uart *con, unsigned con_irq,
+		   struct uart *out, unsigned out_irq)
+{
+	uart_init(con, con_irq, uart_console, uart_irq, m);
+	uart_on_room(con, uart_room);
+	uart_init(out, out_irq, uart_output, uart_irq, m);
 }

@@ -21,6 +21,8 @@
 #include "virtio/console.h"
 #include "virtio/fs.h"
 #include "virtio/mmio.h"
+
+struct uart;
 #include "virtio/p9.h"
 #include "virtio/pci.h"
 #include "../common/util.h"
@@ -79,6 +81,11 @@ void machine_output(struct machine *m, const uint8_t *data, unsigned len);
 /* The init is ready for standard input. */
 void machine_stdin_ready(struct machine *m);
 /* An interrupt line raised or lowered; pulsed (an edge). */
+/* A board's two 8250s on this machine: con the console (its bytes to
+ * machine_console, room asked for when input waits), out the command's
+ * output (machine_output), raising the lines given. */
+void machine_uarts(struct machine *m, struct uart *con, unsigned con_irq,
+		   struct uart *out, unsigned out_irq);
 void machine_irq(struct machine *m, unsigned irq, int level);
 void machine_pulse(struct machine *m, unsigned irq);
 

@@ -37,35 +37,14 @@ static struct board *board(struct machine *m)
 	return m->board;
 }
 
-static void raise_irq(void *ctx, unsigned irq, int level)
-{
-	machine_irq(ctx, irq, level);
-}
-
-static void console_sink(void *ctx, const uint8_t *data, unsigned len)
-{
-	machine_console(ctx, data, len);
-}
-
-static void console_room(void *ctx)
-{
-	machine_console_room(ctx);
-}
-
-static void output_sink(void *ctx, const uint8_t *data, unsigned len)
-{
-	machine_output(ctx, data, len);
-}
-
 static int board_create(struct machine *m)
 {
 	struct board *b = xcalloc(1, sizeof(*b));
 	int r;
 
 	m->board = b;
-	uart_init(&b->com1, ARM64_SPI_LINE(UART_SPI), console_sink, raise_irq, m);
-	uart_init(&b->com2, ARM64_SPI_LINE(UART2_SPI), output_sink, raise_irq, m);
-	uart_on_room(&b->com1, console_room);
+	machine_uarts(m, &b->com1, ARM64_SPI_LINE(UART_SPI), &b->com2,
+		      ARM64_SPI_LINE(UART2_SPI));
 	r = bus_register(&m->mmio, UART_BASE, UART_SIZE, &uart_ops, &b->com1);
 	if (!r)
 		r = bus_register(&m->mmio, UART2_BASE, UART_SIZE, &uart_ops,

@@ -42,35 +42,13 @@ static struct board *board(struct machine *m)
 	return m->board;
 }
 
-static void raise_irq(void *ctx, unsigned irq, int level)
-{
-	machine_irq(ctx, irq, level);
-}
-
-static void console_sink(void *ctx, const uint8_t *data, unsigned len)
-{
-	machine_console(ctx, data, len);
-}
-
-static void console_room(void *ctx)
-{
-	machine_console_room(ctx);
-}
-
-static void output_sink(void *ctx, const uint8_t *data, unsigned len)
-{
-	machine_output(ctx, data, len);
-}
-
 static int board_create(struct machine *m)
 {
 	struct board *b = xcalloc(1, sizeof(*b));
 	int r;
 
 	m->board = b;
-	uart_init(&b->com1, COM1_IRQ, console_sink, raise_irq, m);
-	uart_init(&b->com2, COM2_IRQ, output_sink, raise_irq, m);
-	uart_on_room(&b->com1, console_room);
+	machine_uarts(m, &b->com1, COM1_IRQ, &b->com2, COM2_IRQ);
 	pthread_mutex_init(&b->rtc.lock, NULL);
 	b->conf1.bus = &m->pci;
 	r = bus_register(&b->pio, COM1_PORT, 8, &uart_ops, &b->com1);
