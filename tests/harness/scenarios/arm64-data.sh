@@ -25,6 +25,7 @@ IMG=/l1/img/data.img
 X=/l1/extra
 MODES=${*:-none dsb civac}
 n=0
+fails=0
 export XDG_CACHE_HOME=/tmp
 
 up() { cut -d' ' -f1 /proc/uptime; }
@@ -36,6 +37,7 @@ ok() {
 
 not_ok() {
 	n=$((n + 1))
+	fails=$((fails + 1))
 	echo "not ok $n - $1"
 	for f in /tmp/o /tmp/e; do
 		[ -s $f ] && tail -c 3000 $f | tail -n 25 | sed "s|^|# ${f#/tmp/}: |"
@@ -136,7 +138,8 @@ if [ ! -x $X ]; then
 		echo "ok $n - $c # SKIP no tinyrd built with TINYRD_TESTING in L1 (NESTED_EXTRA)"
 	done
 	echo "1..$n"
-	exit 0
+	[ "$fails" -eq 0 ]
+	exit
 fi
 for m in $MODES; do
 	# The request's readable header before the data: FUSE's in header
@@ -180,3 +183,4 @@ for m in $MODES; do
 done
 rm -f /tmp/o /tmp/e
 echo "1..$n"
+[ "$fails" -eq 0 ]

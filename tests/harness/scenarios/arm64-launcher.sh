@@ -9,6 +9,7 @@
 K=/l1/vmlinuz
 IMG=/l1/img/default.img
 n=0
+fails=0
 export XDG_CACHE_HOME=/tmp
 
 up() { cut -d' ' -f1 /proc/uptime; }
@@ -20,6 +21,7 @@ ok() {
 
 not_ok() {
 	n=$((n + 1))
+	fails=$((fails + 1))
 	echo "not ok $n - $1"
 	for f in /tmp/o /tmp/e; do
 		[ -s $f ] && tail -c 3000 $f | tail -n 25 | sed "s|^|# ${f#/tmp/}: |"
@@ -122,3 +124,4 @@ else
 	ok "no launcher left running"
 fi
 echo "1..$n"
+[ "$fails" -eq 0 ]
