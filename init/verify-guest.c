@@ -526,7 +526,7 @@ static void sweep(struct ctx *c)
 {
 	const struct vmanifest *m = c->m;
 
-	if (m->quick || !m->nsweep)
+	if (!m->nsweep)
 		return;
 	if (c->ops->mkdir(m->sweepdir, 0755) < 0 && errno != EEXIST) {
 		fail(c, VERIFY_IO_ERROR, m->sweepdir, 0, "write", "mkdir: %s",

@@ -130,8 +130,9 @@
  *					msize (reads carry msize - 24 bytes
  *					of data), virtio-fs's max read size
  *	seed 0xHEX			seed of the write sweep's data
- *	quick 0|1			1: the quick sample before switching
- *					root: fewer read passes, no sweep
+ *	quick 0|1			1: fewer read passes (verify
+ *					--quick, the sample before
+ *					switching root)
  *	sweepdir PATH			guest directory for the sweep files
  *	sweep SIZE...			sweep file sizes, multiples of 4096
  *	file PATH SIZE CRC BLOCKS MAP BLOCKCRCS TAGS

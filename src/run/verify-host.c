@@ -260,7 +260,7 @@ static int check_params(const struct verify_params *p)
 	if (p->msize < 4096 || p->msize > 64 * MiB)
 		return error("verify: msize %u out of range (4096 to 64M)",
 			     p->msize);
-	if (!p->quick && p->nsweep && (!p->sweep_dir || !*p->sweep_dir ||
+	if (p->nsweep && (!p->sweep_dir || !*p->sweep_dir ||
 				       p->sweep_dir[0] == '/' ||
 				       strstr(p->sweep_dir, "..")))
 		return error("verify: the sweep directory must be a path "
@@ -287,7 +287,7 @@ int verify_manifest(struct buf *out, const char *dir, char *const *paths,
 	rlen = strcmp(root, "/") ? strlen(root) : 0;
 	buf_printf(out, VERIFY_MAGIC " %d\nmsize %u\nseed 0x%016" PRIx64
 		   "\nquick %d\n", VERIFY_VERSION, p->msize, p->seed, p->quick);
-	if (!p->quick && p->nsweep) {
+	if (p->nsweep) {
 		char *sweep = path_join(p->mount, p->sweep_dir);
 
 		buf_adds(out, "sweepdir ");
@@ -528,7 +528,7 @@ int verify_sweep_check(struct verify_report *r, const char *dir,
 {
 	char *hdir, *gdir;
 
-	if (p->quick || !p->nsweep || !p->sweep_dir)
+	if (!p->nsweep || !p->sweep_dir)
 		return 0;
 	hdir = path_join(dir, p->sweep_dir);
 	gdir = path_join(p->mount, p->sweep_dir);

@@ -58,9 +58,9 @@ struct verify_params {
 	const char *sweep_dir;	/* under the share, relative; NULL: no sweep */
 	uint64_t seed;		/* of the sweep data: verify_seed() */
 	unsigned msize;		/* 9p msize, or virtio-fs's max read size */
-	bool quick;		/* quick sample: fewer passes, no sweep */
+	bool quick;		/* fewer read passes (the sweep is nsweep's) */
 	const uint64_t *sweep;	/* sweep file sizes, multiples of 4096 */
-	size_t nsweep;
+	size_t nsweep;		/* 0: no sweep (run --rootfs's sample) */
 };
 
 /* A fresh seed for each run, so that data of an earlier run is told

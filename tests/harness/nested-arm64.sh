@@ -61,6 +61,10 @@ aarch64-linux-gnu-gcc -static -Os -o "$work/bin/kvmarm" "$here/kvmarm.c" || exit
 l2="--arch arm64 --sysroot $S -k $K/vmlinuz --moddir $K"
 "$tinyrd" build -q $l2 -o "$work/img/default.img" || exit 125
 "$tinyrd" build -q $l2 -o "$work/img/cmd.img" -- sh -c 'echo from the image; exit 5' || exit 125
+# The data path's: the share file systems, virtio-blk, and virtio_mmio
+# (which binds the device tree's virtio-mmio nodes of --transport mmio).
+"$tinyrd" build -q $l2 --kmod 9p --kmod 9pnet_virtio --kmod virtiofs \
+	--kmod virtio_blk --kmod virtio_mmio -o "$work/img/data.img" || exit 125
 
 # Under TCG tinyrd gives an arm64 guest EL2 (virtualization=on, with a
 # GICv3 for KVM's vGIC) and QEMU's own pointer authentication
