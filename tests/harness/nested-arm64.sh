@@ -28,7 +28,10 @@
 # NESTED_TINYRD_ARM64 (above), NESTED_TIMEOUT (seconds for the whole L1
 # run, default 1500), NESTED_VERBOSE=1 (L1's console on stderr),
 # NESTED_EXTRA=DIR (copied to /l1/extra), NESTED_APPEND (more of L1's
-# kernel command line), NESTED_STALL (the watchdog, nested-lib.sh).
+# kernel command line), NESTED_STALL (the watchdog, nested-lib.sh),
+# NESTED_PACKAGES (more arm64 packages for the sysroot, sysroot.sh --add)
+# and NESTED_PROGRAMS (programs from it put in L1 with their libraries,
+# e.g. qemu-system-aarch64 from qemu-system-arm).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -50,7 +53,7 @@ command -v aarch64-linux-gnu-gcc >/dev/null ||
 command -v qemu-system-aarch64 >/dev/null ||
 	{ echo "# SKIP qemu-system-aarch64 is not installed"; exit 77; }
 K=$("$top/tests/fixtures/kernel.sh" arm64) || { echo "# SKIP no Debian arm64 kernel: $K"; exit 77; }
-S=$("$top/tests/fixtures/sysroot.sh") || { echo "# SKIP no arm64 sysroot: $S"; exit 77; }
+S=$("$top/tests/fixtures/sysroot.sh" --add ${NESTED_PACKAGES-}) || { echo "# SKIP no arm64 sysroot: $S"; exit 77; }
 kver=$(cat "$K/kver")
 work=$(mktemp -d "${TMPDIR:-/tmp}/tinyrd-nested-arm64.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -91,7 +94,7 @@ v=-q
 timeout "${NESTED_TIMEOUT:-1500}" "$tinyrd" run $v \
 	--arch arm64 --sysroot "$S" --vmm qemu --accel tcg -m 3072 -c 2 \
 	${NESTED_APPEND:+--append "$NESTED_APPEND"} \
-	-k "$K/vmlinuz" --moddir "$K" bash "${tinyrd_l1[@]}" \
+	-k "$K/vmlinuz" --moddir "$K" bash ${NESTED_PROGRAMS-} "${tinyrd_l1[@]}" \
 	--copy "$K/vmlinuz:/l1/vmlinuz" --copy "$work/img:/l1/img" \
 	--copy "$work/bin:/l1/bin" --copy "$scenario:/l1/scenario" \
 	-e "KVER=$kver" ${NESTED_EXTRA:+--copy "$NESTED_EXTRA:/l1/extra"} \
