@@ -73,8 +73,11 @@ static void build_argv(const struct vm_config *c, int con_fd, int out_fd,
 	strv_push(v, "-smp");
 	strv_push_owned(v, xasprintf("%u", c->cpus));
 	strv_push(v, "-chardev");
+	/* On a terminal the console is stdio, and a copy of it comes to
+	 * tinyrd too: the status line, where no exit device carries it. */
 	if (c->interactive)
-		strv_push(v, "stdio,id=con,signal=off");
+		strv_push_owned(v, xasprintf("stdio,id=con,signal=off,"
+					     "logfile=/dev/fd/%d", con_fd));
 	else
 		strv_push_owned(v, xasprintf("file,id=con,path=/dev/fd/%d", con_fd));
 	strv_push(v, "-serial");
