@@ -32,6 +32,8 @@ const struct cmd_opt cmd_run_opts[] = {
 	{ "force", OPT_FORCE, NULL, "use the built-in launcher even on a KVM that\n"
 	  "fails the smoke boot", R | T },
 	{ "hugepages", OPT_HUGEPAGES, NULL, "back guest memory with 2 MiB huge pages", R | T },
+	{ "no-unpack", OPT_NO_UNPACK, NULL, "QEMU boots a bzImage as it is (default: its vmlinux,\n"
+	  "unpacked on the host once, at its PVH entry)", R | T },
 	{ "disk", OPT_DISK, "FILE[,ro]", "a virtio-blk disk (/dev/vda, vdb...; repeatable)", R | T },
 	{ "share", OPT_SHARE, "DIR[:TAG][,ro][,dev][,fs=virtiofs|9p][,dax=SIZE|off][,mount=PATH]",
 	  "share a host directory (repeatable); run\n"
@@ -136,6 +138,7 @@ int cmd_run_option(struct run_opts *r, int opt, const char *arg)
 	case OPT_SILENCE: return parse_unsigned("--silence-timeout", arg, 1, 1u << 30, &r->silence);
 	case OPT_FORCE: r->force = true; return 0;
 	case OPT_HUGEPAGES: r->hugepages = true; return 0;
+	case OPT_NO_UNPACK: r->no_unpack = true; return 0;
 	case OPT_DISK: return run_add_disk(r, arg);
 	case OPT_SHARE: return run_add_share(r, arg);
 	case OPT_ROOTFS: return run_set_rootfs(r, arg);

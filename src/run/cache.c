@@ -107,7 +107,8 @@ int cache_list(const char *dir, struct cache_list *l)
 		struct stat st;
 		char *p;
 
-		if (!str_ends(d->d_name, ".img"))
+		if (!str_ends(d->d_name, ".img") &&
+		    !str_ends(d->d_name, ".vmlinux"))
 			continue;
 		p = path_join(dir, d->d_name);
 		if (stat(p, &st) < 0 || !S_ISREG(st.st_mode)) {

@@ -13,7 +13,8 @@
  * changed input makes another key. The images together stay under a
  * size cap, $TINYRD_CACHE_MAX (a size: 512M, 2G; 0 for none), else
  * CACHE_MAX_DEFAULT: the least recently used go first, never the one in
- * use.
+ * use. The bzImages' vmlinux files that QEMU boots (unpack.c, under the
+ * bzImage's SHA-256, .vmlinux) share the cache and its cap.
  */
 #define CACHE_MAX_DEFAULT (1ULL << 30)
 
@@ -28,7 +29,7 @@ void cache_touch(const char *dir, const char *path);
  * with the default in *max, when the variable is not a size. */
 int cache_max(uint64_t *max);
 
-/* The images, most recently used first. */
+/* The images and vmlinux files, most recently used first. */
 struct cache_entry {
 	char *path;
 	uint64_t size;

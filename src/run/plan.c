@@ -312,6 +312,11 @@ int run_plan_boot(struct run_plan *p, const struct run_opts *ro,
 		   log_level >= LOG_VERBOSE ? "" : " quiet",
 		   ro->append ? " " : "", ro->append ? ro->append : "");
 	c->kernel = kernel;
+	/* Under QEMU a bzImage's vmlinux, unpacked on the host: the guest
+	 * does not decompress itself (seconds under TCG). */
+	if (p->vmm == VMM_QEMU && !ro->no_unpack &&
+	    !run_unpack_kernel(kernel, &p->unpacked))
+		c->kernel_unpacked = p->unpacked;
 	c->initrd_fd = initrd;
 	c->append = p->append.p;
 	/* A shell on the console, for no command or tinyrd.shell: the

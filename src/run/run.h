@@ -25,6 +25,7 @@ struct run_opts {
 	const char *append;
 	const char *console_log;
 	bool bisect, rebuild, force, hugepages, mmio;
+	bool no_unpack;		/* QEMU boots a bzImage as it is */
 	int skip_status;	/* --skip-status N, or -1 */
 	const char *json;	/* --json FILE, or NULL */
 	bool stdin;		/* forward standard input (built-in launcher) */
@@ -85,6 +86,11 @@ int run_load_image(struct build_opts *o, const struct run_opts *ro,
  */
 int run_plan_begin(struct run_plan *p, const struct run_opts *ro);
 int run_plan_vmm(struct run_plan *p, const struct run_opts *ro);
+/* A bzImage's vmlinux, unpacked on the host once and cached (unpack.c),
+ * for QEMU to enter at its PVH entry: 0 and *out malloc'ed; 0 and *out
+ * NULL when kernel is not a bzImage, its vmlinux has no PVH entry, or
+ * there is no cache; -errno (said). */
+int run_unpack_kernel(const char *kernel, char **out);
 /* The guest's arch: *asked (--arch) when given, else the kernel's, which
  * must agree with it; *asked is set to it. 0, or -errno (said). */
 int run_plan_target(struct run_plan *p, const char *kernel,

@@ -39,6 +39,9 @@ void run_plan_free(struct run_plan *p)
 {
 	buf_free(&p->append);
 	p->vm.append = NULL;
+	free(p->unpacked);
+	p->unpacked = NULL;
+	p->vm.kernel_unpacked = NULL;
 	if (p->vm.log_fd >= 0)
 		close(p->vm.log_fd);
 	p->vm.log_fd = -1;
@@ -60,6 +63,9 @@ void run_plan_show(const struct run_plan *p)
 	if (log_level < LOG_VERBOSE)
 		return;
 	verbose("plan: kernel %s, %s", c->kernel, p->image);
+	if (c->kernel_unpacked)
+		verbose("plan: QEMU enters its vmlinux at the PVH entry, unpacked "
+			"on the host once: %s", c->kernel_unpacked);
 	verbose("plan: %s, %s", p->vmm == VMM_QEMU ? "QEMU" : "the built-in launcher",
 		p->vmm_why);
 	verbose("plan: %s, %u MiB%s, %u CPU%s, %s", p->target->name, c->mem_mb,

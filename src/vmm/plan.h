@@ -29,6 +29,7 @@ struct run_plan {
 	char coherence_why[256];	/* why the launcher's sync mode */
 	char image[PATH_MAX + 64];	/* what the initrd is made of */
 	struct buf append;		/* vm.append's storage */
+	char *unpacked;			/* vm.kernel_unpacked's */
 	int rootfs;			/* the share that is the root, or -1 */
 	bool bisect;			/* endings as git bisect run takes them */
 	int skip_status;		/* the command's status that is skip, or -1 */

@@ -119,7 +119,7 @@ static void build_argv(const struct vm_config *c, int con_fd, int out_fd,
 					     i, sh->tag));
 	}
 	strv_push(v, "-kernel");
-	strv_push(v, c->kernel);
+	strv_push(v, c->kernel_unpacked ? c->kernel_unpacked : c->kernel);
 	strv_push(v, "-initrd");
 	strv_push_owned(v, xasprintf("/dev/fd/%d", c->initrd_fd));
 	strv_push(v, "-append");

@@ -97,6 +97,7 @@ timeout "${NESTED_TIMEOUT:-1500}" "$tinyrd" run $v \
 	-k "$K/vmlinuz" --moddir "$K" bash ${NESTED_PROGRAMS-} "${tinyrd_l1[@]}" \
 	--copy "$K/vmlinuz:/l1/vmlinuz" --copy "$work/img:/l1/img" \
 	--copy "$work/bin:/l1/bin" --copy "$scenario:/l1/scenario" \
+	--copy "$here/scenarios/arm64-lib.sh:/l1/lib.sh" \
 	-e "KVER=$kver" ${NESTED_EXTRA:+--copy "$NESTED_EXTRA:/l1/extra"} \
 	-- sh /l1/scenario "$@" <&0 &
 l1=$!

@@ -30,6 +30,31 @@ test_uname() {
 	assertEquals "$(cat "$K/kver")" "$(cat "$T/out")"
 }
 
+# Under QEMU the bzImage's vmlinux is unpacked on the host once and
+# entered at its PVH entry: byte for byte what the kernel's own
+# extract-vmlinux gives (fixtures/extract-vmlinux.sh, with unxz), reused
+# on the next run; --no-unpack boots the bzImage as it is.
+test_unpacked_kernel() {
+	need || return
+	trun -v -- uname -r
+	assertEquals "$(tail -n 3 "$T/err")" 0 "$rc"
+	assertEquals "$(cat "$K/kver")" "$(cat "$T/out")"
+	v=$(sed -n 's/.*plan: QEMU enters its vmlinux at the PVH entry, unpacked on the host once: //p' "$T/err")
+	assertTrue "the plan names the vmlinux: $(grep 'plan:' "$T/err")" "[ -s '$v' ]"
+	"$FIX/extract-vmlinux.sh" "$K/vmlinuz" >"$T/oracle"
+	cmp -s "$v" "$T/oracle" || fail "$v differs from extract-vmlinux's"
+	case $v in "$XDG_CACHE_HOME"/tinyrd/*.vmlinux) ;; *) fail "not in the cache: $v" ;; esac
+	touch -d 2020-01-01 "$v"
+	trun -v -- true
+	assertEquals 0 "$rc"
+	assertTrue "reused, and marked used" "[ '$v' -nt '$T/oracle' ] || [ \$(stat -c %Y '$v') -gt 1600000000 ]"
+	assertEquals 1 "$(ls "$XDG_CACHE_HOME"/tinyrd/*.vmlinux | wc -l)"
+	trun -v --no-unpack -- sh -c 'exit 7'
+	assertEquals 7 "$rc"
+	assertNotContains "$(cat "$T/err")" "QEMU enters its vmlinux"
+	assertContains "$(cat "$T/err")" "-kernel $K/vmlinuz"
+}
+
 test_statuses() {
 	need || return
 	trun -- sh -c 'echo hi; exit 3'
@@ -280,18 +305,18 @@ test_image_cache() {
 	trun -v --copy "$T/file:/f" -- cat /f
 	assertEquals 0 "$rc"
 	grep -q '^image .* (built)$' "$T/err" || fail "first run builds"
-	n=$(ls "$XDG_CACHE_HOME/tinyrd" | wc -l)
+	n=$(ls "$XDG_CACHE_HOME/tinyrd" | grep -c "\.img$")
 	assertEquals 1 "$n"
 	trun -v --copy "$T/file:/f" -- head -n 1 /f
 	grep -q '^image .* (cached)$' "$T/err" || fail "second run reuses"
 	assertEquals "$(head -n 1 file)" "$(cat "$T/out")"
 	# Another command, the same image.
-	assertEquals 1 "$(ls "$XDG_CACHE_HOME/tinyrd" | wc -l)"
+	assertEquals 1 "$(ls "$XDG_CACHE_HOME/tinyrd" | grep -c "\.img$")"
 	echo "changed" >>file
 	trun -v --copy "$T/file:/f" -- tail -n 1 /f
 	grep -q '^image .* (built)$' "$T/err" || fail "a changed input rebuilds"
 	assertEquals "changed" "$(cat "$T/out")"
-	assertEquals 2 "$(ls "$XDG_CACHE_HOME/tinyrd" | wc -l)"
+	assertEquals 2 "$(ls "$XDG_CACHE_HOME/tinyrd" | grep -c "\.img$")"
 }
 
 # Without a command: a shell on the console, answering what is typed.

@@ -10,6 +10,7 @@
 
 #include "boot.h"
 #include "layout.h"
+#include "../../common/kernel.h"
 #include "../../common/util.h"
 
 /* Set while boot_load copies from read-only file mappings: each piece
@@ -38,7 +39,6 @@ static void copy_in(void *dst, const void *src, size_t len)
 }
 
 /* Xen's PVH ABI (xen/include/public/arch-x86/hvm/start_info.h). */
-#define XEN_ELFNOTE_PHYS32_ENTRY 18
 #define HVM_START_MAGIC 0x336ec578
 
 struct hvm_start_info {
@@ -255,38 +255,6 @@ static int load_bzimage(struct gmem *g, const char *name, const uint8_t *k,
 	return 0;
 }
 
-/* The PVH entry of an ELF vmlinux: a Xen PHYS32_ENTRY note. */
-static int pvh_entry(const uint8_t *k, size_t klen, const Elf64_Phdr *ph,
-		     uint64_t *entry)
-{
-	size_t off = ph->p_offset, end = ph->p_offset + ph->p_filesz;
-
-	if (end > klen || end < off)
-		return -EINVAL;
-	while (off + sizeof(Elf64_Nhdr) <= end) {
-		const Elf64_Nhdr *n = (const void *)(k + off);
-		size_t name = off + sizeof(*n);
-		size_t desc = name + ((n->n_namesz + 3) & ~3u);
-		size_t next = desc + ((n->n_descsz + 3) & ~3u);
-
-		if (next > end || next <= off)
-			return -EINVAL;
-		if (n->n_type == XEN_ELFNOTE_PHYS32_ENTRY && n->n_namesz == 4 &&
-		    !memcmp(k + name, "Xen", 4)) {
-			if (n->n_descsz == 4)
-				*entry = le32(k + desc);
-			else if (n->n_descsz == 8)
-				*entry = le32(k + desc) |
-					 (uint64_t)le32(k + desc + 4) << 32;
-			else
-				return -EINVAL;
-			return 0;
-		}
-		off = next;
-	}
-	return -ENOENT;
-}
-
 static int load_pvh(struct gmem *g, const char *name, const uint8_t *k,
 		    size_t klen, const void *initrd, size_t initrd_len,
 		    const char *cmdline, struct boot_info *bi)
@@ -311,7 +279,8 @@ static int load_pvh(struct gmem *g, const char *name, const uint8_t *k,
 		void *dst;
 
 		if (ph->p_type == PT_NOTE && !have_entry) {
-			r = pvh_entry(k, klen, ph, &entry);
+			r = kernel_pvh_note(k, klen, ph->p_offset,
+					    ph->p_filesz, &entry);
 			if (r == -EINVAL)
 				return error("%s: malformed ELF note", name);
 			have_entry = !r;

@@ -8,37 +8,7 @@
 # time as a "# " line.
 K=/l1/vmlinuz
 IMG=/l1/img/default.img
-n=0
-fails=0
-export XDG_CACHE_HOME=/tmp
-
-up() { cut -d' ' -f1 /proc/uptime; }
-
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-
-not_ok() {
-	n=$((n + 1))
-	fails=$((fails + 1))
-	echo "not ok $n - $1"
-	for f in /tmp/o /tmp/e; do
-		[ -s $f ] && tail -c 3000 $f | tail -n 25 | sed "s|^|# ${f#/tmp/}: |"
-	done
-}
-
-# l2 COMMAND...: run COMMAND (an L2 boot), stdout in /tmp/o, stderr in
-# /tmp/e, its status in $rc; say how long it took.
-l2() {
-	t0=$(up)
-	timeout 400 "$@" >/tmp/o 2>/tmp/e </dev/null
-	rc=$?
-	echo "# $(echo "$(up) $t0" | awk '{ printf "%.1f", $1 - $2 }') s: status $rc:" \
-		"$(echo "$*" | tr '\n\t' '  ' | tr -s ' ' | cut -c 1-200)"
-}
-
-echo "# L1: $(uname -m) $(uname -r), $(nproc) CPUs, up $(up) s"
+. /l1/lib.sh
 if [ -z "${TINYRD-}" ]; then
 	echo "1..0 # SKIP no arm64 tinyrd in L1 (NESTED_TINYRD_ARM64)"
 	exit 0
