@@ -76,21 +76,11 @@ const struct target *target_native(void)
 #endif
 }
 
-static bool in_words(const char *words, const char *w)
-{
-	size_t n = strlen(w);
-
-	for (const char *p = words; (p = strstr(p, w)); p += n)
-		if ((p == words || p[-1] == ' ') && (!p[n] || p[n] == ' '))
-			return true;
-	return false;
-}
-
 const struct target *target_find(const char *name)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(targets); i++)
 		if (!strcmp(targets[i]->name, name) ||
-		    (*name && in_words(targets[i]->aliases, name)))
+		    str_has_word(targets[i]->aliases, name, " "))
 			return targets[i];
 	return NULL;
 }

@@ -265,6 +265,16 @@ bool str_ends(const char *s, const char *suffix)
 	return a >= b && !memcmp(s + a - b, suffix, b);
 }
 
+bool str_has_word(const char *s, const char *w, const char *seps)
+{
+	size_t n = strlen(w);
+
+	for (const char *p = s; n && p && (p = strstr(p, w)); p += n)
+		if ((p == s || strchr(seps, p[-1])) && (!p[n] || strchr(seps, p[n])))
+			return true;
+	return false;
+}
+
 char *path_normalize(char *path)
 {
 	size_t n = strlen(path);

@@ -68,6 +68,9 @@ void hmap_free(struct hmap *h);
 
 bool str_starts(const char *s, const char *prefix);
 bool str_ends(const char *s, const char *suffix);
+/* Is w one of the words of s (NULL: none), words being separated by any
+ * of the characters in seps? */
+bool str_has_word(const char *s, const char *w, const char *seps);
 
 /* Lexically normalise an absolute path in place: "//" and "/./" collapse,
  * ".." pops a component (never above "/"), no trailing slash. A relative

@@ -24,16 +24,6 @@
 #include "../common/sha256.h"
 #include "../common/target.h"
 
-static bool has_word(const char *s, const char *w)
-{
-	size_t n = strlen(w);
-
-	for (const char *p = s; p && (p = strstr(p, w)); p += n)
-		if ((p == s || p[-1] == ' ') && (!p[n] || p[n] == ' '))
-			return true;
-	return false;
-}
-
 int run_plan_begin(struct run_plan *p, const struct run_opts *ro)
 {
 	struct vm_config *c = &p->vm;
@@ -321,7 +311,8 @@ int run_plan_boot(struct run_plan *p, const struct run_opts *ro,
 	c->append = p->append.p;
 	/* A shell on the console, for no command or tinyrd.shell: the
 	 * console is the user's terminal then. */
-	c->interactive = interactive || has_word(ro->append, "tinyrd.shell");
+	c->interactive = interactive ||
+			 str_has_word(ro->append, "tinyrd.shell", " ");
 	c->out_fd = ro->out_fd >= 0 ? ro->out_fd : STDOUT_FILENO;
 	c->in_fd = ro->stdin && !c->interactive ? STDIN_FILENO : -1;
 	c->err_fd = STDERR_FILENO;

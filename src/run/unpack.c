@@ -74,9 +74,9 @@ int run_unpack_kernel(const char *kernel, char **out)
 	struct sha256 h;
 	struct stat st;
 	char hex[65], *dir = NULL, *path = NULL, *tmp = NULL;
-	const uint8_t *elf;
 	size_t off, len;
 	uint64_t entry;
+	bool pvh;
 	int fd = -1, r = 0;
 
 	*out = NULL;
@@ -118,8 +118,8 @@ int run_unpack_kernel(const char *kernel, char **out)
 		memset(&v, 0, sizeof(v));
 		goto out;
 	}
-	elf = v.p;
-	if (kernel_pvh_entry(elf, v.len, &entry)) {
+	pvh = !kernel_pvh_entry(v.p, v.len, &entry);
+	if (!pvh) {
 		verbose("%s: its vmlinux has no PVH entry: booted as it is", kernel);
 		if (ftruncate(fd, 0))
 			r = error_errno(errno, "%s", tmp);
@@ -129,7 +129,7 @@ int run_unpack_kernel(const char *kernel, char **out)
 	if (!r) {
 		free(tmp);
 		tmp = NULL;
-		if (v.len && !kernel_pvh_entry(elf, v.len, &entry))
+		if (pvh)
 			*out = xstrdup(path);
 		cache_touch(dir, path);
 	}

@@ -5,6 +5,7 @@
 #include <sys/utsname.h>
 
 #include "coherence.h"
+#include "../common/util.h"
 
 /* The file root + path into out (NULs inside turned into sep), without
  * the trailing newline or NUL; "" when it cannot be read. */
@@ -56,23 +57,6 @@ void coherence_probe(const char *root, struct coherence_facts *f)
 		  sizeof(f->dmi_product));
 }
 
-static bool has_word(const char *list, const char *w)
-{
-	size_t n = strlen(w);
-
-	for (const char *p = list; (p = strstr(p, w)); p += n)
-		if ((p == list || p[-1] == ' ') && (!p[n] || p[n] == ','))
-			return true;
-	return false;
-}
-
-static bool ends_with(const char *s, const char *tail)
-{
-	size_t a = strlen(s), b = strlen(tail);
-
-	return a >= b && !strcmp(s + a - b, tail);
-}
-
 /* DMI that names a virtual machine: why, or NULL. */
 static const char *dmi_vm(const struct coherence_facts *f)
 {
@@ -83,7 +67,7 @@ static const char *dmi_vm(const struct coherence_facts *f)
 	if (strstr(f->dmi_product, "KVM"))
 		return "the DMI product names KVM";
 	if (!strcmp(f->dmi_vendor, "Amazon EC2") && f->dmi_product[0] &&
-	    !ends_with(f->dmi_product, ".metal"))
+	    !str_ends(f->dmi_product, ".metal"))
 		return "the DMI product is an EC2 instance that is not .metal";
 	if (!strcmp(f->dmi_vendor, "Google"))
 		return "the DMI vendor is Google (Compute Engine)";
@@ -106,7 +90,7 @@ enum sync_mode coherence_auto(const struct coherence_facts *f, char *why,
 			 "is hvc (firmware calls go to a hypervisor)");
 		return SYNC_CIVAC;
 	}
-	if (has_word(f->compatible, "linux,dummy-virt")) {
+	if (str_has_word(f->compatible, "linux,dummy-virt", ", ")) {
 		snprintf(why, n, "in a VM on arm64: the device tree's root is "
 			 "\"linux,dummy-virt\"");
 		return SYNC_CIVAC;

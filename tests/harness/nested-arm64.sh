@@ -100,12 +100,5 @@ timeout "${NESTED_TIMEOUT:-1500}" "$tinyrd" run $v \
 	--copy "$here/scenarios/arm64-lib.sh:/l1/lib.sh" \
 	-e "KVER=$kver" ${NESTED_EXTRA:+--copy "$NESTED_EXTRA:/l1/extra"} \
 	-- sh /l1/scenario "$@" <&0 &
-l1=$!
-nested_watchdog "$l1" &
-dog=$!
-wait "$l1"
-rc=$?
-kill "$dog" 2>/dev/null
-wait "$dog" 2>/dev/null
-[ -e "$work/stalled" ] && rc=124
-exit "$rc"
+nested_wait $!
+exit $?

@@ -44,3 +44,18 @@ nested_watchdog() {
 		fi
 	done
 }
+
+# nested_wait PID: wait for L1 (PID, started in the background) under the
+# watchdog; its status, 124 when the watchdog stopped it.
+nested_wait() {
+	local dog rc
+
+	nested_watchdog "$1" &
+	dog=$!
+	wait "$1"
+	rc=$?
+	kill "$dog" 2>/dev/null
+	wait "$dog" 2>/dev/null
+	[ -e "$work/stalled" ] && rc=124
+	return "$rc"
+}

@@ -142,12 +142,5 @@ timeout "${NESTED_TIMEOUT:-1500}" "$tinyrd" run $v --vmm qemu --accel tcg -m 307
 	--copy "$inner:/l1/tinyrd" -e "TINYRD=/l1/tinyrd" -e "KVER=$kver" \
 	${NESTED_EXTRA:+--copy "$NESTED_EXTRA:/l1/extra"} \
 	-- sh /l1/scenario "$@" <&0 &
-l1=$!
-nested_watchdog "$l1" &
-dog=$!
-wait "$l1"
-rc=$?
-kill "$dog" 2>/dev/null
-wait "$dog" 2>/dev/null
-[ -e "$work/stalled" ] && rc=124
-exit "$rc"
+nested_wait $!
+exit $?
