@@ -25,7 +25,7 @@
 #include "verify-guest.h"
 #include "../src/common/abi.h"
 
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define DEFAULT_PATH TINYRD_PATH
 
 /* A NUL-separated list (argv, env) as a NULL-terminated vector. */
 static char **nul_list(const char *path, size_t extra)

@@ -96,6 +96,11 @@
 #define TINYRD_STATUS_TIMEOUT	124
 #define TINYRD_STATUS_FAILED	125
 
+/* The command's PATH, unless TINYRD_CONF_ENV sets one; build resolves
+ * command names along it (which file a name runs, busybox's applets). */
+#define TINYRD_PATH \
+	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
 /* 9p shares: the msize the host puts in the mount options and its server
  * offers (reads then carry msize - VERIFY_9P_IOHDR bytes of data). */
 #define TINYRD_9P_MSIZE		512000

@@ -207,6 +207,8 @@ int build_resolve(struct build *b)
 		r = merged_usr_links(b);
 	if (!r)
 		r = manifest_finalize(&b->m);
+	if (!r)
+		r = build_shadow_applets(b);
 	return r;
 }
 

@@ -91,6 +91,11 @@ void build_set_shell_command(struct build *b, const char *cmd);
 /* /init: the built-in tinyrd-init (file NULL) or a host file. */
 int build_init_file(struct build *b, const char *file);
 
+/* shadow.c: hide the applets of the busybox /bin/sh is wherever the
+ * command's PATH leads their names to another program (finalized
+ * manifest); 0, or -errno (said). */
+int build_shadow_applets(struct build *b);
+
 /* The embedded tinyrd-init for target t (init-blob.c), and its size; NULL
  * when this tinyrd was built without one for t. build_init_missing says
  * so, with the fix, and returns -ENOENT. */

@@ -3,6 +3,7 @@
 #define TINYRD_BUSYBOX_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct strv;
 
@@ -10,9 +11,22 @@ struct strv;
  * The applets of the busybox at host, read from the file (busybox.c):
  * their paths as "busybox --list-full" prints them ("bin/ls",
  * "usr/sbin/chroot"), in out; *located false when the file has no
- * install table and every applet was put in bin/. Nothing is run, so the
- * busybox may be of any arch. 0, or -errno (said).
+ * install table and every applet was put in bin/. Applets hidden by
+ * busybox_hide() are not listed. Nothing is run, so the busybox may be of
+ * any arch. 0, or -errno (said).
  */
 int busybox_applets(const char *host, struct strv *out, bool *located);
+
+/*
+ * Hide the applets named in names from every lookup by name in the
+ * busybox whose bytes are buf (the shell's standalone mode, and the
+ * applets that run commands), so that a command of that name is looked
+ * up in PATH instead. Names this busybox's lookup cannot lose without
+ * losing others stay, and are appended to left (may be NULL). Nothing
+ * logged: 0, -EINVAL (not a busybox) or -ENOTSUP (a lookup layout tinyrd
+ * does not know; buf unchanged).
+ */
+int busybox_hide(char *buf, size_t len, const struct strv *names,
+		 struct strv *left);
 
 #endif

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "busybox.h"
 #include "cpio.h"
 #include "../common/progress.h"
 
@@ -72,6 +73,19 @@ static int load(const struct entry *e, struct contents *c)
 		c->p = c->owned.p;
 		c->len = c->owned.len;
 		return r;
+	}
+	if (e->hide.n) {
+		r = read_file(e->source, &c->owned);
+		if (r)
+			return error_errno(r, "%s", e->source);
+		r = busybox_hide(c->owned.p, c->owned.len, &e->hide, NULL);
+		if (r)
+			return error("%s: its applets cannot be hidden any more "
+				     "(changed since the image was resolved?)",
+				     e->source);
+		c->p = c->owned.p;
+		c->len = c->owned.len;
+		return 0;
 	}
 	fd = open(e->source, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)

@@ -45,6 +45,7 @@ static void entry_clear(struct entry *e)
 	free(e->target);
 	free(e->link_key);
 	free(e->print_as);
+	strv_free(&e->hide);
 	e->source = e->data = e->target = e->link_key = e->print_as = NULL;
 }
 
@@ -375,6 +376,25 @@ static char *resolve_in_image(struct manifest *m, const char *path)
 		return xstrdup("/");
 	}
 	return buf_detach(&cur, NULL);
+}
+
+struct entry *manifest_resolve(struct manifest *m, const char *path)
+{
+	char *canon = resolve_in_image(m, path);
+	struct entry *e = canon ? hmap_get(&m->index, canon) : NULL;
+
+	free(canon);
+	return e;
+}
+
+char *manifest_place(struct manifest *m, const char *path)
+{
+	char *dir = path_dirname(path), *canon = resolve_in_image(m, dir);
+	char *out = canon ? path_join(canon, path_basename(path)) : NULL;
+
+	free(dir);
+	free(canon);
+	return out ? path_normalize(out) : xstrdup(path);
 }
 
 /* Move e to canon, merging with what is there. */

@@ -45,6 +45,8 @@ struct entry {
 	unsigned major, minor;	/* NOD */
 	bool implicit;		/* DIR made as a parent of something */
 	bool weak;		/* loses to any other entry at its path */
+	struct strv hide;	/* FILE: a busybox, these applets hidden
+				 * (busybox_hide; set by shadow.c) */
 	char *print_as;		/* the recipe line that makes this entry, when
 				 * not the generic one (the built-in init) */
 	unsigned long seq;	/* insertion order */
@@ -106,6 +108,13 @@ int manifest_add_special(struct manifest *m, enum entry_type type,
  */
 int manifest_walk_host(struct manifest *m, const char *path, char **canon,
 		       struct stat *st);
+
+/* The entry path leads to through the image's symlinks (every component,
+ * the last too), or NULL. */
+struct entry *manifest_resolve(struct manifest *m, const char *path);
+/* path with its directory resolved through the image's symlinks, its last
+ * component not (where a new entry for path would land); malloc'ed. */
+char *manifest_place(struct manifest *m, const char *path);
 
 /* Make the file entry at path a hardlink of every other entry given the
  * same key. Hardlinks are only what the host has (inside one copied tree)

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A program the image carries wins over a BusyBox applet of the same name,
+ * in the shell too.
+ *
+ * Debian's busybox-static is built with FEATURE_SH_STANDALONE and
+ * FEATURE_PREFER_APPLETS: its shell runs an applet before it searches
+ * PATH, and so do its xargs, env, find -exec, nohup, chroot, timeout. So
+ * in a resolved image every applet of the busybox that /bin/sh is gets
+ * looked up along the command's PATH, as the guest would; where the name
+ * leads to another file (coreutils' ls copied over the applet's link),
+ * the applet is hidden in the image's copy of that busybox
+ * (busybox_hide), so every lookup falls through to PATH and finds the
+ * copied program. A name busybox cannot lose without losing others (a
+ * lookup pivot, as "ip" in Debian's build) stays in that copy; then
+ * /bin/sh becomes a copy of its own that runs no applet at all (only
+ * "sh" and "ash" are left), so the shell still reaches the program.
+ *
+ * The decision is made from the manifest only (which file /bin/sh is, and
+ * what each name resolves to), never from how the entries got there, so
+ * an image printed with --print and built again comes out the same.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "build.h"
+#include "busybox.h"
+#include "../common/abi.h"
+
+/* The shell's own names, which its copy keeps. */
+static const char *const shell_names[] = { "sh", "ash" };
+
+/* The first file a command name reaches along path, or NULL. */
+static struct entry *which(struct manifest *m, const char *path,
+			   const char *name)
+{
+	const char *p = path;
+
+	while (*p) {
+		size_t n = strcspn(p, ":");
+		char *dir = n ? xstrndup(p, n) : xstrdup(".");
+		char *file = path_join(dir, name);
+		struct entry *e = dir[0] == '/' ? manifest_resolve(m, file) : NULL;
+
+		free(dir);
+		free(file);
+		if (e && e->type == ENTRY_FILE && (e->mode & 0111))
+			return e;
+		p += n + !!p[n];
+	}
+	return NULL;
+}
+
+static const char *command_path(const struct strv *env)
+{
+	for (size_t i = 0; i < env->n; i++)
+		if (!strncmp(env->v[i], "PATH=", 5))
+			return env->v[i] + 5;
+	return TINYRD_PATH;
+}
+
+static bool same_file(const struct entry *a, const struct entry *b)
+{
+	return a == b || (a->source && b->source && !a->data && !b->data &&
+			  !strcmp(a->source, b->source));
+}
+
+/* /bin/sh becomes a busybox that runs no applet. */
+static int shell_copy(struct manifest *m, const struct entry *bb,
+		      const struct strv *applets, const struct strv *left)
+{
+	char *sh = manifest_place(m, "/bin/sh"), *why;
+	struct entry *e;
+	int r = 0;
+
+	if (!strcmp(sh, bb->path)) {
+		warn("%s: /bin/sh is the busybox itself, so its shell still "
+		     "runs the applet %s rather than the program copied",
+		     sh, left->v[0]);
+		goto out;
+	}
+	why = xasprintf("file %s (busybox as a shell that runs no applet: "
+			"busybox cannot hide %s%s)", sh, left->v[0],
+			left->n > 1 ? " and others" : "");
+	r = manifest_add_file(m, sh, bb->source, 0755, 0, 0, why);
+	free(why);
+	if (r)
+		goto out;
+	e = manifest_get(m, sh);
+	for (size_t i = 0; i < applets->n; i++) {
+		bool keep = false;
+
+		for (size_t k = 0; k < ARRAY_SIZE(shell_names); k++)
+			keep |= !strcmp(applets->v[i], shell_names[k]);
+		if (!keep)
+			strv_push(&e->hide, applets->v[i]);
+	}
+out:
+	free(sh);
+	return r;
+}
+
+int build_shadow_applets(struct build *b)
+{
+	struct manifest *m = &b->m;
+	struct entry *bb = manifest_resolve(m, "/bin/sh");
+	struct strv list = { 0 }, names = { 0 }, hide = { 0 }, left = { 0 };
+	const char *path = command_path(&b->env);
+	struct buf bytes = { 0 };
+	bool located;
+	int r = 0;
+
+	if (!bb || bb->type != ENTRY_FILE || !bb->source || bb->data ||
+	    bb->decompress)
+		return 0;
+	if (read_file(bb->source, &bytes) ||
+	    busybox_hide(bytes.p, bytes.len, &hide, NULL) == -EINVAL) {
+		buf_free(&bytes);
+		return 0;	/* /bin/sh is no busybox */
+	}
+	r = busybox_applets(bb->source, &list, &located);
+	for (size_t i = 0; !r && i < list.n; i++) {
+		const char *name = path_basename(list.v[i]);
+		struct entry *e = which(m, path, name);
+
+		strv_push(&names, name);
+		if (e && !same_file(e, bb)) {
+			verbose("busybox applet %s hidden: %s runs %s", name,
+				name, e->path);
+			strv_push(&hide, name);
+		}
+	}
+	if (r || !hide.n)
+		goto out;
+	r = busybox_hide(bytes.p, bytes.len, &hide, &left);
+	if (r) {
+		warn("%s: its applet lookup is not one tinyrd knows, so its "
+		     "shell may run applets instead of the programs copied",
+		     bb->source);
+		r = 0;
+		goto out;
+	}
+	for (size_t i = 0; i < m->n; i++) {
+		struct entry *e = m->v[i];
+
+		if (e->type != ENTRY_FILE || e->dead || !same_file(e, bb))
+			continue;
+		strv_free(&e->hide);
+		for (size_t k = 0; k < hide.n; k++)
+			if (!strv_contains(&left, hide.v[k]))
+				strv_push(&e->hide, hide.v[k]);
+	}
+	if (left.n) {
+		r = shell_copy(m, bb, &names, &left);
+		if (!r)
+			r = manifest_finalize(m);
+	}
+out:
+	buf_free(&bytes);
+	strv_free(&list);
+	strv_free(&names);
+	strv_free(&hide);
+	strv_free(&left);
+	return r;
+}
