@@ -15,7 +15,7 @@
 enum {
 	OPT_PRINT = 256, OPT_BARE, OPT_INIT, OPT_COPY, OPT_KMOD, OPT_KVER,
 	OPT_MODDIR, OPT_SYSROOT, OPT_BUSYBOX, OPT_RUN, OPT_LEVEL, OPT_NO_INIT,
-	OPT_NO_VM_MODULES, OPT_BUILD_JSON, OPT_ARCH,
+	OPT_NO_VM_MODULES, OPT_BUILD_JSON, OPT_ARCH, OPT_NO_RUNTIME,
 };
 
 /* B: tinyrd build; R: tinyrd run, among its build options (run lists
@@ -39,6 +39,8 @@ const struct cmd_opt cmd_build_opts[] = {
 	{ "moddir", OPT_MODDIR, "DIR", "modules tree (modules.dep dir or an INSTALL_MOD_PATH)", B | R },
 	{ "no-vm-modules", OPT_NO_VM_MODULES, NULL, "not the drivers of tinyrd's VM devices (with -k,\n"
 	  "--kver, --moddir)", B | R },
+	{ "no-runtime", OPT_NO_RUNTIME, NULL, "not the default table of run-time needs (the\n"
+	  "runtime template)", B | R },
 	{ "sysroot", OPT_SYSROOT, "DIR", "resolve programs and libraries inside DIR", B | R },
 	{ "arch", OPT_ARCH, "ARCH", "the image's arch: x86_64 or arm64 (default: the host's;\n"
 	  "run: the kernel's)", B | R },
@@ -83,6 +85,7 @@ int cmd_build_option(struct build_opts *o, int opt, const char *arg)
 	case 'k': o->kernel = arg; break;
 	case OPT_MODDIR: o->moddir = arg; break;
 	case OPT_NO_VM_MODULES: o->no_vm_modules = true; break;
+	case OPT_NO_RUNTIME: o->no_runtime = true; break;
 	case OPT_SYSROOT: o->sysroot = arg; break;
 	case OPT_ARCH: return cmd_arch_option(&o->target, arg);
 	case OPT_BUSYBOX: o->busybox = arg; break;

@@ -19,6 +19,11 @@ struct buf *log_capture(struct buf *b)
 	return old;
 }
 
+const char *log_context(void)
+{
+	return context;
+}
+
 const char *log_set_context(const char *ctx)
 {
 	const char *old = context;

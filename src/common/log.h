@@ -27,6 +27,8 @@ const char *log_last_error(void);
 /* A prefix for every message ("recipe:12"), or NULL; returns the old one.
  * Lets a recipe line name itself in errors raised far below it. */
 const char *log_set_context(const char *ctx);
+/* The context set, or NULL. */
+const char *log_context(void);
 
 #define PRINTF(a, b) __attribute__((format(printf, a, b)))
 

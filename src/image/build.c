@@ -80,6 +80,7 @@ void build_free(struct build *b)
 {
 	moddeps_close(b->mods);
 	elfdeps_free(&b->elf);
+	runtime_free(&b->runtime);
 	manifest_free(&b->m);
 	strv_free(&b->argv);
 	strv_free(&b->env);
@@ -185,7 +186,9 @@ int build_resolve(struct build *b)
 	const struct build_opts *o = b->o;
 	int r = 0;
 
-	if (!o->recipes.n && !o->bare)
+	if (!o->no_runtime)
+		r = recipe_load(b, "runtime");
+	if (!r && !o->recipes.n && !o->bare)
 		r = recipe_load(b, "base");
 	for (size_t i = 0; !r && i < o->recipes.n; i++)
 		r = recipe_load(b, o->recipes.v[i]);
@@ -203,6 +206,8 @@ int build_resolve(struct build *b)
 		r = build_init_file(b, NULL);
 	if (!r)
 		r = add_config(b);
+	if (!r)
+		r = runtime_resolve(b);
 	if (!r)
 		r = merged_usr_links(b);
 	if (!r)

@@ -5,6 +5,7 @@
 #include "compress.h"
 #include "elfdeps.h"
 #include "manifest.h"
+#include "runtime.h"
 
 struct moddeps;
 struct target;
@@ -16,6 +17,7 @@ struct build_opts {
 	bool bare;		/* no base recipe */
 	bool no_init;		/* no tinyrd-init as /init */
 	bool no_vm_modules;	/* --no-vm-modules: no auto_kmods */
+	bool no_runtime;	/* --no-runtime: not the default runtime table */
 	struct strv recipes;
 	struct strv programs;
 	struct strv copies;	/* SRC[:DEST] */
@@ -50,6 +52,7 @@ struct build {
 	const struct build_opts *o;
 	struct manifest m;
 	struct elfdeps elf;
+	struct runtime runtime;	/* the rules of "runtime" lines */
 	struct moddeps *mods;	/* opened on the first module */
 	char *kver;
 	char *sysroot;		/* absolute, or "" */

@@ -637,6 +637,60 @@ out:
 	return r;
 }
 
+int elfdeps_add_object(struct elfdeps *d, const char *path, const char *why)
+{
+	return add_program(d, path, why, 0);
+}
+
+const struct elf_info *elfdeps_info(struct elfdeps *d, const char *host)
+{
+	return hmap_get(&d->cache, host);
+}
+
+const char *elfdeps_multiarch(struct elfdeps *d, const struct elf_info *info)
+{
+	return multiarch(d, info);
+}
+
+int elfdeps_add_library(struct elfdeps *d, const char *path, const char *name,
+			const char *why, char **found)
+{
+	struct proc p = { .d = d };
+	struct elf_info *info;
+	char *host = manifest_host_path(d->m, path), *hit = NULL;
+	char *phys, *lhost;
+	int r = cached_read(d, host, &info);
+
+	if (r) {
+		free(host);
+		return r == -ENOEXEC ? -ENOENT : r;
+	}
+	p.main = info;
+	p.triplet = multiarch(d, info);
+	p.libdst = p.triplet ? xasprintf("lib/%s", p.triplet)
+		   : xstrdup(info->elfclass == ELFCLASS64 ? "lib64" : "lib");
+	proc_add(&p, path, host, info, NULL, path_dirname(path));
+	if (!search(&p, p.v[0], name, &hit)) {
+		r = -ENOENT;
+		goto out;
+	}
+	r = add_elf(d, hit, why, &phys, &lhost, &info);
+	if (!r) {
+		hmap_put(&p.loaded, name, proc_add(&p, hit, lhost, info, p.v[0],
+						   path_dirname(hit)));
+		r = resolve_needed(&p);
+		free(phys);
+		free(lhost);
+	}
+	if (!r && found)
+		*found = xstrdup(hit);
+out:
+	free(hit);
+	free(host);
+	proc_free(&p);
+	return r;
+}
+
 /* A regular executable file at path, as the image will see it. */
 static bool image_executable(const char *path, void *ctx)
 {

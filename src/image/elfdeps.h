@@ -41,4 +41,24 @@ char *elfdeps_which(struct elfdeps *d, const char *name, bool quiet);
  * itself ("bin /usr/bin/strace" when NULL). */
 int elfdeps_add_program(struct elfdeps *d, const char *name, const char *why);
 
+/* Add an ELF object at its image path (a library or a plug-in that is
+ * dlopen()ed: no execute bit needed) with what it needs, as for a
+ * program. */
+int elfdeps_add_object(struct elfdeps *d, const char *path, const char *why);
+
+/* Add the library name (a DT_NEEDED word) as the loader would find it for
+ * the object at path (its RUNPATH, then the system's), with what it
+ * needs. *found gets its image path (may be NULL). -ENOENT when there is
+ * none (nothing logged). */
+int elfdeps_add_library(struct elfdeps *d, const char *path, const char *name,
+			const char *why, char **found);
+
+/* The ELF information of a file added by this resolver, by its host path,
+ * or NULL when it is no ELF file the resolver read. */
+const struct elf_info *elfdeps_info(struct elfdeps *d, const char *host);
+
+/* The Debian multiarch triplet of this ELF file's arch when the sysroot
+ * is laid out that way, or NULL. */
+const char *elfdeps_multiarch(struct elfdeps *d, const struct elf_info *info);
+
 #endif

@@ -321,3 +321,47 @@ int elf_modinfo(const void *data, size_t len, const char *key,
 	elf_end(e);
 	return r;
 }
+
+int elf_imports(const char *path, struct hmap *out)
+{
+	Elf_Scn *scn = NULL;
+	int fd, r = 0;
+	Elf *e;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -EINVAL;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!e || elf_kind(e) != ELF_K_ELF) {
+		elf_end(e);
+		close(fd);
+		return -ENOEXEC;
+	}
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNSYM ||
+		    !sh.sh_entsize)
+			continue;
+		d = elf_getdata(scn, NULL);
+		for (size_t i = 1; d && i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Sym sym;
+			const char *name;
+
+			if (!gelf_getsym(d, (int)i, &sym))
+				break;
+			if (sym.st_shndx != SHN_UNDEF)
+				continue;
+			name = elf_strptr(e, sh.sh_link, sym.st_name);
+			if (name && *name)
+				hmap_put(out, name, (void *)1);
+		}
+		break;
+	}
+	elf_end(e);
+	close(fd);
+	return r;
+}

@@ -30,4 +30,9 @@ void elf_info_free(struct elf_info *info);
 int elf_modinfo(const void *data, size_t len, const char *key,
 		struct strv *out);
 
+/* The names of the dynamic symbols an ELF file imports (undefined in
+ * .dynsym), as keys of out. 0, -ENOEXEC (not ELF) or -errno; nothing
+ * logged. A file without section headers imports nothing seen. */
+int elf_imports(const char *path, struct hmap *out);
+
 #endif

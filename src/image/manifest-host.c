@@ -170,7 +170,7 @@ int manifest_add_host(struct manifest *m, const char *path, const char *why,
 
 static int copy_tree(struct manifest *m, const char *host, const char *path,
 		     const struct stat *st, const char *why, int depth,
-		     unsigned long copy)
+		     unsigned long copy, const struct manifest_filter *f)
 {
 	struct dirent *d;
 	DIR *dir;
@@ -186,6 +186,8 @@ static int copy_tree(struct manifest *m, const char *host, const char *path,
 		return manifest_add_slink(m, path, target, 0777, 0, 0, NULL);
 	}
 	r = add_object(m, host, path, st, depth ? NULL : why);
+	if (!r && f && f->each && S_ISREG(st->st_mode))
+		f->each(path, host, f->ctx);
 	if (!r && S_ISREG(st->st_mode) && st->st_nlink > 1) {
 		/* A hardlink on the host stays one within this copy. */
 		char *key = xasprintf("copy%lu:%lx:%lx", copy,
@@ -207,14 +209,15 @@ static int copy_tree(struct manifest *m, const char *host, const char *path,
 		char *h, *p;
 		struct stat sub;
 
-		if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
+		if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, "..") ||
+		    (f && f->skip && f->skip(d->d_name, f->ctx)))
 			continue;
 		h = path_join(host, d->d_name);
 		p = path_join(path, d->d_name);
 		if (lstat(h, &sub) < 0)
 			r = error_errno(errno, "%s", h);
 		else
-			r = copy_tree(m, h, p, &sub, why, depth + 1, copy);
+			r = copy_tree(m, h, p, &sub, why, depth + 1, copy, f);
 		free(h);
 		free(p);
 	}
@@ -236,15 +239,31 @@ int manifest_copy(struct manifest *m, const char *src, const char *dest,
 		r = walk(m, "", src, &phys, &st);
 		if (r)
 			return error_errno(r, "%s", src);
-		r = copy_tree(m, phys, phys, &st, why, 0, ++m->seq);
+		r = copy_tree(m, phys, phys, &st, why, 0, ++m->seq, NULL);
 		free(phys);
 		return r;
 	}
 	if (stat(src, &st) < 0)
 		return error_errno(errno, "%s", src);
 	path = path_normalize(xstrdup(dest ? dest : src));
-	r = copy_tree(m, src, path, &st, why, 0, ++m->seq);
+	r = copy_tree(m, src, path, &st, why, 0, ++m->seq, NULL);
 	free(path);
+	return r;
+}
+
+int manifest_copy_filtered(struct manifest *m, const char *path,
+			   const char *why, const struct manifest_filter *f)
+{
+	struct stat st;
+	char *phys = NULL, *host;
+	int r = walk(m, m->sysroot, path, &phys, &st);
+
+	if (r)
+		return r;
+	host = manifest_host_path(m, phys);
+	r = copy_tree(m, host, phys, &st, why, 0, ++m->seq, f);
+	free(host);
+	free(phys);
 	return r;
 }
 

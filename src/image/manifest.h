@@ -138,6 +138,20 @@ int manifest_add_host(struct manifest *m, const char *path, const char *why,
 int manifest_copy(struct manifest *m, const char *src, const char *dest,
 		  const char *why);
 
+/* What manifest_copy_filtered() leaves out (skip: by the name of a
+ * directory entry) and tells of (each: every regular file copied). */
+struct manifest_filter {
+	bool (*skip)(const char *name, void *ctx);
+	void (*each)(const char *path, const char *host, void *ctx);
+	void *ctx;
+};
+
+/* Copy the tree at path inside the sysroot to the same path, the symlinks
+ * leading to it reproduced. -errno with nothing logged when path is not
+ * there; other failures are said. */
+int manifest_copy_filtered(struct manifest *m, const char *path,
+			   const char *why, const struct manifest_filter *f);
+
 /*
  * Resolve every path through the image's own symlinks (so /lib/modules lands
  * in /usr/lib/modules when /lib -> usr/lib), create missing parents, sort,

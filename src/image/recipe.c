@@ -344,6 +344,11 @@ static int v_env(struct line *l)
 	return 0;
 }
 
+static int v_runtime(struct line *l)
+{
+	return runtime_add(&l->b->runtime, log_context(), l->f, l->n);
+}
+
 static int v_busybox(struct line *l)
 {
 	char *p = NULL;
@@ -385,6 +390,8 @@ static const struct verb verbs[] = {
 	{ "busybox", 0, 1, -1, false, "busybox [PATH]", v_busybox },
 	{ "init", 0, 1, -1, false, "init [FILE]", v_init },
 	{ "include", 1, 1, -1, false, "include RECIPE", v_include },
+	{ "runtime", 3, UNBOUNDED, -1, false,
+	  "runtime path|lib|sym PATTERN NEED [ARG...]", v_runtime },
 };
 
 static const struct verb *find_verb(const char *name)
