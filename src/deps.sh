@@ -23,7 +23,7 @@ demo="busybox-static qemu-system-x86 kmod"
 # multiarch, to cross-build it; the .so.1 of libfdt only, since
 # libfdt-dev:arm64 and libfdt-dev cannot both be installed.
 test="libcmocka-dev shunit2 mandoc cpio gzip xz-utils zstd lz4 libc6-arm64-cross
-strace bash git python3 linux-headers-amd64
+strace bash git python3 linux-headers-amd64 gdb procps less iproute2 perl kmod gcc
 gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-system-arm
 qemu-user-static libfdt-dev
 libarchive-dev:arm64 libelf-dev:arm64 libkmod-dev:arm64 libdeflate-dev:arm64

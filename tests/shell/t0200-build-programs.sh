@@ -11,7 +11,7 @@ loader_set() {
 
 # The files tinyrd copies (file lines of --print), as real paths.
 our_set() {
-	tinyrd build --bare --print "$1" | awk '$1 == "file" { print $3 }' |
+	tinyrd build --bare --no-runtime --print "$1" | awk '$1 == "file" { print $3 }' |
 		xargs realpath | sort -u
 }
 
