@@ -114,7 +114,7 @@ LIB_SRCS = \
 	src/common/target.c \
 	src/image/manifest.c src/image/manifest-host.c \
 	src/image/manifest-print.c src/image/recipe.c src/image/elfread.c src/image/elfdeps.c \
-	src/image/moddeps.c src/image/cpio.c src/image/compress.c \
+	src/image/moddeps.c src/image/modindex.c src/image/modfiles.c src/image/cpio.c src/image/compress.c \
 	src/image/build.c src/image/verbs.c src/image/inspect.c src/image/init-blob.c \
 	src/image/busybox.c src/image/shadow.c src/image/runtime.c \
 	src/run/run.c src/run/plan.c src/run/unpack.c src/run/modules.c src/run/devices.c src/run/cache.c src/run/console.c \

@@ -35,7 +35,7 @@ _tinyrd() {
 	--transport) COMPREPLY=($(compgen -W "pci mmio" -- "$cur")); return 0 ;;
 	--fs) COMPREPLY=($(compgen -W "virtiofs 9p" -- "$cur")); return 0 ;;
 	-z|--compress) COMPREPLY=($(compgen -W "none gzip xz zstd lz4" -- "$cur")); return 0 ;;
-	--kmod)
+	--kmod|--kmod-noload)
 		local dir=/lib/modules/$(uname -r)
 		[ -r "$dir/modules.dep" ] &&
 			COMPREPLY=($(compgen -W "$(sed 's|:.*||; s|.*/||; s|\.ko.*||' "$dir/modules.dep")" -- "$cur"))

@@ -16,6 +16,7 @@ enum {
 	OPT_PRINT = 256, OPT_BARE, OPT_INIT, OPT_COPY, OPT_KMOD, OPT_KVER,
 	OPT_MODDIR, OPT_SYSROOT, OPT_BUSYBOX, OPT_RUN, OPT_LEVEL, OPT_NO_INIT,
 	OPT_NO_VM_MODULES, OPT_BUILD_JSON, OPT_ARCH, OPT_NO_RUNTIME,
+	OPT_KMOD_NOLOAD,
 };
 
 /* B: tinyrd build; R: tinyrd run, among its build options (run lists
@@ -33,6 +34,8 @@ const struct cmd_opt cmd_build_opts[] = {
 	{ "no-init", OPT_NO_INIT, NULL, "no /init unless a recipe or option gives one", B | R },
 	{ "copy", OPT_COPY, "SRC[:/DEST]", "copy a file or directory tree (same path by default)", B | R },
 	{ "kmod", OPT_KMOD, "'NAME [PARAM=VALUE...]'", "add a module with its dependencies", B | R },
+	{ "kmod-noload", OPT_KMOD_NOLOAD, "NAME", "add a module for modprobe: in the image, not loaded\n"
+	  "by the init; repeatable", B | R },
 	{ "kver", OPT_KVER, "RELEASE", "kernel release for modules (default: from --kernel,\n"
 	  "else uname -r)", B | R },
 	{ "kernel", 'k', "FILE", "kernel image to read the release from", B },
@@ -81,6 +84,7 @@ int cmd_build_option(struct build_opts *o, int opt, const char *arg)
 	case OPT_NO_INIT: o->no_init = true; break;
 	case OPT_COPY: strv_push(&o->copies, arg); break;
 	case OPT_KMOD: strv_push(&o->kmods, arg); break;
+	case OPT_KMOD_NOLOAD: strv_push(&o->kmods_noload, arg); break;
 	case OPT_KVER: o->kver = arg; break;
 	case 'k': o->kernel = arg; break;
 	case OPT_MODDIR: o->moddir = arg; break;

@@ -79,7 +79,7 @@ static int run(int argc, char **argv)
 		strv_push(&env, o.env.v[i]);
 	strv_free(&o.env);
 	if (ro.image && (o.programs.n || o.recipes.n || o.kmods.n ||
-			 o.copies.n || o.init || o.bare)) {
+			 o.kmods_noload.n || o.copies.n || o.init || o.bare)) {
 		error("-i boots a ready image: build options cannot change it");
 		goto out;
 	}

@@ -40,6 +40,7 @@ void build_opts_free(struct build_opts *o)
 	strv_free(&o->programs);
 	strv_free(&o->copies);
 	strv_free(&o->kmods);
+	strv_free(&o->kmods_noload);
 	strv_free(&o->env);
 	strv_free(&o->argv);
 }
@@ -145,6 +146,8 @@ static int add_config(struct build *b)
 		if (len)
 			r = manifest_add_data(&b->m, TINYRD_CONF_MODULES, conf,
 					      len, 0644, 0, 0, NULL);
+		if (!r && !o->no_modprobe_files)
+			r = moddeps_modprobe_files(b->mods);
 	}
 	return r;
 }
@@ -198,6 +201,8 @@ int build_resolve(struct build *b)
 		r = copy_spec(b, o->copies.v[i]);
 	for (size_t i = 0; !r && i < o->kmods.n; i++)
 		r = build_kmod(b, o->kmods.v[i]);
+	for (size_t i = 0; !r && i < o->kmods_noload.n; i++)
+		r = build_kmod_noload(b, o->kmods_noload.v[i]);
 	for (size_t i = 0; !r && o->auto_kmods && o->auto_kmods[i]; i++)
 		r = build_kmod_auto(b, o->auto_kmods[i]);
 	if (!r && o->init)

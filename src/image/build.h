@@ -22,6 +22,9 @@ struct build_opts {
 	struct strv programs;
 	struct strv copies;	/* SRC[:DEST] */
 	struct strv kmods;	/* "NAME[ PARAMS]" */
+	struct strv kmods_noload;	/* NAME: for modprobe, not loaded */
+	/* No modprobe files: a segment over an image whose own they are. */
+	bool no_modprobe_files;
 	struct strv env;	/* NAME=VALUE */
 	struct strv argv;	/* after -- */
 	const char *run;	/* --run: sh -c */
@@ -85,6 +88,9 @@ int build_write(struct build *b, const char *output);
 
 /* verbs.c: verbs shared by the command line and recipes. */
 int build_kmod(struct build *b, const char *spec);
+/* A module with what it needs, in the image for modprobe, not loaded by
+ * the init (unless build_kmod asks for it too). */
+int build_kmod_noload(struct build *b, const char *name);
 /* name when the kernel has it as a module and its tree is there; else
  * nothing, and -v says so. */
 int build_kmod_auto(struct build *b, const char *name);

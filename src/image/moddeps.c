@@ -7,11 +7,13 @@
 #include "cpio.h"
 #include "elfdeps.h"
 #include "moddeps.h"
+#include "modfiles.h"
 
 struct modent {
 	char *name;
 	char *path;		/* in the image */
 	char *params;
+	bool load;		/* in the init's list: not only for modprobe */
 };
 
 struct moddeps {
@@ -20,7 +22,8 @@ struct moddeps {
 	char *kver;
 	char *dir;		/* host directory with modules.dep */
 	char *fwroot;		/* X of X/lib/modules/<kver>, or NULL */
-	struct hmap visited;	/* name -> (void *)1 */
+	struct hmap visited;	/* name -> (void *)1: added with what it needs */
+	struct hmap marked;	/* name -> (void *)1: marked for the init */
 	struct hmap listed;	/* name -> struct modent * */
 	struct modent **list;
 	size_t n, alloc;
@@ -160,6 +163,7 @@ void moddeps_close(struct moddeps *d)
 	}
 	free(d->list);
 	hmap_free(&d->visited);
+	hmap_free(&d->marked);
 	hmap_free(&d->listed);
 	buf_free(&d->conf);
 	if (d->ctx)
@@ -307,10 +311,26 @@ static int add_module_file(struct moddeps *d, struct kmod_module *mod,
 	return r;
 }
 
-static int probe(struct moddeps *d, struct kmod_module *mod, const char *why);
+/*
+ * A module and what modprobe would load with it, in its order: each
+ * dependency from modules.dep and then the module, each preceded by its
+ * pre-softdeps and followed by its post-softdeps (libkmod's probe list).
+ * One walk adds the files, one marks what the init loads, one lists what
+ * BusyBox's modprobe must load (modfiles.h).
+ */
+struct walk {
+	struct hmap *seen;	/* modules already walked */
+	bool post;		/* follow post-softdeps */
+	int (*visit)(struct moddeps *d, struct walk *w, struct kmod_module *mod,
+		     const char *why);
+	struct strv *out;	/* the list walk's names */
+};
 
-static int probe_softdeps(struct moddeps *d, struct kmod_list *list,
-			  const char *of)
+static int walk(struct moddeps *d, struct walk *w, struct kmod_module *mod,
+		const char *why);
+
+static int walk_softdeps(struct moddeps *d, struct walk *w,
+			 struct kmod_list *list, const char *of)
 {
 	struct kmod_list *l;
 	int r = 0;
@@ -320,7 +340,7 @@ static int probe_softdeps(struct moddeps *d, struct kmod_list *list,
 		char *why = xasprintf("kmod %s (softdep of %s)",
 				      kmod_module_get_name(mod), of);
 
-		r = probe(d, mod, why);
+		r = walk(d, w, mod, why);
 		free(why);
 		if (r)
 			break;
@@ -329,7 +349,8 @@ static int probe_softdeps(struct moddeps *d, struct kmod_list *list,
 }
 
 /* libkmod's "fill softdep": pre-softdeps, the module, post-softdeps. */
-static int fill(struct moddeps *d, struct kmod_module *mod, const char *why)
+static int fill(struct moddeps *d, struct walk *w, struct kmod_module *mod,
+		const char *why)
 {
 	const char *name = kmod_module_get_name(mod);
 	struct kmod_list *pre = NULL, *post = NULL;
@@ -337,27 +358,29 @@ static int fill(struct moddeps *d, struct kmod_module *mod, const char *why)
 
 	if (kmod_module_get_softdeps(mod, &pre, &post) < 0)
 		pre = post = NULL;
-	r = probe_softdeps(d, pre, name);
-	if (!r && !hmap_get(&d->listed, name))
-		r = add_module_file(d, mod, why);
+	r = walk_softdeps(d, w, pre, name);
 	if (!r)
-		r = probe_softdeps(d, post, name);
+		r = w->visit(d, w, mod, why);
+	if (!r && w->post)
+		r = walk_softdeps(d, w, post, name);
 	kmod_module_unref_list(pre);
 	kmod_module_unref_list(post);
 	return r;
 }
 
-static int probe(struct moddeps *d, struct kmod_module *mod, const char *why)
+/* Takes over the reference to mod. */
+static int walk(struct moddeps *d, struct walk *w, struct kmod_module *mod,
+		const char *why)
 {
 	const char *name = kmod_module_get_name(mod);
 	struct kmod_list *deps, *l;
 	int r = 0;
 
-	if (hmap_get(&d->visited, name)) {
+	if (hmap_get(w->seen, name)) {
 		kmod_module_unref(mod);
 		return 0;
 	}
-	hmap_put(&d->visited, name, (void *)1);
+	hmap_put(w->seen, name, (void *)1);
 	if (!kmod_module_get_path(mod)) {
 		debug("module %s is built into %s", name, d->kver);
 		kmod_module_unref(mod);
@@ -370,7 +393,7 @@ static int probe(struct moddeps *d, struct kmod_module *mod, const char *why)
 		char *dwhy = xasprintf("kmod %s (dependency of %s)",
 				       kmod_module_get_name(dep), name);
 
-		r = fill(d, dep, dwhy);
+		r = fill(d, w, dep, dwhy);
 		free(dwhy);
 		kmod_module_unref(dep);
 		if (r)
@@ -378,14 +401,47 @@ static int probe(struct moddeps *d, struct kmod_module *mod, const char *why)
 	}
 	kmod_module_unref_list(deps);
 	if (!r)
-		r = fill(d, mod, why);
+		r = fill(d, w, mod, why);
 	kmod_module_unref(mod);
 	return r;
 }
 
-static int add(struct moddeps *d, const char *name, const char *params,
-	       bool quiet)
+static int visit_add(struct moddeps *d, struct walk *w, struct kmod_module *mod,
+		     const char *why)
 {
+	(void)w;
+	if (hmap_get(&d->listed, kmod_module_get_name(mod)))
+		return 0;
+	return add_module_file(d, mod, why);
+}
+
+static int visit_mark(struct moddeps *d, struct walk *w, struct kmod_module *mod,
+		      const char *why)
+{
+	struct modent *e = hmap_get(&d->listed, kmod_module_get_name(mod));
+
+	(void)w, (void)why;
+	if (e)
+		e->load = true;
+	return 0;
+}
+
+static int visit_list(struct moddeps *d, struct walk *w, struct kmod_module *mod,
+		      const char *why)
+{
+	const char *name = kmod_module_get_name(mod);
+
+	(void)d, (void)why;
+	if (!strv_contains(w->out, name))
+		strv_push(w->out, name);
+	return 0;
+}
+
+static int add(struct moddeps *d, const char *name, const char *params,
+	       bool quiet, bool load)
+{
+	struct walk adding = { &d->visited, true, visit_add, NULL };
+	struct walk marking = { &d->marked, true, visit_mark, NULL };
 	struct kmod_list *list = NULL, *l;
 	int r = 0;
 
@@ -399,13 +455,16 @@ static int add(struct moddeps *d, const char *name, const char *params,
 		struct kmod_module *mod = kmod_module_get_module(l);
 		const char *mname = kmod_module_get_name(mod);
 		char *why = xasprintf("kmod %s%s", mname, quiet ?
-				      " (a driver of tinyrd's VM devices)" : "");
+				      " (a driver of tinyrd's VM devices)" :
+				      load ? "" : " (for modprobe, not loaded)");
 		struct modent *e;
 
 		if (!kmod_module_get_path(mod) && !quiet)
 			note("module %s is built into %s, skipped", mname,
 			     d->kver);
-		r = probe(d, kmod_module_ref(mod), why);
+		r = walk(d, &adding, kmod_module_ref(mod), why);
+		if (!r && load)
+			r = walk(d, &marking, kmod_module_ref(mod), why);
 		free(why);
 		e = hmap_get(&d->listed, mname);
 		if (!r && e && params && *params) {
@@ -422,12 +481,84 @@ static int add(struct moddeps *d, const char *name, const char *params,
 
 int moddeps_add(struct moddeps *d, const char *name, const char *params)
 {
-	return add(d, name, params, false);
+	return add(d, name, params, false, true);
+}
+
+int moddeps_add_noload(struct moddeps *d, const char *name)
+{
+	return add(d, name, NULL, false, false);
 }
 
 int moddeps_add_if_module(struct moddeps *d, const char *name)
 {
-	return add(d, name, NULL, true);
+	return add(d, name, NULL, true, true);
+}
+
+/* A listed module's path below /lib/modules/<kver>/ in the image. */
+static const char *rel_path(struct moddeps *d, const char *name)
+{
+	struct modent *e = hmap_get(&d->listed, name);
+
+	return e ? e->path + strlen("/lib/modules/") + strlen(d->kver) + 1 : NULL;
+}
+
+/* Its modules.dep line, and BusyBox's (modfiles.h): what kmod would
+ * load before it, post-softdeps left out, in reverse. */
+static int describe(struct moddeps *d, const struct modent *e,
+		    struct modfiles_mod *out)
+{
+	struct strv names = { 0 };
+	struct hmap seen = { 0 };
+	struct walk listing = { &seen, false, visit_list, &names };
+	struct kmod_module *mod;
+	struct kmod_list *deps, *l;
+	int r;
+
+	out->name = e->name;
+	out->path = rel_path(d, e->name);
+	if (kmod_module_new_from_name(d->ctx, e->name, &mod) < 0)
+		return error("module %s: lookup failed in %s", e->name, d->dir);
+	/* libkmod's load order is the line's, reversed. */
+	deps = kmod_module_get_dependencies(mod);
+	kmod_list_foreach_reverse(l, deps) {
+		struct kmod_module *dep = kmod_module_get_module(l);
+		const char *p = rel_path(d, kmod_module_get_name(dep));
+
+		if (p)
+			strv_push(&out->deps, p);
+		kmod_module_unref(dep);
+	}
+	kmod_module_unref_list(deps);
+	r = walk(d, &listing, mod, NULL);
+	for (size_t i = names.n; !r && i-- > 0; ) {
+		const char *p = rel_path(d, names.v[i]);
+
+		if (p && strcmp(names.v[i], e->name))
+			strv_push(&out->bbdeps, p);
+	}
+	strv_free(&names);
+	hmap_free(&seen);
+	return r;
+}
+
+int moddeps_modprobe_files(struct moddeps *d)
+{
+	struct modfiles_mod *mods;
+	int r = 0;
+
+	if (!d->n)
+		return 0;
+	mods = xcalloc(d->n, sizeof(*mods));
+	for (size_t i = 0; !r && i < d->n; i++)
+		r = describe(d, d->list[i], &mods[i]);
+	if (!r)
+		r = modfiles_add(d->m, d->dir, d->kver, mods, d->n);
+	for (size_t i = 0; i < d->n; i++) {
+		strv_free(&mods[i].deps);
+		strv_free(&mods[i].bbdeps);
+	}
+	free(mods);
+	return r;
 }
 
 const char *moddeps_config(struct moddeps *d, size_t *len)
@@ -437,6 +568,8 @@ const char *moddeps_config(struct moddeps *d, size_t *len)
 	for (size_t i = 0; i < d->n; i++) {
 		const struct modent *e = d->list[i];
 
+		if (!e->load)
+			continue;
 		buf_printf(&d->conf, "%s %s%s%s\n", e->name, e->path,
 			   e->params ? " " : "", e->params ? e->params : "");
 	}

@@ -28,12 +28,20 @@ bool moddeps_exists(struct manifest *m, const char *moddir, const char *kver);
 
 /* Add a module by name or alias, with parameters for it (may be NULL). */
 int moddeps_add(struct moddeps *d, const char *name, const char *params);
+/* Add it, with what it needs, for modprobe only: the init loads none of
+ * them unless another addition asks for it. */
+int moddeps_add_noload(struct moddeps *d, const char *name);
 /* Add it when the kernel has it as a module; built in or absent is fine
  * and quiet (what a VMM's devices need). */
 int moddeps_add_if_module(struct moddeps *d, const char *name);
 
-/* The init's module configuration (abi.h TINYRD_CONF_MODULES). */
+/* The init's module configuration (abi.h TINYRD_CONF_MODULES): what
+ * it loads, in order. */
 const char *moddeps_config(struct moddeps *d, size_t *len);
+
+/* Add what modprobe reads for the modules added, all of them
+ * (modfiles.h). */
+int moddeps_modprobe_files(struct moddeps *d);
 
 const char *moddeps_dir(const struct moddeps *d);
 

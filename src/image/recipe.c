@@ -304,6 +304,11 @@ static int v_kmod(struct line *l)
 	return r;
 }
 
+static int v_kmod_noload(struct line *l)
+{
+	return build_kmod_noload(l->b, l->f[0]);
+}
+
 static int v_copy(struct line *l)
 {
 	char *src, *dest = NULL, *colon = strrchr(l->raw[0], ':');
@@ -384,6 +389,7 @@ static const struct verb verbs[] = {
 	{ "text", 4, 4, 4, false, "text NAME MODE UID GID CONTENTS", v_text },
 	{ "bin", 1, UNBOUNDED, -1, false, "bin PROGRAM...", v_bin },
 	{ "kmod", 1, 1, 1, false, "kmod NAME [PARAM=VALUE...]", v_kmod },
+	{ "kmod-noload", 1, 1, -1, false, "kmod-noload NAME", v_kmod_noload },
 	{ "copy", 1, 2, -1, false, "copy SRC [DEST]", v_copy },
 	{ "run", 0, 0, 0, false, "run SHELL-COMMAND", v_run },
 	{ "env", 1, UNBOUNDED, -1, true, "env NAME=VALUE...", v_env },

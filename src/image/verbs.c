@@ -31,6 +31,15 @@ static int resolve_kver(struct build *b)
 	return 0;
 }
 
+static int open_mods(struct build *b)
+{
+	int r = resolve_kver(b);
+
+	if (!r && !b->mods)
+		r = moddeps_open(&b->mods, &b->m, b->o->moddir, b->kver);
+	return r;
+}
+
 int build_kmod(struct build *b, const char *spec)
 {
 	size_t n = strcspn(spec, " \t");
@@ -43,13 +52,25 @@ int build_kmod(struct build *b, const char *spec)
 	else if (strchr(params, '\n'))
 		r = error("--kmod %s: parameters cannot hold a newline", name);
 	if (!r)
-		r = resolve_kver(b);
-	if (!r && !b->mods)
-		r = moddeps_open(&b->mods, &b->m, b->o->moddir, b->kver);
+		r = open_mods(b);
 	if (!r)
 		r = moddeps_add(b->mods, name, *params ? params : NULL);
 	free(name);
 	return r;
+}
+
+int build_kmod_noload(struct build *b, const char *name)
+{
+	int r = 0;
+
+	if (!*name)
+		r = error("--kmod-noload: empty module name");
+	else if (name[strcspn(name, " \t\n")])
+		r = error("--kmod-noload %s: a module name only (the init "
+			  "passes no parameters to what it does not load)", name);
+	if (!r)
+		r = open_mods(b);
+	return r ? r : moddeps_add_noload(b->mods, name);
 }
 
 int build_kmod_auto(struct build *b, const char *name)

@@ -74,7 +74,7 @@ int run_image_modules(const struct run_plan *p, const struct run_opts *ro,
 	/* The modules as a build of their own: the kernel's tree, or the
 	 * one named; without one at hand, nothing is added (said). */
 	build_opts_init(&mo);
-	mo.bare = mo.no_init = true;
+	mo.bare = mo.no_init = mo.no_modprobe_files = true;
 	mo.kernel = kernel;
 	mo.kver = o->kver;
 	mo.moddir = o->moddir;

@@ -69,7 +69,7 @@ test_every_documented_option_taken() {
 }
 
 test_every_verb_documented() {
-	verbs=$(sed -n 's/^	{ "\([a-z]*\)", .*/\1/p' "$SRC/src/image/recipe.c")
+	verbs=$(sed -n 's/^	{ "\([a-z-]*\)", .*/\1/p' "$SRC/src/image/recipe.c")
 	[ -n "$verbs" ] || fail "no verbs found"
 	for v in $verbs; do
 		grep -q "^\\.It Cm $v " "$MAN/tinyrd-recipe.5" || fail "verb $v"

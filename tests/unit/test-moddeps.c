@@ -157,6 +157,114 @@ static void test_add_if_module(void **state)
 	assert_false(moddeps_exists(&f->m, NULL, "0.0-none"));
 }
 
+/* For modprobe only: in the image, out of the init's list until a module
+ * is asked for with what it needs. */
+static void test_noload(void **state)
+{
+	struct fx *f = *state;
+	size_t len;
+
+	assert_int_equal(moddeps_add_noload(f->d, "fixture-alias-a"), 0);
+	assert_non_null(manifest_get(&f->m, MOD "fixa.ko"));
+	assert_non_null(manifest_get(&f->m, MOD "fixc.ko"));
+	assert_non_null(manifest_get(&f->m, MOD "fixd.ko"));
+	moddeps_config(f->d, &len);
+	assert_int_equal(len, 0);
+	assert_int_equal(moddeps_add(f->d, "fixb", NULL), 0);
+	assert_string_equal(moddeps_config(f->d, &len),
+			    "fixe " MOD "fixe.ko\nfixb " MOD "fixb.ko\n");
+	assert_int_equal(moddeps_add(f->d, "fixa", "opt=1"), 0);
+	assert_string_equal(moddeps_config(f->d, &len),
+			    "fixe " MOD "fixe.ko\n"
+			    "fixb " MOD "fixb.ko\n"
+			    "fixc " MOD "fixc.ko\n"
+			    "fixa " MOD "fixa.ko opt=1\n"
+			    "fixd " MOD "fixd.ko\n");
+	assert_int_equal(moddeps_add_noload(f->d, "fixg"), 0);
+	assert_null(strstr(moddeps_config(f->d, &len), "fixg"));
+}
+
+static void assert_same_file(struct fx *f, const char *name)
+{
+	char *img = xasprintf("/lib/modules/" KVER "/%s", name);
+	char *host = xasprintf("%s/lib/modules/" KVER "/%s", tree, name);
+	struct entry *e = manifest_get(&f->m, img);
+	struct buf b = { 0 };
+
+	if (!e)
+		fail_msg("no %s", img);
+	assert_int_equal(read_file(host, &b), 0);
+	if (e->size != b.len || memcmp(e->data, b.p, b.len))
+		fail_msg("%s differs from depmod's", img);
+	buf_free(&b);
+	free(host);
+	free(img);
+}
+
+/* The whole tree asked for: the modprobe files are depmod's own, but
+ * for the modules' names (stored decompressed) and BusyBox's
+ * modules.dep, where fixa's pre-softdep fixc comes with its
+ * dependencies (its post-softdep fixd cannot). */
+static void test_modprobe_files(void **state)
+{
+	static const char *const all[] = {
+		"fixa", "fixb", "fixc", "fixd", "fixe", "fixg",
+	};
+	static const char *const same[] = {
+		"modules.alias", "modules.alias.bin", "modules.symbols",
+		"modules.symbols.bin", "modules.softdep", "modules.builtin.bin",
+		"modules.builtin.alias.bin",
+	};
+	struct fx *f = *state;
+	struct entry *e;
+
+	for (size_t i = 0; i < ARRAY_SIZE(all); i++)
+		assert_int_equal(moddeps_add_noload(f->d, all[i]), 0);
+	assert_int_equal(moddeps_modprobe_files(f->d), 0);
+	e = manifest_get(&f->m, "/lib/modules/" KVER "/modules.dep");
+	assert_non_null(e);
+	assert_string_equal(e->data,
+			    "kernel/fixture/fixe.ko:\n"
+			    "kernel/fixture/fixb.ko: kernel/fixture/fixe.ko\n"
+			    "kernel/fixture/fixc.ko:\n"
+			    "kernel/fixture/fixd.ko:\n"
+			    "kernel/fixture/fixa.ko: kernel/fixture/fixc.ko "
+			    "kernel/fixture/fixb.ko kernel/fixture/fixe.ko\n"
+			    "kernel/fixture/fixg.ko:\n");
+	e = manifest_get(&f->m, "/lib/modules/" KVER "/modules.order");
+	assert_non_null(e);
+	assert_string_equal(e->data,
+			    "kernel/fixture/fixe.ko\nkernel/fixture/fixb.ko\n"
+			    "kernel/fixture/fixc.ko\nkernel/fixture/fixd.ko\n"
+			    "kernel/fixture/fixa.ko\nkernel/fixture/fixg.ko\n");
+	for (size_t i = 0; i < ARRAY_SIZE(same); i++)
+		assert_same_file(f, same[i]);
+	e = manifest_get(&f->m, "/lib/modules/" KVER "/modules.builtin");
+	assert_non_null(e);
+	assert_true(str_ends(e->source, "/modules.builtin"));
+	assert_non_null(manifest_get(&f->m, "/lib/modules/" KVER "/modules.dep.bin"));
+}
+
+/* A part of the tree: only its lines. */
+static void test_modprobe_files_subset(void **state)
+{
+	struct fx *f = *state;
+	struct entry *e;
+
+	assert_int_equal(moddeps_add(f->d, "fixb", NULL), 0);
+	assert_int_equal(moddeps_modprobe_files(f->d), 0);
+	e = manifest_get(&f->m, "/lib/modules/" KVER "/modules.dep");
+	assert_string_equal(e->data, "kernel/fixture/fixe.ko:\n"
+			    "kernel/fixture/fixb.ko: kernel/fixture/fixe.ko\n");
+	e = manifest_get(&f->m, "/lib/modules/" KVER "/modules.symbols");
+	assert_string_equal(e->data,
+			    "# Aliases for symbols, used by symbol_request().\n"
+			    "alias symbol:fixb_fn fixb\nalias symbol:fixe_fn fixe\n");
+	e = manifest_get(&f->m, "/lib/modules/" KVER "/modules.alias");
+	assert_string_equal(e->data, "# Aliases extracted from modules themselves.\n");
+	assert_null(manifest_get(&f->m, MOD "fixa.ko"));
+}
+
 static void test_missing_dir(void **state)
 {
 	struct manifest m;
@@ -294,6 +402,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_firmware, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_builtin_and_unknown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_add_if_module, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_noload, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_modprobe_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_modprobe_files_subset, setup, teardown),
 		cmocka_unit_test(test_missing_dir),
 		cmocka_unit_test(test_moddir_forms),
 		cmocka_unit_test(test_fixture_matches_modprobe),
