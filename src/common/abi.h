@@ -46,6 +46,12 @@
 /* The command's extra environment: NAME=VALUE, each followed by one NUL. */
 #define TINYRD_CONF_ENV		TINYRD_CONF_DIR "/env"
 
+/* The command's PATH unless its environment gives one: the init looks the
+ * command up in it, and the builder (a program's interpreter through env,
+ * build --trace's command) looks where the guest will. */
+#define TINYRD_DEFAULT_PATH \
+	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
 /*
  * Present (empty) when the host forwards its standard input: the init
  * gives the command a pipe as standard input and feeds it what arrives on
