@@ -25,8 +25,6 @@
 #include "verify-guest.h"
 #include "../src/common/abi.h"
 
-#define DEFAULT_PATH TINYRD_PATH
-
 /* A NUL-separated list (argv, env) as a NULL-terminated vector. */
 static char **nul_list(const char *path, size_t extra)
 {
@@ -54,7 +52,7 @@ static char **nul_list(const char *path, size_t extra)
 static char **environment(void)
 {
 	static char *base[] = {
-		"PATH=" DEFAULT_PATH, "HOME=/root", "TERM=linux", "SHELL=/bin/sh",
+		"PATH=" TINYRD_DEFAULT_PATH, "HOME=/root", "TERM=linux", "SHELL=/bin/sh",
 	};
 	size_t nb = sizeof(base) / sizeof(base[0]), n = 0;
 	char **conf = nul_list(TINYRD_CONF_ENV, 0), **env;

@@ -16,7 +16,7 @@ enum {
 	OPT_PRINT = 256, OPT_BARE, OPT_INIT, OPT_COPY, OPT_KMOD, OPT_KVER,
 	OPT_MODDIR, OPT_SYSROOT, OPT_BUSYBOX, OPT_RUN, OPT_LEVEL, OPT_NO_INIT,
 	OPT_NO_VM_MODULES, OPT_BUILD_JSON, OPT_ARCH, OPT_NO_RUNTIME,
-	OPT_KMOD_NOLOAD,
+	OPT_KMOD_NOLOAD, OPT_TRACE, OPT_TRACE_OUT,
 };
 
 /* B: tinyrd build; R: tinyrd run, among its build options (run lists
@@ -50,6 +50,10 @@ const struct cmd_opt cmd_build_opts[] = {
 	{ "busybox", OPT_BUSYBOX, "PATH", "the busybox binary for the base image", B | R },
 	{ "run", OPT_RUN, "'CMD'", "the command the init runs, through /bin/sh -c", B | R },
 	{ "env", 'e', "NAME=VALUE", "environment for the command; repeatable", B | R },
+	{ "trace", OPT_TRACE, NULL, "run the command after -- on this host and add the files\n"
+	  "it opens or executes (not under /proc, /sys, /dev, $HOME\n"
+	  "or the working tree)", B },
+	{ "trace-out", OPT_TRACE_OUT, "FILE", "--trace, and write those files as a recipe", B },
 	{ "compress", 'z', "ALG", "none, gzip (default), xz, zstd or lz4", B | R },
 	{ "level", OPT_LEVEL, "N", "compression level", B | R },
 	{ "verbose", 'v', NULL, "say what is added and why (twice: debug)", B },
@@ -94,6 +98,8 @@ int cmd_build_option(struct build_opts *o, int opt, const char *arg)
 	case OPT_ARCH: return cmd_arch_option(&o->target, arg);
 	case OPT_BUSYBOX: o->busybox = arg; break;
 	case OPT_RUN: o->run = arg; break;
+	case OPT_TRACE: o->trace = true; break;
+	case OPT_TRACE_OUT: o->trace = true; o->trace_out = arg; break;
 	case 'e':
 		if (!strchr(arg, '=') || arg[0] == '=')
 			return error("--env %s: expected NAME=VALUE", arg);

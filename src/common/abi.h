@@ -46,6 +46,12 @@
 /* The command's extra environment: NAME=VALUE, each followed by one NUL. */
 #define TINYRD_CONF_ENV		TINYRD_CONF_DIR "/env"
 
+/* The command's PATH unless its environment gives one: the init looks the
+ * command up in it, and the builder (a program's interpreter through env,
+ * build --trace's command) looks where the guest will. */
+#define TINYRD_DEFAULT_PATH \
+	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
 /*
  * Present (empty) when the host forwards its standard input: the init
  * gives the command a pipe as standard input and feeds it what arrives on
@@ -95,11 +101,6 @@
 #define TINYRD_STATUS_NO_REPORT	123
 #define TINYRD_STATUS_TIMEOUT	124
 #define TINYRD_STATUS_FAILED	125
-
-/* The command's PATH, unless TINYRD_CONF_ENV sets one; build resolves
- * command names along it (which file a name runs, busybox's applets). */
-#define TINYRD_PATH \
-	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* 9p shares: the msize the host puts in the mount options and its server
  * offers (reads then carry msize - VERIFY_9P_IOHDR bytes of data). */

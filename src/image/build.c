@@ -50,6 +50,21 @@ int build_opts_check(const struct build_opts *o)
 	if (o->level > compress_max_level(o->comp))
 		return error("--level %d: %s levels go from 0 to %d", o->level,
 			     compress_name(o->comp), compress_max_level(o->comp));
+	if (!o->trace)
+		return 0;
+	/* What is traced runs here: only an image for this host can hold
+	 * it. */
+	if (!o->argv.n)
+		return error("--trace: expected the command to trace after --");
+	if (o->run)
+		return error("--trace traces the command after --, not --run");
+	if (o->sysroot)
+		return error("--trace runs the command on this host: not with "
+			     "--sysroot");
+	if (o->target && o->target != target_native())
+		return error("--trace runs the command on this host (%s): not "
+			     "with --arch %s", target_native()->name,
+			     o->target->name);
 	return 0;
 }
 
@@ -199,6 +214,8 @@ int build_resolve(struct build *b)
 		r = elfdeps_add_program(&b->elf, o->programs.v[i], NULL);
 	for (size_t i = 0; !r && i < o->copies.n; i++)
 		r = copy_spec(b, o->copies.v[i]);
+	if (!r && o->trace)
+		r = build_trace(b);
 	for (size_t i = 0; !r && i < o->kmods.n; i++)
 		r = build_kmod(b, o->kmods.v[i]);
 	for (size_t i = 0; !r && i < o->kmods_noload.n; i++)

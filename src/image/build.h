@@ -27,6 +27,9 @@ struct build_opts {
 	bool no_modprobe_files;
 	struct strv env;	/* NAME=VALUE */
 	struct strv argv;	/* after -- */
+	bool trace;		/* --trace: run argv on the host, add what it
+				 * used (trace-image.c) */
+	const char *trace_out;	/* --trace-out: those as a recipe file */
 	const char *run;	/* --run: sh -c */
 	const char *init;
 	const char *kver;
@@ -85,6 +88,11 @@ int build_image(struct build *b, struct buf *raw);
 /* Write the image: to a temporary file renamed over output at the end, so
  * a failure leaves nothing behind. */
 int build_write(struct build *b, const char *output);
+
+/* trace-image.c: run the command (o->argv) on the host under ptrace and
+ * add the files it used, leaving out and listing what is the host's or
+ * the user's; --trace-out writes them as a recipe. 0, or -errno (said). */
+int build_trace(struct build *b);
 
 /* verbs.c: verbs shared by the command line and recipes. */
 int build_kmod(struct build *b, const char *spec);

@@ -21,11 +21,11 @@
 
 #include "elfread.h"
 #include "elfdeps.h"
+#include "../common/abi.h"
 #include "../common/target.h"
 
 #define MAX_SCRIPT_DEPTH 4	/* the kernel's BINPRM_MAX_RECURSION */
 #define SHEBANG_MAX 256		/* the kernel's BINPRM_BUF_SIZE */
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 void elfdeps_init(struct elfdeps *d, struct manifest *m)
 {
@@ -723,7 +723,7 @@ char *elfdeps_which(struct elfdeps *d, const char *name, bool quiet)
 		return path;
 	}
 	if (*d->m->sysroot || !env || !*env)
-		env = DEFAULT_PATH;
+		env = TINYRD_DEFAULT_PATH;
 	found = path_search(env, name, image_executable, d);
 	if (!found && !quiet)
 		error("%s: program not found in PATH", name);

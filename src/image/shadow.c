@@ -57,7 +57,7 @@ static const char *command_path(const struct strv *env)
 	for (size_t i = 0; i < env->n; i++)
 		if (!strncmp(env->v[i], "PATH=", 5))
 			return env->v[i] + 5;
-	return TINYRD_PATH;
+	return TINYRD_DEFAULT_PATH;
 }
 
 static bool same_file(const struct entry *a, const struct entry *b)
