@@ -139,6 +139,9 @@ test_guest_modprobe() {
 	export XDG_CACHE_HOME=$T/cache
 	mkdir d && echo hello >d/hello
 	mkfs.ext4 -q -F -d d fs.img 4M >/dev/null || { fail "mkfs.ext4"; return; }
+	# kmod's modprobe as /opt/kmod/modprobe, outside the command's PATH:
+	# a modprobe along PATH would hide BusyBox's applet of that name.
+	printf 'bin /usr/bin/kmod\nslink /opt/kmod/modprobe /usr/bin/kmod 0777 0 0\n' >kmod.recipe
 	cat >guest.sh <<'EOF'
 mods() {
 	for m in ext4 jbd2 mbcache crc16 crc32c_generic crc32c_intel; do
@@ -149,18 +152,19 @@ mods() {
 echo "init: $(mods)"
 busybox modprobe ext4 && echo "busybox: $(mods)"
 busybox modprobe -r ext4 && echo "busybox -r: $(mods)"
-/usr/sbin/modprobe ext4 && echo "kmod: $(mods)"
-/usr/sbin/modprobe -r ext4 && echo "kmod -r: $(mods)"
+/opt/kmod/modprobe ext4 && echo "kmod: $(mods)"
+/opt/kmod/modprobe -r ext4 && echo "kmod -r: $(mods)"
 mkdir /tmp/x
-echo "helper: $(cat /proc/sys/kernel/modprobe) -> $(readlink -f /sbin/modprobe)"
+echo /opt/kmod/modprobe >/proc/sys/kernel/modprobe
+echo "helper: $(cat /proc/sys/kernel/modprobe) -> $(readlink -f /opt/kmod/modprobe)"
 mount -t ext4 -o ro /dev/vda /tmp/x && echo "mount: $(cat /tmp/x/hello) $(mods)"
-umount /tmp/x && /usr/sbin/modprobe -r ext4 && echo "unmounted: $(mods)"
-ln -s /bin/busybox /tmp/modprobe && echo /tmp/modprobe >/proc/sys/kernel/modprobe
+umount /tmp/x && /opt/kmod/modprobe -r ext4 && echo "unmounted: $(mods)"
+echo /sbin/modprobe >/proc/sys/kernel/modprobe
 mount -t ext4 -o ro /dev/vda /tmp/x && echo "busybox mount: $(cat /tmp/x/hello) $(mods)"
 EOF
 	run timeout 300 "$TINYRD" run -k "$K/vmlinuz" --accel tcg --moddir "$K" \
 		--kmod-noload ext4 --disk fs.img,ro --copy guest.sh:/guest.sh \
-		/usr/sbin/modprobe -- sh /guest.sh
+		-f base -f ./kmod.recipe -- sh /guest.sh
 	assertEquals "$(cat "$T/err")" 0 "$rc"
 	all="ext4 jbd2 mbcache crc16 crc32c_generic crc32c_intel "
 	assertEquals "init: 
@@ -168,7 +172,7 @@ busybox: $all
 busybox -r: 
 kmod: $all
 kmod -r: 
-helper: /sbin/modprobe -> /usr/bin/kmod
+helper: /opt/kmod/modprobe -> /usr/bin/kmod
 mount: hello $all
 unmounted: 
 busybox mount: hello $all" "$(cat "$T/out")"
