@@ -97,6 +97,15 @@ void build_free(struct build *b)
 	moddeps_close(b->mods);
 	elfdeps_free(&b->elf);
 	runtime_free(&b->runtime);
+	for (size_t i = 0; i < b->applets.cap; i++) {
+		struct strv *v = b->applets.slots[i].val;
+
+		if (v) {
+			strv_free(v);
+			free(v);
+		}
+	}
+	hmap_free(&b->applets);
 	manifest_free(&b->m);
 	strv_free(&b->argv);
 	strv_free(&b->env);

@@ -59,6 +59,8 @@ struct build {
 	struct manifest m;
 	struct elfdeps elf;
 	struct runtime runtime;	/* the rules of "runtime" lines */
+	struct hmap applets;	/* busybox host path -> its applets'
+				 * paths (struct strv *), as read */
 	struct moddeps *mods;	/* opened on the first module */
 	char *kver;
 	char *sysroot;		/* absolute, or "" */

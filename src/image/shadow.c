@@ -101,27 +101,47 @@ out:
 	return r;
 }
 
+/* The applets of the busybox at host: as build_busybox() read them, else
+ * from its bytes (NULL when it is no busybox). */
+static const struct strv *applets_of(struct build *b, const char *host)
+{
+	struct strv *v = hmap_get(&b->applets, host);
+	struct strv none = { 0 };
+	struct buf bytes = { 0 };
+	bool located;
+
+	if (v)
+		return v;
+	if (read_file(host, &bytes) ||
+	    busybox_hide(bytes.p, bytes.len, &none, NULL) == -EINVAL) {
+		buf_free(&bytes);
+		return NULL;
+	}
+	buf_free(&bytes);
+	v = xcalloc(1, sizeof(*v));
+	if (busybox_applets(host, v, &located)) {
+		free(v);
+		return NULL;
+	}
+	hmap_put(&b->applets, host, v);
+	return v;
+}
+
 int build_shadow_applets(struct build *b)
 {
 	struct manifest *m = &b->m;
 	struct entry *bb = manifest_resolve(m, "/bin/sh");
-	struct strv list = { 0 }, names = { 0 }, hide = { 0 }, left = { 0 };
+	struct strv names = { 0 }, hide = { 0 }, left = { 0 };
 	const char *path = command_path(&b->env);
+	const struct strv *list;
 	struct buf bytes = { 0 };
-	bool located;
 	int r = 0;
 
 	if (!bb || bb->type != ENTRY_FILE || !bb->source || bb->data ||
-	    bb->decompress)
+	    bb->decompress || !(list = applets_of(b, bb->source)))
 		return 0;
-	if (read_file(bb->source, &bytes) ||
-	    busybox_hide(bytes.p, bytes.len, &hide, NULL) == -EINVAL) {
-		buf_free(&bytes);
-		return 0;	/* /bin/sh is no busybox */
-	}
-	r = busybox_applets(bb->source, &list, &located);
-	for (size_t i = 0; !r && i < list.n; i++) {
-		const char *name = path_basename(list.v[i]);
+	for (size_t i = 0; i < list->n; i++) {
+		const char *name = path_basename(list->v[i]);
 		struct entry *e = which(m, path, name);
 
 		strv_push(&names, name);
@@ -131,8 +151,13 @@ int build_shadow_applets(struct build *b)
 			strv_push(&hide, name);
 		}
 	}
-	if (r || !hide.n)
+	if (!hide.n)
 		goto out;
+	r = read_file(bb->source, &bytes);
+	if (r) {
+		r = error_errno(r, "%s", bb->source);
+		goto out;
+	}
 	r = busybox_hide(bytes.p, bytes.len, &hide, &left);
 	if (r) {
 		warn("%s: its applet lookup is not one tinyrd knows, so its "
@@ -158,7 +183,6 @@ int build_shadow_applets(struct build *b)
 	}
 out:
 	buf_free(&bytes);
-	strv_free(&list);
 	strv_free(&names);
 	strv_free(&hide);
 	strv_free(&left);

@@ -154,6 +154,13 @@ int build_busybox(struct build *b, const char *path)
 	r = busybox_applets(host, &list, &located);
 	if (!r && !located)
 		verbose("%s: no install table, so every applet goes to /bin", host);
+	if (!r && !hmap_get(&b->applets, host)) {
+		struct strv *keep = xcalloc(1, sizeof(*keep));
+
+		for (size_t i = 0; i < list.n; i++)
+			strv_push(keep, list.v[i]);
+		hmap_put(&b->applets, host, keep);
+	}
 	free(host);
 	for (size_t i = 0; !r && i < list.n; i++) {
 		char *applet = path_normalize(xstrdup(list.v[i])), *dir, *phys, *link;

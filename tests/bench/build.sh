@@ -5,6 +5,13 @@
 #   (a) the default busybox image
 #   (b) busybox + strace + bash + qemu-system-x86_64 (many libraries)
 #   (c) 20 modules of Debian's kernel with their dependencies
+#   (d) bash strace gdb python3 with their run-time needs (Python's
+#       standard library, gdb's data, gconv, terminfo: the runtime table)
+# and (e) resolution alone (--print, nothing compressed) of busybox +
+# strace bash qemu with the runtime table and without it (--no-runtime,
+# resolution as it was before the table): the ratio is the table's cost.
+# With TINYRD_BEFORE=path/to/an/older/tinyrd, (f) also compares the
+# resolution of the default image and of (b) with that binary's.
 # Times are medians of RUNS runs (default 15). Needs root to unpack device
 # nodes. Run from the top of the tree after `make`.
 set -eu
@@ -65,6 +72,26 @@ if [ -n "$K" ]; then
 	bench "(c) 20 modules + deps" --init "$INIT" --moddir "$K" --kver "$kver" "$@"
 else
 	echo "(c) skipped: no Debian kernel"
+fi
+if command -v gdb >/dev/null && [ -x /usr/bin/python3 ]; then
+	bench "(d) bash strace gdb python3" --init "$INIT" bash strace gdb /usr/bin/python3
+else
+	echo "(d) skipped: gdb or python3 is not installed"
+fi
+on=$(median_ms "$TINYRD" build -q --print --init "$INIT" strace bash qemu-system-x86_64)
+off=$(median_ms "$TINYRD" build -q --print --no-runtime --init "$INIT" strace bash qemu-system-x86_64)
+printf '%-32s %10s %10s %6.2fx  (table on / off; must stay under 2x)\n' \
+	"(e) resolution, runtime table" "$on" "$off" "$(echo "$on / $off" | bc -l)"
+if [ -n "${TINYRD_BEFORE-}" ]; then
+	for set in "" "strace bash qemu-system-x86_64"; do
+		# shellcheck disable=SC2086
+		now_ms=$(median_ms "$TINYRD" build -q --print --init "$INIT" $set)
+		# shellcheck disable=SC2086
+		was_ms=$(median_ms "$TINYRD_BEFORE" build -q --print --init "$INIT" $set)
+		printf '%-32s %10s %10s %6.2fx  (now / before; must stay under 2x)\n' \
+			"(f) resolution ${set:-busybox}" "$now_ms" "$was_ms" \
+			"$(echo "$now_ms / $was_ms" | bc -l)"
+	done
 fi
 for other in mkinitramfs dracut make-tiny-image.py; do
 	command -v $other >/dev/null || echo "note: $other is not installed; not compared"
