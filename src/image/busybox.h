@@ -16,6 +16,10 @@ struct strv;
  * any arch. 0, or -errno (said).
  */
 int busybox_applets(const char *host, struct strv *out, bool *located);
+/* The same from the busybox's bytes (one in an image): nothing logged,
+ * 0 or -EINVAL (not a busybox). */
+int busybox_applets_buf(const char *buf, size_t len, struct strv *out,
+			bool *located);
 
 /*
  * Hide the applets named in names from every lookup by name in the
