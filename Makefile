@@ -116,7 +116,7 @@ LIB_SRCS = \
 	src/image/manifest-print.c src/image/recipe.c src/image/elfread.c src/image/elfdeps.c \
 	src/image/moddeps.c src/image/cpio.c src/image/compress.c \
 	src/image/build.c src/image/verbs.c src/image/inspect.c src/image/init-blob.c \
-	src/image/busybox.c src/image/shadow.c \
+	src/image/busybox.c src/image/shadow.c src/image/commands.c \
 	src/run/run.c src/run/plan.c src/run/unpack.c src/run/modules.c src/run/devices.c src/run/cache.c src/run/console.c \
 	src/run/verify-host.c src/run/verify-report.c src/run/verify-boot.c \
 	src/vmm/qemu.c src/vmm/watch.c src/vmm/host.c src/vmm/mem.c src/vmm/bus.c \

@@ -300,6 +300,13 @@ int busybox_applets_buf(const char *buf, size_t len, struct strv *out,
 	return 0;
 }
 
+bool busybox_banner(const char *buf, size_t len)
+{
+	static const char banner[] = "BusyBox v";
+
+	return memmem(buf, len, banner, sizeof(banner) - 1) != NULL;
+}
+
 int busybox_applets(const char *host, struct strv *out, bool *located)
 {
 	struct buf b = { 0 };

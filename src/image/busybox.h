@@ -20,6 +20,11 @@ int busybox_applets(const char *host, struct strv *out, bool *located);
  * 0 or -EINVAL (not a busybox). */
 int busybox_applets_buf(const char *buf, size_t len, struct strv *out,
 			bool *located);
+/* Do the bytes hold BusyBox's banner ("BusyBox v" and its version, which
+ * every build prints)? A sorted run of names alone is found in other
+ * programs too (bash's shopt options), so a file not known to be a
+ * busybox needs this as well. */
+bool busybox_banner(const char *buf, size_t len);
 
 /*
  * Hide the applets named in names from every lookup by name in the
