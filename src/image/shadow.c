@@ -66,7 +66,22 @@ static bool same_file(const struct entry *a, const struct entry *b)
 			  !strcmp(a->source, b->source));
 }
 
-/* /bin/sh becomes a busybox that runs no applet. */
+/* Is there another file of the same bytes as e? */
+static bool has_twin(const struct manifest *m, const struct entry *e)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		const struct entry *o = m->v[i];
+
+		if (o != e && o->type == ENTRY_FILE && !o->dead &&
+		    same_file(o, e))
+			return true;
+	}
+	return false;
+}
+
+/* /bin/sh becomes a busybox that runs no applet. Where it already is a
+ * file of its own beside the busybox (a manifest printed and built
+ * again), that file is the copy. */
 static int shell_copy(struct manifest *m, const struct entry *bb,
 		      const struct strv *applets, const struct strv *left)
 {
@@ -74,20 +89,22 @@ static int shell_copy(struct manifest *m, const struct entry *bb,
 	struct entry *e;
 	int r = 0;
 
-	if (!strcmp(sh, bb->path)) {
+	if (strcmp(sh, bb->path)) {
+		why = xasprintf("file %s (busybox as a shell that runs no "
+				"applet: busybox cannot hide %s%s)", sh,
+				left->v[0], left->n > 1 ? " and others" : "");
+		r = manifest_add_file(m, sh, bb->source, 0755, 0, 0, why);
+		free(why);
+		if (r)
+			goto out;
+	} else if (!has_twin(m, bb)) {
 		warn("%s: /bin/sh is the busybox itself, so its shell still "
 		     "runs the applet %s rather than the program copied",
 		     sh, left->v[0]);
 		goto out;
 	}
-	why = xasprintf("file %s (busybox as a shell that runs no applet: "
-			"busybox cannot hide %s%s)", sh, left->v[0],
-			left->n > 1 ? " and others" : "");
-	r = manifest_add_file(m, sh, bb->source, 0755, 0, 0, why);
-	free(why);
-	if (r)
-		goto out;
 	e = manifest_get(m, sh);
+	strv_free(&e->hide);
 	for (size_t i = 0; i < applets->n; i++) {
 		bool keep = false;
 
