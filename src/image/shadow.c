@@ -60,20 +60,28 @@ static const char *command_path(const struct strv *env)
 	return TINYRD_PATH;
 }
 
-static bool same_file(const struct entry *a, const struct entry *b)
+/* One inode: the same entry, or hardlinks (finalized manifest). */
+static bool same_inode(const struct entry *a, const struct entry *b)
 {
-	return a == b || (a->source && b->source && !a->data && !b->data &&
-			  !strcmp(a->source, b->source));
+	return a == b || (a->link_head && a->link_head == b->link_head);
 }
 
-/* Is there another file of the same bytes as e? */
+/* The same bytes: one inode, or copies of one host file. */
+static bool same_file(const struct entry *a, const struct entry *b)
+{
+	return same_inode(a, b) ||
+	       (a->source && b->source && !a->data && !b->data &&
+		!strcmp(a->source, b->source));
+}
+
+/* Is there a copy of e, the same bytes in another inode? */
 static bool has_twin(const struct manifest *m, const struct entry *e)
 {
 	for (size_t i = 0; i < m->n; i++) {
 		const struct entry *o = m->v[i];
 
-		if (o != e && o->type == ENTRY_FILE && !o->dead &&
-		    same_file(o, e))
+		if (o->type == ENTRY_FILE && !o->dead && same_file(o, e) &&
+		    !same_inode(o, e))
 			return true;
 	}
 	return false;

@@ -52,6 +52,25 @@ test_copied_programs_run() {
 	grep -qx 'sh  *applet of .*/sh' "$T/out" || fail "sh: $(grep '^sh ' "$T/out")"
 }
 
+# Hardlinks of the busybox are that busybox: no applet of theirs is
+# hidden (a name leading to one of them leads to the shell's own bytes).
+test_hardlinked_busybox() {
+	[ -n "$BUSYBOX" ] || { skip "busybox is not installed"; return; }
+	mkdir d
+	cp "$BUSYBOX" d/busybox
+	ln d/busybox d/sh
+	ln d/busybox d/cat
+	run tinyrd build --bare --no-init --copy d:/bin -o img
+	assertEquals "$(cat "$T/err")" 0 "$rc"
+	run tinyrd inspect --commands img
+	assertEquals "$(cat "$T/err")" 0 "$rc"
+	for a in cat sh ls; do
+		grep -qx "$a  *applet of /bin/sh" "$T/out" || fail "$a: $(grep "^$a " "$T/out")"
+	done
+	unpack_image img root
+	cmp root/bin/sh "$BUSYBOX" || fail "busybox changed"
+}
+
 # The file /bin/sh leads to in image $1, as inspect --commands says.
 shell_of() {
 	tinyrd inspect --commands "$1" | awk '$1 == "sh" { print $NF }'
