@@ -116,7 +116,7 @@ LIB_SRCS = \
 	src/image/manifest-print.c src/image/recipe.c src/image/elfread.c src/image/elfdeps.c \
 	src/image/moddeps.c src/image/modindex.c src/image/modfiles.c src/image/cpio.c src/image/compress.c \
 	src/image/build.c src/image/verbs.c src/image/inspect.c src/image/init-blob.c \
-	src/image/busybox.c src/image/shadow.c src/image/runtime.c \
+	src/image/busybox.c src/image/shadow.c src/image/commands.c src/image/runtime.c \
 	src/image/trace.c src/image/trace-filter.c src/image/trace-image.c \
 	src/run/run.c src/run/plan.c src/run/unpack.c src/run/modules.c src/run/devices.c src/run/cache.c src/run/console.c \
 	src/run/verify-host.c src/run/verify-report.c src/run/verify-boot.c \

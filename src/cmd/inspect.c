@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* tinyrd inspect [-c] IMAGE: an initrd's segments, entries and init. */
+/* tinyrd inspect [-c] [--commands] IMAGE: an initrd's segments, entries
+ * and init, and which file each command name runs. */
 #include <getopt.h>
 #include <stdio.h>
 
@@ -7,10 +8,12 @@
 #include "opt.h"
 #include "../image/build.h"
 
-enum { OPT_JSON = 256 };
+enum { OPT_JSON = 256, OPT_COMMANDS };
 
 static const struct cmd_opt opts[] = {
 	{ "config", 'c', NULL, "show the configuration only, not the entries", 0 },
+	{ "commands", OPT_COMMANDS, NULL,
+	  "which file each command name runs (sh -c NAME), instead", 0 },
 	{ "json", OPT_JSON, NULL, "all of it as one JSON object, for scripts", 0 },
 	{ "help", 'h', NULL, "this help", 0 },
 	{ NULL, 0, NULL, NULL, 0 },
@@ -20,7 +23,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: tinyrd inspect [options] IMAGE\n"
 		"\nList an initrd's segments and entries and show how its init is\n"
-		"configured (modules in load order, the command).\n\n");
+		"configured (modules in load order, the command), or which file\n"
+		"each command name runs.\n\n");
 	cmd_opt_usage(f, opts, 0);
 }
 
@@ -29,16 +33,18 @@ static int inspect(int argc, char **argv)
 	static const struct cmd_opt *const tables[] = { opts, NULL };
 	struct option lo[8];
 	char shortopts[8];
-	bool list = true, json = false;
+	unsigned flags = INSPECT_LIST;
 	int opt;
 
 	cmd_opt_getopt(tables, 0, lo, ARRAY_SIZE(lo), shortopts, sizeof(shortopts));
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, shortopts, lo, NULL)) != -1) {
 		if (opt == 'c') {
-			list = false;
+			flags &= ~(unsigned)INSPECT_LIST;
 		} else if (opt == OPT_JSON) {
-			json = true;
+			flags |= INSPECT_JSON;
+		} else if (opt == OPT_COMMANDS) {
+			flags |= INSPECT_COMMANDS;
 		} else if (opt == 'h') {
 			usage(stdout);
 			return 0;
@@ -52,7 +58,7 @@ static int inspect(int argc, char **argv)
 		fprintf(stderr, "Try 'tinyrd inspect --help'.\n");
 		return 2;
 	}
-	return inspect_image(argv[optind], list, json) ? 1 : 0;
+	return inspect_image(argv[optind], flags) ? 1 : 0;
 }
 
 const struct cmd cmd_inspect = {

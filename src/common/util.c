@@ -411,6 +411,49 @@ const char *path_basename(const char *path)
 	return s ? s + 1 : path;
 }
 
+char *path_resolve(const char *path,
+		   const char *(*link)(const char *path, void *ctx), void *ctx)
+{
+	struct strv todo = { 0 };
+	struct buf cur = { 0 };
+	int hops = 0;
+
+	buf_reserve(&cur, 0);
+	path_push_components(&todo, path);
+	while (todo.n) {
+		char *c = path_pop(&todo);
+		size_t save = cur.len;
+		const char *target;
+
+		if (!strcmp(c, ".") || !strcmp(c, "..")) {
+			if (c[1])
+				path_drop_last(&cur);
+			free(c);
+			continue;
+		}
+		buf_addc(&cur, '/');
+		buf_adds(&cur, c);
+		free(c);
+		target = link(cur.p, ctx);
+		if (!target)
+			continue;
+		if (++hops > PATH_SYMLINK_HOPS) {
+			strv_free(&todo);
+			buf_free(&cur);
+			return NULL;
+		}
+		cur.len = target[0] == '/' ? 0 : save;
+		cur.p[cur.len] = '\0';
+		path_push_components(&todo, target);
+	}
+	strv_free(&todo);
+	if (!cur.len) {
+		buf_free(&cur);
+		return xstrdup("/");
+	}
+	return buf_detach(&cur, NULL);
+}
+
 int read_fd(int fd, struct buf *out)
 {
 	for (;;) {

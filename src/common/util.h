@@ -91,6 +91,15 @@ char *path_pop(struct strv *todo);
 void path_drop_last(struct buf *cur);
 char *path_dirname(const char *path);
 const char *path_basename(const char *path);
+/* Symlinks followed in one path before it is a loop: the kernel's
+ * MAXSYMLINKS. */
+#define PATH_SYMLINK_HOPS 40
+/* The absolute path that path (absolute, or taken from "/") leads to in a
+ * tree whose symlinks link() gives (the target at a path, or NULL), every
+ * component followed, the last too, ".." lexical as the kernel's lookup
+ * does at each step: malloc'ed, or NULL for a loop. */
+char *path_resolve(const char *path,
+		   const char *(*link)(const char *path, void *ctx), void *ctx);
 
 /* Read a whole file; -errno on failure (nothing logged). */
 int read_file(const char *path, struct buf *out);

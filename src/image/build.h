@@ -122,10 +122,17 @@ const char *build_init_blob(const struct target *t, size_t *len);
 int build_init_missing(const struct target *t);
 
 
-/* inspect.c: list IMAGE's segments and entries (list) and its init's
- * configuration on stdout, as text or as one JSON object (json: see
- * tinyrd(1)); 0, or -errno (said, and nothing on stdout for json). */
-int inspect_image(const char *name, bool list, bool json);
+/* inspect.c: what inspect_image shows. */
+enum {
+	INSPECT_LIST = 1,	/* the segments and entries */
+	INSPECT_JSON = 2,	/* all of it as one JSON object (tinyrd(1)) */
+	INSPECT_COMMANDS = 4,	/* which file each command name runs: as
+				 * text, that only */
+};
+/* inspect.c: list IMAGE's segments and entries and show its init's
+ * configuration on stdout, as flags say; 0, or -errno (said, and nothing
+ * on stdout for JSON). */
+int inspect_image(const char *name, unsigned flags);
 /* The init's module configuration (abi.h TINYRD_CONF_MODULES) that the
  * initrd img (read from name) adds up to, appended to out; *found false
  * when it has none. 0 or -errno (said). */

@@ -129,7 +129,7 @@ static const unsigned char *install_table(const unsigned char *p, size_t len,
 
 /* What find_applet_by_name() works on. */
 struct table {
-	char *names;		/* applet_names[] in the buffer */
+	const char *names;	/* applet_names[] in the buffer */
 	size_t n;
 	size_t *off;		/* offset of each name in names */
 	unsigned k;		/* KNOWN_APPNAME_OFFSETS */
@@ -145,8 +145,8 @@ static unsigned nameof(const struct table *t, unsigned j)
 }
 
 /* The applet_nameofs[] for k buckets, or NULL. */
-static const unsigned char *find_nameofs(const struct table *t, char *buf,
-					 size_t len, unsigned k)
+static const unsigned char *find_nameofs(const struct table *t,
+					 const char *buf, size_t len, unsigned k)
 {
 	unsigned char pat[2 * 64];
 	size_t plen = 2 * (k - 1);
@@ -233,7 +233,7 @@ static void table_free(struct table *t)
 
 /* Find the names in buf (as many as visible + hidden). -EINVAL: not a
  * busybox; -ENOTSUP: its lookup layout is not one tinyrd knows. */
-static int table_read(char *buf, size_t len, struct table *t)
+static int table_read(const char *buf, size_t len, struct table *t)
 {
 	static const unsigned ks[] = { 64, 32, 16, 8, 4 };
 	const char *end = buf + len, *stop, *best = NULL;
@@ -255,7 +255,7 @@ static int table_read(char *buf, size_t len, struct table *t)
 	}
 	if (nbest < MIN_APPLETS)
 		return -EINVAL;
-	t->names = buf + (best - buf);
+	t->names = best;
 	t->n = nbest;
 	t->off = xcalloc(nbest, sizeof(*t->off));
 	for (size_t i = 0; i < nbest; i++) {
@@ -276,24 +276,18 @@ static int table_read(char *buf, size_t len, struct table *t)
 	return 0;
 }
 
-int busybox_applets(const char *host, struct strv *out, bool *located)
+int busybox_applets_buf(const char *buf, size_t len, struct strv *out,
+			bool *located)
 {
 	static const char *const dirs[] = { "", "bin/", "sbin/", "usr/bin/",
 					    "usr/sbin/" };
 	const unsigned char *table;
-	struct buf b = { 0 };
 	struct table t;
-	int r = read_file(host, &b);
 
-	if (r)
-		return error_errno(r, "%s", host);
-	r = table_read(b.p, b.len, &t);
-	if (r == -EINVAL) {
-		buf_free(&b);
-		return error("%s: no list of applets found in it (not a busybox?)",
-			     host);
-	}
-	table = install_table((const unsigned char *)b.p, b.len, t.n);
+	/* -ENOTSUP only says that the names cannot be hidden. */
+	if (table_read(buf, len, &t) == -EINVAL)
+		return -EINVAL;
+	table = install_table((const unsigned char *)buf, len, t.n);
 	*located = table != NULL;
 	for (size_t i = 0; i < t.n; i++) {
 		unsigned code = table ? (table[i / 2] >> (i % 2 * 4)) & 15 : 1;
@@ -303,7 +297,28 @@ int busybox_applets(const char *host, struct strv *out, bool *located)
 			strv_push_owned(out, xasprintf("%s%s", dirs[code], name));
 	}
 	table_free(&t);
+	return 0;
+}
+
+bool busybox_banner(const char *buf, size_t len)
+{
+	static const char banner[] = "BusyBox v";
+
+	return memmem(buf, len, banner, sizeof(banner) - 1) != NULL;
+}
+
+int busybox_applets(const char *host, struct strv *out, bool *located)
+{
+	struct buf b = { 0 };
+	int r = read_file(host, &b);
+
+	if (r)
+		return error_errno(r, "%s", host);
+	r = busybox_applets_buf(b.p, b.len, out, located);
 	buf_free(&b);
+	if (r)
+		return error("%s: no list of applets found in it (not a busybox?)",
+			     host);
 	return 0;
 }
 
@@ -330,12 +345,13 @@ static bool is_pivot(const struct table *t, size_t i)
 	return false;
 }
 
-/* Try the ways of hiding pivot i, keeping the first the lookups take. */
-static bool hide_pivot(struct table *t, size_t i, char *const *orig,
-		       bool *hidden)
+/* Try the ways of hiding pivot i, keeping the first the lookups take;
+ * names is t->names, writable. */
+static bool hide_pivot(struct table *t, char *names, size_t i,
+		       char *const *orig, bool *hidden)
 {
 	static const unsigned char marks[] = { HIDE_SOH, HIDE_DEL, 0x80, 0xff };
-	char *s = t->names + t->off[i];
+	char *s = names + t->off[i];
 	size_t len = strlen(s);
 
 	hidden[i] = true;
@@ -359,7 +375,7 @@ int busybox_hide(char *buf, size_t len, const struct strv *names,
 		 struct strv *left)
 {
 	struct table t;
-	char **orig;
+	char **orig, *w;
 	bool *hide, *hidden;
 	int r = table_read(buf, len, &t);
 
@@ -367,6 +383,7 @@ int busybox_hide(char *buf, size_t len, const struct strv *names,
 		table_free(&t);
 		return r;
 	}
+	w = buf + (t.names - buf);	/* t.names, writable */
 	orig = xcalloc(t.n, sizeof(*orig));
 	hide = xcalloc(t.n, sizeof(*hide));
 	hidden = xcalloc(t.n, sizeof(*hidden));
@@ -382,13 +399,13 @@ int busybox_hide(char *buf, size_t len, const struct strv *names,
 			if (left)
 				strv_push(left, orig[i]);
 		} else if (hide[i] && !is_pivot(&t, i)) {
-			t.names[t.off[i]] = (char)HIDE_SOH;
+			w[t.off[i]] = (char)HIDE_SOH;
 			hidden[i] = true;
 		}
 	}
 	for (size_t i = 0; i < t.n; i++) {
 		if (hide[i] && is_pivot(&t, i) &&
-		    !hide_pivot(&t, i, orig, hidden) && left)
+		    !hide_pivot(&t, w, i, orig, hidden) && left)
 			strv_push(left, orig[i]);
 	}
 	if (!lookups_hold(&t, orig, hidden))

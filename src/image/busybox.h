@@ -16,6 +16,15 @@ struct strv;
  * any arch. 0, or -errno (said).
  */
 int busybox_applets(const char *host, struct strv *out, bool *located);
+/* The same from the busybox's bytes (one in an image): nothing logged,
+ * 0 or -EINVAL (not a busybox). */
+int busybox_applets_buf(const char *buf, size_t len, struct strv *out,
+			bool *located);
+/* Do the bytes hold BusyBox's banner ("BusyBox v" and its version, which
+ * every build prints)? A sorted run of names alone is found in other
+ * programs too (bash's shopt options), so a file not known to be a
+ * busybox needs this as well. */
+bool busybox_banner(const char *buf, size_t len);
 
 /*
  * Hide the applets named in names from every lookup by name in the

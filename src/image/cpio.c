@@ -13,6 +13,7 @@
 #include "../common/progress.h"
 
 #define DATA_MAX (1u << 20)
+#define WHOLE_MAX (256u << 20)
 
 static la_ssize_t to_buf(struct archive *a, void *ctx, const void *p, size_t n)
 {
@@ -239,6 +240,13 @@ int cpio_decompress(const char *path, struct buf *out)
 int cpio_read(const void *data, size_t len, cpio_item_fn fn, void *ctx,
 	      const char *name, struct cpio_stats *stats)
 {
+	return cpio_read_whole(data, len, fn, NULL, ctx, name, stats);
+}
+
+int cpio_read_whole(const void *data, size_t len, cpio_item_fn fn,
+		    cpio_whole_fn whole, void *ctx, const char *name,
+		    struct cpio_stats *stats)
+{
 	struct archive *a = archive_read_new();
 	struct archive_entry *ae;
 	struct buf contents = { 0 };
@@ -280,10 +288,11 @@ int cpio_read(const void *data, size_t len, cpio_item_fn fn, void *ctx,
 			it.path = "";
 		buf_reset(&contents);
 		if (S_ISREG(it.mode) && it.size) {
-			size_t want = it.size > DATA_MAX ? DATA_MAX : (size_t)it.size;
+			size_t max = whole && whole(ctx, &it) ? WHOLE_MAX : DATA_MAX;
+			size_t want = it.size > max ? max : (size_t)it.size;
 			la_ssize_t n;
 
-			it.partial = it.size > DATA_MAX;
+			it.partial = it.size > max;
 			buf_reserve(&contents, want);
 			n = archive_read_data(a, contents.p, want);
 

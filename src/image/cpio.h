@@ -29,7 +29,8 @@ struct cpio_item {
 	long long mtime;
 	unsigned rdevmajor, rdevminor;
 	const char *symlink;	/* target, or NULL */
-	const void *data;	/* contents of a regular file, at most 1 MiB */
+	const void *data;	/* contents of a regular file, at most 1 MiB
+				 * (cpio_read_whole: more) */
 	size_t datalen;
 	bool partial;		/* data is only the start of a larger file */
 };
@@ -47,6 +48,12 @@ struct cpio_stats {
  * used in messages. */
 int cpio_read(const void *data, size_t len, cpio_item_fn fn, void *ctx,
 	      const char *name, struct cpio_stats *stats);
+/* The same, and the regular files whole() says yes to (given the entry
+ * without its data) come whole, up to 256 MiB. */
+typedef bool (*cpio_whole_fn)(void *ctx, const struct cpio_item *it);
+int cpio_read_whole(const void *data, size_t len, cpio_item_fn fn,
+		    cpio_whole_fn whole, void *ctx, const char *name,
+		    struct cpio_stats *stats);
 
 /* Length of the uncompressed newc archive at data, through its TRAILER!!!
  * entry and padding; 0 when it is malformed or cut short. */

@@ -3,7 +3,8 @@
  * What tinyrd inspect shows: the segments of an initrd (an uncompressed early cpio, a
  * compressed main archive, appended per-run segments), their entries, and
  * the init configuration they add up to (later segments win, as when the
- * kernel unpacks them).
+ * kernel unpacks them); and which file each command name runs there
+ * (commands.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "build.h"
+#include "commands.h"
 #include "compress.h"
 #include "cpio.h"
 #include "../common/abi.h"
@@ -20,6 +22,9 @@
 struct inspect {
 	const char *name;
 	bool list, json;
+	bool again;			/* read before: warn of nothing */
+	bool commands;			/* gather cmds */
+	struct commands cmds;
 	unsigned long nentries;		/* --json: entries printed */
 	int seg;			/* the segment being read */
 	struct buf segs;		/* --json: the segments' objects */
@@ -165,13 +170,89 @@ static int on_item(void *ctx, const struct cpio_item *it)
 			continue;
 		buf_reset(&s->conf[i]);
 		buf_reserve(&s->conf[i], 0);
-		if (it->partial)
+		if (it->partial && !s->again)
 			warn("%s: /%s is larger than inspect reads", s->name, path);
 		else if (it->data)
 			buf_add(&s->conf[i], it->data, it->datalen);
 		s->have_conf[i] = true;
 	}
+	if (s->commands)
+		commands_add(&s->cmds, s->seg, it);
 	return 0;
+}
+
+static bool whole(void *ctx, const struct cpio_item *it)
+{
+	return ((struct inspect *)ctx)->commands && commands_whole(it);
+}
+
+/* The command's PATH: the last PATH= of the init's environment, as
+ * tinyrd-init sets it, else its default. */
+static const char *command_path(const struct inspect *s)
+{
+	const char *p = s->conf[2].p, *end = p + s->conf[2].len;
+	const char *path = TINYRD_DEFAULT_PATH;
+
+	for (; s->have_conf[2] && p && p < end; p += strlen(p) + 1)
+		if (!strncmp(p, "PATH=", 5))
+			path = p + 5;
+	return path;
+}
+
+static size_t safe_len(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		n += c < 0x20 || c == 0x7f || c == '\\' ? 4 : 1;
+	}
+	return n;
+}
+
+static void show_commands(struct inspect *s)
+{
+	const struct commands *c = &s->cmds;
+	size_t width = 0;
+
+	printf("# PATH=");
+	put_safe(command_path(s));
+	putchar('\n');
+	for (size_t i = 0; i < c->n; i++)
+		if (safe_len(c->v[i].name) > width)
+			width = safe_len(c->v[i].name);
+	for (size_t i = 0; i < c->n; i++) {
+		const struct command *cmd = &c->v[i];
+
+		put_safe(cmd->name);
+		printf("%*s", (int)(width + 2 - safe_len(cmd->name)), "");
+		if (cmd->kind == COMMAND_SHELL_APPLET)
+			fputs("applet of ", stdout);
+		put_safe(cmd->file);
+		if (cmd->kind == COMMAND_APPLET)
+			fputs(" (applet)", stdout);
+		else if (cmd->kind == COMMAND_NO_APPLET)
+			fputs(" (no such applet: it fails)", stdout);
+		putchar('\n');
+	}
+}
+
+static void json_commands(struct inspect *s)
+{
+	const struct commands *c = &s->cmds;
+
+	printf(",\"commands\":{\"path\":");
+	json_str(stdout, command_path(s));
+	printf(",\"names\":[");
+	for (size_t i = 0; i < c->n; i++) {
+		printf("%s{\"name\":", i ? "," : "");
+		json_str(stdout, c->v[i].name);
+		printf(",\"file\":");
+		json_str(stdout, c->v[i].file);
+		printf(",\"kind\":\"%s\"}", commands_kind_name(c->v[i].kind));
+	}
+	printf("]}");
 }
 
 /* A NUL-separated list as a JSON array. */
@@ -220,6 +301,8 @@ static void json_config(struct inspect *s)
 		else
 			printf("null");
 	}
+	if (s->commands)
+		json_commands(s);
 	printf("}\n");
 }
 
@@ -296,8 +379,10 @@ static int inspect_buf(const char *name, const struct buf *img,
 					  "compressed data at its start)", name);
 				break;
 			}
-			warn("%s: %zu bytes of unrecognised data at offset %zu "
-			     "ignored", name, img->len - off, off);
+			if (!s->again)
+				warn("%s: %zu bytes of unrecognised data at "
+				     "offset %zu ignored", name, img->len - off,
+				     off);
 			break;
 		}
 		n = c == COMP_NONE ? cpio_newc_length(p, img->len - off)
@@ -314,7 +399,7 @@ static int inspect_buf(const char *name, const struct buf *img,
 		if (s->list && !s->json)
 			printf("# segment %d at offset %zu: %s\n", seg, off,
 			       compress_name(c));
-		r = cpio_read(p, n, on_item, s, name, &st);
+		r = cpio_read_whole(p, n, on_item, whole, s, name, &st);
 		if (r)
 			break;
 		if (!st.entries) {
@@ -344,9 +429,13 @@ static int read_image(const char *name, struct buf *img)
 	return r ? error_errno(r, "%s", name) : 0;
 }
 
-int inspect_image(const char *name, bool list, bool json)
+int inspect_image(const char *name, unsigned flags)
 {
-	struct inspect s = { .name = name, .list = list, .json = json };
+	bool json = flags & INSPECT_JSON, commands = flags & INSPECT_COMMANDS;
+	struct inspect s = {
+		.name = name, .json = json, .commands = commands,
+		.list = (flags & INSPECT_LIST) && (json || !commands),
+	};
 	struct buf img = { 0 };
 	int r = read_image(name, &img);
 
@@ -355,6 +444,7 @@ int inspect_image(const char *name, bool list, bool json)
 	if (!r && json) {
 		struct inspect check = { .name = name };
 
+		s.again = true;
 		r = inspect_buf(name, &img, &check);
 		for (int i = 0; i < 3; i++)
 			buf_free(&check.conf[i]);
@@ -367,10 +457,15 @@ int inspect_image(const char *name, bool list, bool json)
 	if (!r)
 		r = inspect_buf(name, &img, &s);
 	buf_free(&img);
+	if (!r && commands)
+		commands_resolve(&s.cmds, command_path(&s));
 	if (!r && json)
 		json_config(&s);
+	else if (!r && commands)
+		show_commands(&s);
 	else if (!r)
 		show_config(&s);
+	commands_free(&s.cmds);
 	for (int i = 0; i < 3; i++)
 		buf_free(&s.conf[i]);
 	buf_free(&s.segs);

@@ -335,47 +335,17 @@ int manifest_add_special(struct manifest *m, enum entry_type type,
 	return add_entry(m, entry_new(path, type, mode, uid, gid), why);
 }
 
-/* Push the components of path onto a stack so that the first pops first. */
+static const char *image_link(const char *path, void *ctx)
+{
+	struct entry *e = hmap_get(&((struct manifest *)ctx)->index, path);
+
+	return e && e->type == ENTRY_SLINK ? e->target : NULL;
+}
+
+/* path through the image's symlinks, or NULL for a loop. */
 static char *resolve_in_image(struct manifest *m, const char *path)
 {
-	struct strv todo = { 0 };
-	struct buf cur = { 0 };
-	int hops = 0;
-
-	buf_reserve(&cur, 0);
-	path_push_components(&todo, path);
-	while (todo.n) {
-		char *c = path_pop(&todo);
-		size_t save = cur.len;
-		struct entry *e;
-
-		if (!strcmp(c, ".") || !strcmp(c, "..")) {
-			if (c[1])
-				path_drop_last(&cur);
-			free(c);
-			continue;
-		}
-		buf_addc(&cur, '/');
-		buf_adds(&cur, c);
-		free(c);
-		e = hmap_get(&m->index, cur.p);
-		if (!e || e->type != ENTRY_SLINK)
-			continue;
-		if (++hops > MANIFEST_SYMLINK_HOPS) {
-			strv_free(&todo);
-			buf_free(&cur);
-			return NULL;
-		}
-		cur.len = e->target[0] == '/' ? 0 : save;
-		cur.p[cur.len] = '\0';
-		path_push_components(&todo, e->target);
-	}
-	strv_free(&todo);
-	if (!cur.len) {
-		buf_free(&cur);
-		return xstrdup("/");
-	}
-	return buf_detach(&cur, NULL);
+	return path_resolve(path, image_link, m);
 }
 
 struct entry *manifest_resolve(struct manifest *m, const char *path)

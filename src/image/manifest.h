@@ -9,9 +9,8 @@
 
 #include "../common/util.h"
 
-/* Symlinks followed in one path before it is a loop: the kernel's
- * MAXSYMLINKS. */
-#define MANIFEST_SYMLINK_HOPS 40
+/* Symlinks followed in one path before it is a loop. */
+#define MANIFEST_SYMLINK_HOPS PATH_SYMLINK_HOPS
 
 /*
  * The resolved contents of an image: what every resolver produces and the

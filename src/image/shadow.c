@@ -52,21 +52,48 @@ static struct entry *which(struct manifest *m, const char *path,
 	return NULL;
 }
 
+/* The command's PATH: the last one its environment sets, as the init
+ * takes it, else the init's own. */
 static const char *command_path(const struct strv *env)
 {
+	const char *path = TINYRD_DEFAULT_PATH;
+
 	for (size_t i = 0; i < env->n; i++)
 		if (!strncmp(env->v[i], "PATH=", 5))
-			return env->v[i] + 5;
-	return TINYRD_DEFAULT_PATH;
+			path = env->v[i] + 5;
+	return path;
 }
 
+/* One inode: the same entry, or hardlinks (finalized manifest). */
+static bool same_inode(const struct entry *a, const struct entry *b)
+{
+	return a == b || (a->link_head && a->link_head == b->link_head);
+}
+
+/* The same bytes: one inode, or copies of one host file. */
 static bool same_file(const struct entry *a, const struct entry *b)
 {
-	return a == b || (a->source && b->source && !a->data && !b->data &&
-			  !strcmp(a->source, b->source));
+	return same_inode(a, b) ||
+	       (a->source && b->source && !a->data && !b->data &&
+		!strcmp(a->source, b->source));
 }
 
-/* /bin/sh becomes a busybox that runs no applet. */
+/* Is there a copy of e, the same bytes in another inode? */
+static bool has_twin(const struct manifest *m, const struct entry *e)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		const struct entry *o = m->v[i];
+
+		if (o->type == ENTRY_FILE && !o->dead && same_file(o, e) &&
+		    !same_inode(o, e))
+			return true;
+	}
+	return false;
+}
+
+/* /bin/sh becomes a busybox that runs no applet. Where it already is a
+ * file of its own beside the busybox (a manifest printed and built
+ * again), that file is the copy. */
 static int shell_copy(struct manifest *m, const struct entry *bb,
 		      const struct strv *applets, const struct strv *left)
 {
@@ -74,20 +101,22 @@ static int shell_copy(struct manifest *m, const struct entry *bb,
 	struct entry *e;
 	int r = 0;
 
-	if (!strcmp(sh, bb->path)) {
+	if (strcmp(sh, bb->path)) {
+		why = xasprintf("file %s (busybox as a shell that runs no "
+				"applet: busybox cannot hide %s%s)", sh,
+				left->v[0], left->n > 1 ? " and others" : "");
+		r = manifest_add_file(m, sh, bb->source, 0755, 0, 0, why);
+		free(why);
+		if (r)
+			goto out;
+	} else if (!has_twin(m, bb)) {
 		warn("%s: /bin/sh is the busybox itself, so its shell still "
 		     "runs the applet %s rather than the program copied",
 		     sh, left->v[0]);
 		goto out;
 	}
-	why = xasprintf("file %s (busybox as a shell that runs no applet: "
-			"busybox cannot hide %s%s)", sh, left->v[0],
-			left->n > 1 ? " and others" : "");
-	r = manifest_add_file(m, sh, bb->source, 0755, 0, 0, why);
-	free(why);
-	if (r)
-		goto out;
 	e = manifest_get(m, sh);
+	strv_free(&e->hide);
 	for (size_t i = 0; i < applets->n; i++) {
 		bool keep = false;
 
@@ -106,23 +135,20 @@ out:
 static const struct strv *applets_of(struct build *b, const char *host)
 {
 	struct strv *v = hmap_get(&b->applets, host);
-	struct strv none = { 0 };
 	struct buf bytes = { 0 };
 	bool located;
 
 	if (v)
 		return v;
-	if (read_file(host, &bytes) ||
-	    busybox_hide(bytes.p, bytes.len, &none, NULL) == -EINVAL) {
-		buf_free(&bytes);
-		return NULL;
-	}
-	buf_free(&bytes);
 	v = xcalloc(1, sizeof(*v));
-	if (busybox_applets(host, v, &located)) {
+	if (read_file(host, &bytes) || !busybox_banner(bytes.p, bytes.len) ||
+	    busybox_applets_buf(bytes.p, bytes.len, v, &located)) {
+		buf_free(&bytes);
+		strv_free(v);
 		free(v);
 		return NULL;
 	}
+	buf_free(&bytes);
 	hmap_put(&b->applets, host, v);
 	return v;
 }

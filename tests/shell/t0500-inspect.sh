@@ -96,6 +96,57 @@ test_concatenated_compressed() {
 	assertEquals 0 "$rc"
 }
 
+# --commands: the executable names along PATH, symlinks followed inside
+# the image, the first directory winning; a later segment's PATH counts;
+# a /bin/sh that is no busybox runs no applet; JSON has the same.
+test_commands() {
+	cat >r.recipe <<-'EOF'
+	dir /usr/bin 0755 0 0
+	slink /bin usr/bin 0777 0 0
+	slink /sbin usr/bin 0777 0 0
+	text /usr/bin/tool 0755 0 0 #!/bin/sh\n
+	text /usr/bin/data 0644 0 0 not run
+	text /usr/bin/sh 0755 0 0 #!/bin/dash\n
+	slink /usr/bin/alias ../local/bin/tool 0777 0 0
+	text /usr/local/bin/tool 0755 0 0 #!/bin/sh\n
+	slink /usr/local/bin/dangling /nonexistent 0777 0 0
+	EOF
+	tinyrd build --bare --no-init -f ./r.recipe -z none -o img 2>/dev/null
+	run tinyrd inspect --commands img
+	assertEquals "$(cat "$T/err")" 0 "$rc"
+	assertEquals "# PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+alias  /usr/local/bin/tool
+sh     /usr/bin/sh
+tool   /usr/local/bin/tool" "$(cat "$T/out")"
+	printf 'text /etc/tinyrd/env 0644 0 0 PATH=/bin\\0\n' >env.recipe
+	tinyrd build --bare --no-init -f ./env.recipe -z none -o env.img 2>/dev/null
+	cat img env.img >two.img
+	run tinyrd inspect --commands two.img
+	assertEquals "# PATH=/bin
+alias  /usr/local/bin/tool
+sh     /usr/bin/sh
+tool   /usr/bin/tool" "$(cat "$T/out")"
+	run tinyrd inspect --json --commands -c two.img
+	assertContains "$(cat "$T/out")" ',"commands":{"path":"/bin","names":[{"name":"alias","file":"/usr/local/bin/tool","kind":"program"},{"name":"sh","file":"/usr/bin/sh","kind":"program"},{"name":"tool","file":"/usr/bin/tool","kind":"program"}]}}'
+	run tinyrd inspect --json two.img
+	assertNotContains "$(cat "$T/out")" '"commands"'
+}
+
+# With busybox as /bin/sh its applets are the shell's own.
+test_commands_busybox_shell() {
+	command -v busybox >/dev/null || { skip "busybox is not installed"; return; }
+	run tinyrd build -o img
+	assertEquals "$(cat "$T/err")" 0 "$rc"
+	run tinyrd inspect --commands img
+	assertEquals 0 "$rc"
+	sh=$(awk '$1 == "sh" { print $NF }' "$T/out")
+	assertEquals "the file /bin/sh is" busybox "${sh##*/}"
+	for a in cat ls sh '\['; do
+		grep -q "^$a *applet of $sh\$" "$T/out" || fail "$a: $(grep "^$a " "$T/out")"
+	done
+	assertEquals "$(busybox --list | sort -u | wc -l)" "$(grep -c " applet of $sh\$" "$T/out")"
+}
+
 test_rejects_non_initrds() {
 	echo "just text" >text
 	run tinyrd inspect text

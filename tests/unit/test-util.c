@@ -75,6 +75,46 @@ static void test_path_search(void **state)
 	free(t);
 }
 
+/* A tree of symlinks given as "path=target" lines. */
+static const char *tree_link(const char *path, void *ctx)
+{
+	for (const char *const *l = ctx; *l; l++) {
+		size_t n = strcspn(*l, "=");
+
+		if (strlen(path) == n && !strncmp(*l, path, n))
+			return *l + n + 1;
+	}
+	return NULL;
+}
+
+/* Every component followed, the last too; relative targets from their
+ * directory, ".." after a link from where the link led; a loop is NULL. */
+static void test_path_resolve(void **state)
+{
+	static const char *const tree[] = {
+		"/bin=usr/bin", "/usr/bin/sh=busybox", "/sbin=/bin",
+		"/up=usr/bin/../lib", "/a=b", "/b=a", NULL,
+	};
+	static const char *const cases[][2] = {
+		{ "/bin/sh", "/usr/bin/busybox" },
+		{ "//sbin/./sh", "/usr/bin/busybox" },
+		{ "/bin/../x", "/usr/x" },
+		{ "/up/libc", "/usr/lib/libc" },
+		{ "usr", "/usr" },
+		{ "/..", "/" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *p = path_resolve(cases[i][0], tree_link, (void *)tree);
+
+		assert_non_null(p);
+		assert_string_equal(p, cases[i][1]);
+		free(p);
+	}
+	assert_null(path_resolve("/a/x", tree_link, (void *)tree));
+}
+
 static void test_hmap(void **state)
 {
 	struct hmap h = { 0 };
@@ -247,6 +287,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_path_normalize),
 		cmocka_unit_test(test_path_search),
+		cmocka_unit_test(test_path_resolve),
 		cmocka_unit_test(test_hmap),
 		cmocka_unit_test(test_buf_strv_numbers),
 		cmocka_unit_test(test_parse_size),
