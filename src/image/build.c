@@ -213,8 +213,11 @@ int build_resolve(struct build *b)
 	const struct build_opts *o = b->o;
 	int r = 0;
 
+	/* The table of run-time needs is knowledge, not contents: a tinyrd
+	 * without its data directory (a bare binary copied to a test box)
+	 * builds on without it. */
 	if (!o->no_runtime)
-		r = recipe_load(b, "runtime");
+		r = recipe_load_template(b, "runtime");
 	if (!r && !o->recipes.n && !o->bare)
 		r = recipe_load(b, "base");
 	for (size_t i = 0; !r && i < o->recipes.n; i++)

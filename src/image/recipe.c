@@ -619,3 +619,18 @@ int recipe_load(struct build *b, const char *name)
 {
 	return load(b, name, NULL);
 }
+
+int recipe_load_template(struct build *b, const char *name)
+{
+	char *t = templates_dir(), *path = xasprintf("%s/%s.recipe", t, name);
+	struct stat st;
+	int r = 0;
+
+	if (stat(path, &st))
+		verbose("no %s: the template %s is not there", path, name);
+	else
+		r = load(b, path, NULL);
+	free(path);
+	free(t);
+	return r;
+}

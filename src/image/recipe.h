@@ -15,6 +15,10 @@
  * templates directory). */
 int recipe_load(struct build *b, const char *name);
 
+/* Load the template NAME.recipe from the templates directory only; a
+ * template that is not there is skipped (-v says so). */
+int recipe_load_template(struct build *b, const char *name);
+
 /* Parse recipe text; file names it in messages ("file:line: ...") and
  * relative paths are taken from its directory. */
 int recipe_parse(struct build *b, const char *file, const char *text);

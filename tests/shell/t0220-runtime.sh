@@ -189,6 +189,10 @@ test_recipe_rules() {
 	assertEquals 1 "$rc"
 	assert_one_error "bad.recipe:1: runtime: frob is not lib, file, tree"
 	assert_nothing_written img
+	# A tinyrd without its templates (a binary copied alone) builds on
+	# without the table, when nothing else needs a template.
+	TINYRD_TEMPLATES=$T/none run tinyrd build --bare --print /bin/true
+	assertEquals "$(cat "$T/err")" 0 "$rc"
 	printf 'runtime when x lib y\n' >bad.recipe
 	run tinyrd build --bare -o img -f ./bad.recipe
 	assertEquals 1 "$rc"
