@@ -159,10 +159,11 @@ static const unsigned char *find_nameofs(const struct table *t,
 		pat[2 * j] = (unsigned char)(t->le ? o : o >> 8);
 		pat[2 * j + 1] = (unsigned char)(t->le ? o >> 8 : o);
 	}
-	for (size_t i = 0; i + plen <= len; i += 2) {
-		if (!memcmp(buf + i, pat, plen))
-			return (const unsigned char *)buf + i;
-	}
+	/* ALIGN2: only a match at an even offset is the table. */
+	for (const char *p = buf; (p = memmem(p, len - (size_t)(p - buf), pat,
+					     plen)); p++)
+		if (!((p - buf) & 1))
+			return (const unsigned char *)p;
 	return NULL;
 }
 

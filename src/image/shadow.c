@@ -31,23 +31,42 @@
 /* The shell's own names, which its copy keeps. */
 static const char *const shell_names[] = { "sh", "ash" };
 
-/* The first file a command name reaches along path, or NULL. */
-static struct entry *which(struct manifest *m, const char *path,
-			   const char *name)
+/* The directories of path as the image has them (its symlinks resolved);
+ * relative ones, which the init never searches from /, left out. */
+static void path_dirs(struct manifest *m, const char *path, struct strv *out)
 {
-	const char *p = path;
-
-	while (*p) {
+	for (const char *p = path; *p;) {
 		size_t n = strcspn(p, ":");
-		char *dir = n ? xstrndup(p, n) : xstrdup(".");
-		char *file = path_join(dir, name);
-		struct entry *e = dir[0] == '/' ? manifest_resolve(m, file) : NULL;
+		char *dir = xstrndup(p, n);
 
+		if (dir[0] == '/') {
+			char *probe = path_join(dir, "x");
+			char *canon = manifest_place(m, probe);
+
+			strv_push_owned(out, path_dirname(canon));
+			free(canon);
+			free(probe);
+		}
 		free(dir);
+		p += n + !!p[n];
+	}
+}
+
+/* The first file a command name reaches along the directories, or NULL.
+ * An applet's own link (to bb) is the common case and needs no walk. */
+static struct entry *which(struct manifest *m, const struct strv *dirs,
+			   const char *name, const struct entry *bb)
+{
+	for (size_t i = 0; i < dirs->n; i++) {
+		char *file = path_join(dirs->v[i], name);
+		struct entry *e = manifest_get(m, file);
+
+		if (e && e->type == ENTRY_SLINK)
+			e = !strcmp(e->target, bb->path) ? (struct entry *)bb
+			    : manifest_resolve(m, file);
 		free(file);
 		if (e && e->type == ENTRY_FILE && (e->mode & 0111))
 			return e;
-		p += n + !!p[n];
 	}
 	return NULL;
 }
@@ -157,8 +176,7 @@ int build_shadow_applets(struct build *b)
 {
 	struct manifest *m = &b->m;
 	struct entry *bb = manifest_resolve(m, "/bin/sh");
-	struct strv names = { 0 }, hide = { 0 }, left = { 0 };
-	const char *path = command_path(&b->env);
+	struct strv names = { 0 }, hide = { 0 }, left = { 0 }, dirs = { 0 };
 	const struct strv *list;
 	struct buf bytes = { 0 };
 	int r = 0;
@@ -166,9 +184,10 @@ int build_shadow_applets(struct build *b)
 	if (!bb || bb->type != ENTRY_FILE || !bb->source || bb->data ||
 	    bb->decompress || !(list = applets_of(b, bb->source)))
 		return 0;
+	path_dirs(m, command_path(&b->env), &dirs);
 	for (size_t i = 0; i < list->n; i++) {
 		const char *name = path_basename(list->v[i]);
-		struct entry *e = which(m, path, name);
+		struct entry *e = which(m, &dirs, name, bb);
 
 		strv_push(&names, name);
 		if (e && !same_file(e, bb)) {
@@ -209,6 +228,7 @@ int build_shadow_applets(struct build *b)
 	}
 out:
 	buf_free(&bytes);
+	strv_free(&dirs);
 	strv_free(&names);
 	strv_free(&hide);
 	strv_free(&left);
