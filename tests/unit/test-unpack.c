@@ -145,7 +145,10 @@ static char *bzimage(const struct buf *payload)
 	return path;
 }
 
-/* The files in the cache (dir/tinyrd): .vmlinux ones, and any other. */
+/* The files in the cache (dir/tinyrd): .vmlinux ones, and any other
+ * but the .bzimage links (counted in links). */
+static unsigned links;
+
 static unsigned cached(unsigned *other)
 {
 	char *c = path_join(dir, "tinyrd");
@@ -154,6 +157,7 @@ static unsigned cached(unsigned *other)
 	unsigned n = 0;
 
 	*other = 0;
+	links = 0;
 	free(c);
 	if (!d)
 		return 0;
@@ -162,10 +166,12 @@ static unsigned cached(unsigned *other)
 
 		if (e->d_name[0] == '.' && (l == 1 || !strcmp(e->d_name, "..")))
 			continue;
-		if (l > 8 && !strcmp(e->d_name + l - 8, ".vmlinux") &&
+		if (str_ends(e->d_name, ".bzimage") && e->d_type == DT_LNK)
+			links++;
+		else if (l > 8 && !strcmp(e->d_name + l - 8, ".vmlinux") &&
 		    e->d_name[0] != '.')
 			n++;
-		else if (!strncmp(e->d_name, ".vmlinux", 8))
+		else
 			(*other)++;
 	}
 	closedir(d);
@@ -213,6 +219,7 @@ static void test_each_compression(void **state)
 		free(out);
 		assert_int_equal(cached(&other), ++tested);
 		assert_int_equal(other, 0);
+		assert_int_equal(links, tested);
 		free(k);
 		buf_free(&p);
 	}
@@ -343,12 +350,68 @@ static void test_no_pvh(void **state)
 	buf_free(&v);
 }
 
+/* Found again by the file's identity (a link), without hashing it; a
+ * link whose vmlinux the cache dropped unpacks again; a file written
+ * anew (another ctime) is hashed again, and finds the same vmlinux. */
+static void test_identity(void **state)
+{
+	struct buf v = { 0 }, p = { 0 };
+	char why[320], *k, *out, *first, *to;
+	unsigned other;
+
+	(void)state;
+	if (!have_program("gzip"))
+		skip_because("no gzip");
+	vmlinux(&v, true);
+	compress("gzip -n -9", &v, &p, (uint32_t)v.len);
+	k = bzimage(&p);
+	assert_int_equal(unpack(k, &out, why, sizeof(why)), 0);
+	first = out;
+	assert_int_equal(cached(&other), 1);
+	assert_int_equal(links, 1);
+	/* The link leads to the vmlinux: emptied, it is a vmlinux without a
+	 * PVH entry, and the link found it without hashing. */
+	to = xasprintf("%s.keep", first);
+	assert_int_equal(rename(first, to), 0);
+	write_at(dir, "tinyrd/x", "", 0, 0644);
+	out = path_join(dir, "tinyrd/x");
+	assert_int_equal(rename(out, first), 0);
+	free(out);
+	assert_int_equal(unpack(k, &out, why, sizeof(why)), -ENOENT);
+	assert_string_equal(why, "its vmlinux has no PVH entry (remembered in "
+			    "the cache)");
+	assert_int_equal(rename(to, first), 0);
+	free(to);
+	/* Dropped by the cache: unpacked again. */
+	assert_int_equal(unlink(first), 0);
+	assert_int_equal(unpack(k, &out, why, sizeof(why)), 0);
+	assert_true(!strncmp(why, "gzip, ", 6));
+	assert_string_equal(out, first);
+	free(out);
+	/* The same bytes written anew: a second link, the same vmlinux. */
+	unlink(k);
+	free(k);
+	k = bzimage(&p);
+	assert_int_equal(unpack(k, &out, why, sizeof(why)), 0);
+	assert_string_equal(why, "in the cache");
+	assert_string_equal(out, first);
+	assert_int_equal(cached(&other), 1);
+	assert_int_equal(other, 0);
+	assert_int_equal(links, 2);
+	free(out);
+	free(first);
+	free(k);
+	buf_free(&p);
+	buf_free(&v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_each_compression, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_payloads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_pvh, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_identity, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
