@@ -73,8 +73,11 @@ for v in $ALL; do	# each boots; the page cache is warm
 	line=$(boot "" $v)
 	good $v "$(field status "$line")"
 done
+# Each round starts one further down the list, so that no VMM always
+# follows the same one.
+set -- $ALL
 for i in $(seq "$RUNS"); do
-	for v in $ALL; do
+	for v in $(echo "$ALL $ALL" | cut -d' ' -f"$(( (i - 1) % $# + 1 ))-$(( (i - 1) % $# + $# ))"); do
 		line=$(boot "" $v)
 		good $v "$(field status "$line")"
 		echo "wall $v $(field wall_us "$line")"

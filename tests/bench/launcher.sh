@@ -33,12 +33,15 @@ $1 == "rss" { rss[$2] = $3; rssm[$2] = $4 }
 END {
 	for (i = 1; i <= nv; i++) med[order[i]] = median(order[i])
 	fq = med["qemu-microvm"] < med["qemu-pc"] ? "qemu-microvm" : "qemu-pc"
-	printf "%-14s %10s %7s %9s %7s %9s %9s\n", "VMM", "median ms", "ratio", "VM exits", "ratio", "RSS kB", "peak kB"
+	printf "%-15s %10s %7s %7s %9s %7s %9s %9s\n", "VMM", "median ms", "spread", "ratio", "VM exits", "ratio", "RSS kB", "peak kB"
 	for (i = 1; i <= nv; i++) {
 		v = order[i]
-		printf "%-14s %10.1f %6.2fx %9d %6.2fx %9d %9d\n", v, med[v] / 1000,
-			med[v] / med[fq], exits[v], exits[v] / exits[fq], rssm[v], rss[v]
+		n = split(walls[v], a, " "); lo = hi = a[1]
+		for (j = 2; j <= n; j++) { if (a[j] < lo) lo = a[j]; if (a[j] > hi) hi = a[j] }
+		printf "%-15s %10.1f %6.0f%% %6.2fx %9d %6.2fx %9d %9d\n", v, med[v] / 1000,
+			100 * (hi - lo) / med[v], med[v] / med[fq], exits[v], exits[v] / exits[fq], rssm[v], rss[v]
 	}
+	printf "(spread: (slowest - fastest) / median over the %d rounds)\n", n
 	printf "(ratios against %s, the faster QEMU; wall times under L1 = QEMU TCG;\n", fq
 	printf " RSS without guest RAM: the median of 5 ms samples, and the peak while loading)\n"
 	minq = exits["qemu-microvm"] < exits["qemu-pc"] ? exits["qemu-microvm"] : exits["qemu-pc"]
