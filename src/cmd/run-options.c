@@ -32,7 +32,7 @@ const struct cmd_opt cmd_run_opts[] = {
 	{ "force", OPT_FORCE, NULL, "use the built-in launcher even on a KVM that\n"
 	  "fails the smoke boot", R | T },
 	{ "hugepages", OPT_HUGEPAGES, NULL, "back guest memory with 2 MiB huge pages", R | T },
-	{ "no-unpack", OPT_NO_UNPACK, NULL, "QEMU boots a bzImage as it is (default: its vmlinux,\n"
+	{ "no-unpack", OPT_NO_UNPACK, NULL, "boot a bzImage as it is (default: its vmlinux,\n"
 	  "unpacked on the host once, at its PVH entry)", R | T },
 	{ "disk", OPT_DISK, "FILE[,ro]", "a virtio-blk disk (/dev/vda, vdb...; repeatable)", R | T },
 	{ "share", OPT_SHARE, "DIR[:TAG][,ro][,dev][,fs=virtiofs|9p][,dax=SIZE|off][,mount=PATH]",

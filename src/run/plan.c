@@ -302,10 +302,13 @@ int run_plan_boot(struct run_plan *p, const struct run_opts *ro,
 		   log_level >= LOG_VERBOSE ? "" : " quiet",
 		   ro->append ? " " : "", ro->append ? ro->append : "");
 	c->kernel = kernel;
-	/* Under QEMU a bzImage's vmlinux, unpacked on the host: the guest
-	 * does not decompress itself (seconds under TCG). */
-	if (p->vmm == VMM_QEMU && !ro->no_unpack &&
-	    !run_unpack_kernel(kernel, &p->unpacked))
+	/* A bzImage's vmlinux, unpacked on the host: the guest does not
+	 * decompress itself (seconds under TCG, and in the launcher as much
+	 * as the rest of the boot). */
+	if (ro->no_unpack)
+		snprintf(p->kernel_why, sizeof(p->kernel_why), "--no-unpack");
+	else if (!run_unpack_kernel(kernel, &p->unpacked, p->kernel_why,
+				    sizeof(p->kernel_why)))
 		c->kernel_unpacked = p->unpacked;
 	c->initrd_fd = initrd;
 	c->append = p->append.p;

@@ -25,7 +25,7 @@ struct run_opts {
 	const char *append;
 	const char *console_log;
 	bool bisect, rebuild, force, hugepages, mmio;
-	bool no_unpack;		/* QEMU boots a bzImage as it is */
+	bool no_unpack;		/* a bzImage is booted as it is */
 	int skip_status;	/* --skip-status N, or -1 */
 	const char *json;	/* --json FILE, or NULL */
 	bool stdin;		/* forward standard input (built-in launcher) */
@@ -87,10 +87,19 @@ int run_load_image(struct build_opts *o, const struct run_opts *ro,
 int run_plan_begin(struct run_plan *p, const struct run_opts *ro);
 int run_plan_vmm(struct run_plan *p, const struct run_opts *ro);
 /* A bzImage's vmlinux, unpacked on the host once and cached (unpack.c),
- * for QEMU to enter at its PVH entry: 0 and *out malloc'ed; 0 and *out
- * NULL when kernel is not a bzImage, its vmlinux has no PVH entry, or
- * there is no cache; -errno (said). */
-int run_unpack_kernel(const char *kernel, char **out);
+ * for either VMM to enter at its PVH entry: 0 and *out malloc'ed, how it
+ * was unpacked in why ("xz, 830 ms", "in the cache"); else -errno, *out
+ * NULL and in why the reason it is booted as it is: not a bzImage, its
+ * vmlinux has no PVH entry, no cache, a payload that does not unpack.
+ * Nothing is said: the plan shows why. */
+int run_unpack_kernel(const char *kernel, char **out, char *why, size_t nwhy);
+/* A bzImage's payload p[0, n) (the compressed vmlinux and its size in 4
+ * bytes, as the kernel's build appends it) decompressed into fd: 0 and
+ * the filter's name in why, or -errno and why not (a stream libarchive
+ * cannot read, truncated or corrupt, or one that gives more or fewer
+ * bytes than the size says). */
+int run_unpack_payload(const uint8_t *p, size_t n, int fd, char *why,
+		       size_t nwhy);
 /* The guest's arch: *asked (--arch) when given, else the kernel's, which
  * must agree with it; *asked is set to it. 0, or -errno (said). */
 int run_plan_target(struct run_plan *p, const char *kernel,

@@ -64,8 +64,10 @@ void run_plan_show(const struct run_plan *p)
 		return;
 	verbose("plan: kernel %s, %s", c->kernel, p->image);
 	if (c->kernel_unpacked)
-		verbose("plan: QEMU enters its vmlinux at the PVH entry, unpacked "
-			"on the host once: %s", c->kernel_unpacked);
+		verbose("plan: the kernel's vmlinux at its PVH entry, unpacked on "
+			"the host once (%s): %s", p->kernel_why, c->kernel_unpacked);
+	else
+		verbose("plan: the kernel as it is: %s", p->kernel_why);
 	verbose("plan: %s, %s", p->vmm == VMM_QEMU ? "QEMU" : "the built-in launcher",
 		p->vmm_why);
 	verbose("plan: %s, %u MiB%s, %u CPU%s, %s", p->target->name, c->mem_mb,
@@ -277,6 +279,9 @@ static void write_json(const struct run_plan *p, const struct vm_result *res,
 	json_field(f, "reason", why);
 	json_field(f, "bisect", verdict);
 	json_field(f, "kernel", p->vm.kernel);
+	json_field(f, "kernel_booted", p->vm.kernel_unpacked ?
+		   p->vm.kernel_unpacked : p->vm.kernel);
+	json_field(f, "kernel_why", p->kernel_why);
 	json_field(f, "kernel_release", p->kernel_release);
 	json_field(f, "image", p->image);
 	json_field(f, "image_sha256", p->image_sha256);

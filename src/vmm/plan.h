@@ -30,6 +30,7 @@ struct run_plan {
 	char image[PATH_MAX + 64];	/* what the initrd is made of */
 	struct buf append;		/* vm.append's storage */
 	char *unpacked;			/* vm.kernel_unpacked's */
+	char kernel_why[320];		/* why that form of the kernel */
 	int rootfs;			/* the share that is the root, or -1 */
 	bool bisect;			/* endings as git bisect run takes them */
 	int skip_status;		/* the command's status that is skip, or -1 */

@@ -70,7 +70,7 @@ struct vm_config {
 	const struct vm_arch *arch;	/* the built-in launcher's (arch.h) */
 	const struct target *target;	/* the guest's arch (QEMU's machine) */
 	const char *kernel;
-	const char *kernel_unpacked;	/* QEMU enters this vmlinux instead */
+	const char *kernel_unpacked;	/* the VMM enters this vmlinux instead */
 	int initrd_fd;		/* the initrd: image and per-run segment */
 	const char *append;	/* the whole kernel command line */
 	unsigned mem_mb;

@@ -1,8 +1,10 @@
 #!/bin/sh
 # Runs inside L1 (see launcher.sh beside it): boot to exit of `-- true`,
-# the same kernel, image and command line, for tinyrd's launcher (PVH
-# vmlinux and bzImage), QEMU -M microvm (PVH vmlinux, qboot) and QEMU -M pc
-# (bzImage, SeaBIOS), all on L1's KVM. RUNS interleaved rounds of wall
+# the same kernel, image and command line, for tinyrd's launcher (the
+# PVH vmlinux extract-vmlinux gave; the bzImage, its vmlinux unpacked on
+# the host, here L1, and cached; the bzImage as it is, --no-unpack), QEMU
+# -M microvm (PVH vmlinux, qboot) and QEMU -M pc (bzImage, SeaBIOS), all
+# on L1's KVM. RUNS interleaved rounds of wall
 # time; then per VMM one boot with every VM exit counted (a hist trigger
 # on the kvm_exit tracepoint, which outlives the VM, unlike KVM's debugfs
 # counters) and one with its memory sampled every 5 ms.
@@ -20,7 +22,8 @@ QEMU="qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot
 	-accel kvm -cpu host -m $MEM -smp 1 -chardev file,id=s0,path=/tmp/console
 	-chardev null,id=s1
 	-device isa-debug-exit,iobase=0x501,iosize=1 -initrd $IMG"
-ALL="tinyrd-pvh tinyrd-bz qemu-microvm qemu-pc"
+ALL="tinyrd-pvh tinyrd-unpacked tinyrd-bz qemu-microvm qemu-pc"
+export XDG_CACHE_HOME=/tmp
 TR=/sys/kernel/tracing
 mount -t tracefs tracefs $TR 2>/dev/null
 
@@ -32,7 +35,8 @@ boot() {
 	rm -f /tmp/console
 	case $2 in
 	tinyrd-pvh) $m $TINYRD boot -q -k $V -i $IMG ;;
-	tinyrd-bz) $m $TINYRD boot -q -k $K -i $IMG ;;
+	tinyrd-unpacked) $m $TINYRD boot -q -k $K -i $IMG ;;
+	tinyrd-bz) $m $TINYRD boot -q --no-unpack -k $K -i $IMG ;;
 	qemu-microvm) $m $QEMU -M microvm -serial chardev:s0 \
 		-device isa-serial,chardev=s1,iobase=0x2f8,irq=3 \
 		-kernel $V -append "$APPEND" ;;
@@ -56,12 +60,24 @@ good() {
 		  tail -n 30 | sed 's/^/#   /'; exit 1; }
 }
 
+# The bzImage's vmlinux unpacked into the cache, once; then what the
+# runs below boot, and the phases of one boot of each kernel form.
+$TINYRD boot -v -k $K -i $IMG >/tmp/unpack.out 2>&1 || { sed 's/^/#   /' /tmp/unpack.out | tail -n 30; exit 1; }
+echo "# first boot: $(grep 'plan: the kernel' /tmp/unpack.out)"
+for k in "-k $V" "-k $K" "--no-unpack -k $K"; do
+	$TINYRD run --vmm builtin -v --json /tmp/phases.json $k -i $IMG -- true >/tmp/unpack.out 2>&1
+	echo "# $k: $(grep 'plan: the kernel' /tmp/unpack.out | sed 's/.*plan: //')"
+	echo "#   $(grep -o '"ms":.*' /tmp/phases.json)"
+done
 for v in $ALL; do	# each boots; the page cache is warm
 	line=$(boot "" $v)
 	good $v "$(field status "$line")"
 done
+# Each round starts one further down the list, so that no VMM always
+# follows the same one.
+set -- $ALL
 for i in $(seq "$RUNS"); do
-	for v in $ALL; do
+	for v in $(echo "$ALL $ALL" | cut -d' ' -f"$(( (i - 1) % $# + 1 ))-$(( (i - 1) % $# + $# ))"); do
 		line=$(boot "" $v)
 		good $v "$(field status "$line")"
 		echo "wall $v $(field wall_us "$line")"

@@ -102,7 +102,8 @@ static int load(struct machine *m, const char *cmdline, const char *devices)
 	 * it also skips are for hardware a VM does not have. */
 	buf_printf(&line, "%s%s%s", cmdline,
 		   c->mmio_transport ? " pci=off" : " pci=noearly", devices);
-	r = boot_load(&m->vm.mem, c->kernel, c->initrd_fd, line.p, bi);
+	r = boot_load(&m->vm.mem, c->kernel_unpacked ? c->kernel_unpacked :
+		      c->kernel, c->initrd_fd, line.p, bi);
 	buf_free(&line);
 	if (r)
 		return r;
@@ -113,7 +114,8 @@ static int load(struct machine *m, const char *cmdline, const char *devices)
 		return r;
 	if (c->verbose)
 		verbose("%s: %s entry at %#llx, initrd %#llx+%llu, %u MiB, %u "
-			"CPU%s", c->kernel, bi->pvh ? "PVH" : "64-bit",
+			"CPU%s", c->kernel_unpacked ? c->kernel_unpacked :
+			c->kernel, bi->pvh ? "PVH" : "64-bit",
 			(unsigned long long)bi->entry,
 			(unsigned long long)bi->initrd_start,
 			(unsigned long long)bi->initrd_size, c->mem_mb, m->ncpu,

@@ -25,7 +25,16 @@ check() {
 }
 
 R="$TINYRD run --vmm builtin -k $K -i $IMG --timeout 300"
-check "run -- uname -r" 0 "^$KVER" $R -- uname -r
+# The bzImage's vmlinux is unpacked on the host (here L1) once, into the
+# cache, and the launcher enters it at its PVH entry; every check below
+# boots that, as a user's run does, but those that say --no-unpack.
+check "run -- uname -r: the bzImage's vmlinux, unpacked once, at its PVH entry" 0 \
+	"plan: the kernel's vmlinux at its PVH entry, unpacked on the host once (xz, [0-9]* ms): /tmp/tinyrd/[0-9a-f]*\\.vmlinux" \
+	$R -v --json /tmp/json -- uname -r
+grep -q "^$KVER" /tmp/out && grep -q "\\.vmlinux: PVH entry at " /tmp/out &&
+	grep -q '"kernel_booted":"/tmp/tinyrd/[0-9a-f]*\.vmlinux","kernel_why":"xz, [0-9]* ms"' /tmp/json &&
+	echo "ok $((n = n + 1)) - the launcher entered it (-v and --json say so), and uname -r is $KVER" ||
+	{ echo "not ok $((n = n + 1)) - no PVH entry of the unpacked vmlinux, or no $KVER"; sed "s/^/# /" /tmp/json; grep -v '^\[' /tmp/out | tail -n 20 | sed 's/^/# /'; }
 # The default VMM (auto) is the launcher here: L1 has no QEMU at all.
 check "run's default: the launcher, status 3 and output" 3 "^hi" \
 	$TINYRD run -k $K -i $IMG --timeout 300 -- sh -c 'echo hi; exit 3'
@@ -59,8 +68,12 @@ check "-m 3584 shows the memory" 0 "MemTotal: *3[45][0-9][0-9][0-9][0-9][0-9] kB
 	$R -m 3584 -- grep MemTotal /proc/meminfo
 check "a PVH vmlinux boots" 0 "^pvh $KVER" \
 	$TINYRD run --vmm builtin -k /l1/vmlinux -i $IMG --timeout 300 -- sh -c 'echo "pvh $(uname -r)"'
-check "boot runs the image's command" 5 "tinyrd-init: exit status 5" \
-	$TINYRD boot -k $K -i /l1/img/cmd.img --timeout 300
+check "boot runs the image's command; --no-unpack: the bzImage at its 64-bit entry" 5 \
+	"vmlinuz: 64-bit entry at " \
+	$TINYRD boot -v --no-unpack -k $K -i /l1/img/cmd.img --timeout 300
+grep -q "plan: the kernel as it is: --no-unpack" /tmp/out && grep -q "tinyrd-init: exit status 5" /tmp/out &&
+	echo "ok $((n = n + 1)) - the plan says why the bzImage boots as it is" ||
+	echo "not ok $((n = n + 1)) - the plan does not say --no-unpack"
 check "an interactive shell over the UART" 7 "answer 42" \
 	/l1/bin/ptyrun "Enter 'help'" 'echo "answer $((6 * 7))"; exit 7\n' -- \
 	$TINYRD boot -k $K -i $IMG --timeout 300
