@@ -119,6 +119,7 @@ LIB_SRCS = \
 	src/image/busybox.c src/image/shadow.c src/image/commands.c src/image/runtime.c \
 	src/image/trace.c src/image/trace-filter.c src/image/trace-image.c \
 	src/run/run.c src/run/plan.c src/run/unpack.c src/run/modules.c src/run/devices.c src/run/cache.c src/run/console.c \
+	src/run/ktree.c src/run/ktree-make.c src/run/ktree-config.c \
 	src/run/verify-host.c src/run/verify-report.c src/run/verify-boot.c \
 	src/vmm/qemu.c src/vmm/watch.c src/vmm/host.c src/vmm/mem.c src/vmm/bus.c \
 	src/vmm/serial8250.c \
@@ -133,7 +134,7 @@ LIB_SRCS = \
 	src/vmm/fuse/dir.c src/vmm/fuse/file.c src/vmm/virtio/fs.c src/vmm/dax.c \
 	src/cmd/build-options.c src/cmd/run-options.c src/cmd/build.c \
 	src/cmd/inspect.c src/cmd/run.c src/cmd/boot.c src/cmd/doctor.c \
-	src/cmd/verify.c src/cmd/opt.c src/cmd/cache.c $(VMM_ARCH_SRCS)
+	src/cmd/verify.c src/cmd/opt.c src/cmd/cache.c src/cmd/kconfig.c $(VMM_ARCH_SRCS)
 ASM_OBJS = $(O)/src/image/initbin.o $(VMM_ARCH_ASM:%.S=$(O)/%.o)
 LIB_OBJS = $(LIB_SRCS:%.c=$(O)/%.o) $(ASM_OBJS)
 SAN_OBJS = $(LIB_SRCS:%.c=$(O)/%.san.o) $(ASM_OBJS)
