@@ -176,9 +176,10 @@ UNIT_TESTS = $(UNIT_SRCS:%.c=$(O)/%)
 UNIT_HELPERS = $(O)/tests/unit/elfcraft.san.o $(O)/tests/unit/helpers.san.o
 
 MANS = man/tinyrd.1 man/tinyrd-run.1 man/tinyrd-boot.1 man/tinyrd-doctor.1 \
-	man/tinyrd-verify.1 man/tinyrd-cache.1 \
+	man/tinyrd-verify.1 man/tinyrd-cache.1 man/tinyrd-kconfig.1 \
 	man/tinyrd-recipe.5 man/tinyrd-init.8
 TEMPLATES = $(wildcard templates/*.recipe)
+KCONFIG_FRAGMENTS = $(wildcard templates/kconfig/*.config)
 
 SAN_FLAGS = $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all)
@@ -284,9 +285,11 @@ install: $(BIN)
 	$(INSTALL) -m 755 $(BIN) $(DESTDIR)$(bindir)/tinyrd
 	$(INSTALL) -m 755 $(INIT_BIN) $(DESTDIR)$(libexecdir)/tinyrd/tinyrd-init
 	$(INSTALL) -m 644 $(TEMPLATES) $(DESTDIR)$(datadir)/tinyrd/templates
+	$(INSTALL) -d $(DESTDIR)$(datadir)/tinyrd/templates/kconfig
+	$(INSTALL) -m 644 $(KCONFIG_FRAGMENTS) $(DESTDIR)$(datadir)/tinyrd/templates/kconfig
 	$(INSTALL) -m 644 man/tinyrd.1 man/tinyrd-run.1 man/tinyrd-boot.1 \
 		man/tinyrd-doctor.1 man/tinyrd-verify.1 man/tinyrd-cache.1 \
-		$(DESTDIR)$(mandir)/man1
+		man/tinyrd-kconfig.1 $(DESTDIR)$(mandir)/man1
 	$(INSTALL) -m 644 man/tinyrd-recipe.5 $(DESTDIR)$(mandir)/man5
 	$(INSTALL) -m 644 man/tinyrd-init.8 $(DESTDIR)$(mandir)/man8
 	$(INSTALL) -d $(DESTDIR)$(completionsdir)
@@ -298,6 +301,7 @@ uninstall:
 	rm -f $(DESTDIR)$(mandir)/man1/tinyrd.1 $(DESTDIR)$(mandir)/man1/tinyrd-run.1 \
 		$(DESTDIR)$(mandir)/man1/tinyrd-boot.1 $(DESTDIR)$(mandir)/man1/tinyrd-doctor.1 \
 		$(DESTDIR)$(mandir)/man1/tinyrd-verify.1 $(DESTDIR)$(mandir)/man1/tinyrd-cache.1 \
+		$(DESTDIR)$(mandir)/man1/tinyrd-kconfig.1 \
 		$(DESTDIR)$(mandir)/man5/tinyrd-recipe.5 $(DESTDIR)$(mandir)/man8/tinyrd-init.8
 	@# A prefix of its own (not /usr or /usr/local, whose directories
 	@# the system owns) loses the directories install made, when empty.
