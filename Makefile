@@ -5,6 +5,8 @@
 #   check          install missing test packages (as root), build, run every
 #                  test; ends with "N passed, N failed[, N skipped]"
 #   deps           install what is missing with apt-get (root), else list it
+#   bisect-test    the long test: a real kernel bisection over Debian's
+#                  linux-source-6.1 (tests/long/bisect.sh; ~15 min cold)
 #   demo           the README's main job: build tinyrd and an image, boot it
 #   install, uninstall, clean
 #
@@ -266,6 +268,13 @@ check:
 	$(Q)$(MAKE) --no-print-directory tests WERROR=$(or $(WERROR),1)
 	$(Q)O=$(O) bash tests/run $(if $(T),-t '$(T)')
 
+# A real kernel bisection (tests/long/bisect.sh), not part of check: the
+# kernel's first build takes minutes.
+bisect-test check-long:
+	$(Q)$(SHELL) src/deps.sh long
+	$(Q)$(MAKE) --no-print-directory tinyrd
+	$(Q)bash tests/long/bisect.sh
+
 # The README's main job: an image built, shown, and booted (Debian's stock
 # kernel, fetched once into ~/.cache/tinyrd-tests) to say uname -a.
 demo:
@@ -315,7 +324,7 @@ clean:
 	rm -f tinyrd demo.img
 	rm -rf $(O)
 
-.PHONY: all check deps demo install uninstall clean tests
+.PHONY: all check deps demo install uninstall clean tests bisect-test check-long
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
 # The unit tests' objects are intermediate; keep them (but not every target:
