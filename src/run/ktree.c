@@ -65,13 +65,6 @@ out:
 	return r;
 }
 
-static bool newer_or_same(const struct stat *a, const struct stat *b)
-{
-	return a->st_mtim.tv_sec > b->st_mtim.tv_sec ||
-	       (a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-		a->st_mtim.tv_nsec >= b->st_mtim.tv_nsec);
-}
-
 /* vmlinux has a PVH entry (CONFIG_PVH). */
 static bool has_pvh(const char *path)
 {
@@ -95,11 +88,11 @@ int ktree_kernel(const char *dir, const struct target *t, char **kernel)
 	const char *image = t == &target_arm64 ? "arch/arm64/boot/Image"
 					       : "arch/x86/boot/bzImage";
 	char *img = path_join(dir, image), *elf = path_join(dir, "vmlinux");
-	struct stat si, se;
-	bool have_img = !stat(img, &si), have_elf = !stat(elf, &se);
+	bool have_img = !access(img, F_OK);
 
-	if (t != &target_arm64 && have_elf &&
-	    (!have_img || newer_or_same(&se, &si)) && has_pvh(elf)) {
+	/* The bzImage is made from the vmlinux, so the vmlinux is never
+	 * the staler of the two (make vmlinux alone leaves it the fresher). */
+	if (t != &target_arm64 && has_pvh(elf)) {
 		free(img);
 		*kernel = elf;
 		return 0;

@@ -58,8 +58,8 @@ int ktree_build(const char *dir, const struct target *t, unsigned jobs);
 
 /*
  * The tree's built kernel in *kernel (malloc'ed): on x86_64 its vmlinux
- * when it has a PVH entry and is not older than its bzImage (neither VMM
- * then decompresses anything), else arch/x86/boot/bzImage; on arm64
+ * when it has a PVH entry (neither VMM then decompresses anything), else
+ * arch/x86/boot/bzImage; on arm64
  * arch/arm64/boot/Image. 0, or -ENOENT said in one line (not built).
  */
 int ktree_kernel(const char *dir, const struct target *t, char **kernel);

@@ -48,7 +48,8 @@ tree=$cache/linux-source-$ver
 logs=$tree.logs
 mkdir -p "$cache" "$logs" || exit 1
 
-# The repository, once: the tarball's tree as the base commit.
+# The repository, once: the tarball's tree as the base commit (add -f:
+# Debian's .gitignore ignores the whole top level).
 t0=$(date +%s)
 if [ ! -e "$tree/.git/tinyrd-base" ]; then
 	rm -rf "$tree"
@@ -56,14 +57,14 @@ if [ ! -e "$tree/.git/tinyrd-base" ]; then
 		git -C "$tree" init -q && git -C "$tree" config user.email t@t &&
 		git -C "$tree" config user.name tinyrd-test &&
 		git -C "$tree" config gc.auto 0 &&
-		git -C "$tree" add -A &&
+		git -C "$tree" add -A -f &&
 		GIT_AUTHOR_DATE="1600000000 +0000" GIT_COMMITTER_DATE="1600000000 +0000" git -C "$tree" commit -qm base &&
 		git -C "$tree" branch -M tinyrd-base &&
 		touch "$tree/.git/tinyrd-base" || { not_ok "unpack $tarball into $tree"; summary; }
 	echo "# unpacked into $tree in $(secs "$t0") s"
 fi
 cd "$tree" || exit 1
-git bisect reset -q >/dev/null 2>&1
+git bisect reset >/dev/null 2>&1
 git checkout -q -f tinyrd-base && git branch -q -D tinyrd-bisect >/dev/null 2>&1
 
 # The base, configured and built (incremental after the first run).
@@ -72,7 +73,7 @@ if [ ! -e .config ]; then
 	if "$TINYRD" kconfig; then ok "tinyrd kconfig"; else not_ok "tinyrd kconfig (status $?)"; fi
 	echo "# tinyrd kconfig: $(secs "$t0") s"
 fi
-out=$("$TINYRD" run -v -k . --build -- uname -r 2>"$logs/base.log")
+out=$("$TINYRD" run -v -k . --build --json "$logs/base.json" -- uname -r 2>"$logs/base.log")
 st=$?
 rel=$(cat include/config/kernel.release 2>/dev/null)
 if [ "$st" = 0 ] && [ -n "$rel" ] && [ "$out" = "$rel" ]; then
@@ -82,7 +83,18 @@ else
 	tail -n 20 "$logs/base.log" | sed 's/^/# /'
 	summary
 fi
-echo "# base: $(grep 'tinyrd: times:' "$logs/base.log" | sed 's/^tinyrd: //') ($(secs "$t0") s)"
+echo "# base: $(grep '^times:' "$logs/base.log") ($(secs "$t0") s)"
+if grep -q '^plan: kernel ./vmlinux' "$logs/base.log"; then
+	ok "the tree's vmlinux is booted (PVH)"
+else
+	not_ok "the tree's vmlinux is booted (PVH): $(grep '^plan: kernel' "$logs/base.log")"
+fi
+if grep -q "\"kernel_release\":\"$rel\"" "$logs/base.json" &&
+	grep -q '"ms":{"build":[0-9]*,"image":[0-9]*,"boot":[0-9]*,"command":[0-9]*' "$logs/base.json"; then
+	ok "--json: the release and the build, image, boot and command times"
+else
+	not_ok "--json: $(cat "$logs/base.json")"
+fi
 
 # The history, the same each run.
 commit() {
@@ -116,7 +128,7 @@ git bisect start HEAD tinyrd-base >/dev/null &&
 	git bisect run "$TINYRD" run -k . --build --bisect -- sh -c "$CHECK" >"$logs/bisect.log" 2>&1
 st=$?
 git bisect log >"$logs/bisect-log.txt"
-git bisect reset -q >/dev/null 2>&1
+git bisect reset >/dev/null 2>&1
 echo "# git bisect run: $(secs "$t0") s"
 grep '^tinyrd: bisect ' "$logs/bisect.log" | sed 's/^/# /'
 if [ "$st" = 0 ] && grep -q "^$broken is the first bad commit" "$logs/bisect.log"; then
