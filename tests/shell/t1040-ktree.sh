@@ -81,8 +81,10 @@ test_kconfig_fake_tree() {
 }
 
 test_kconfig_real_tree() {
-	tree=$(ls -d "${TINYRD_TEST_CACHE:-/nonexistent}"/linux-source-*/ 2>/dev/null | head -n 1)
-	if [ -z "$tree" ] || [ ! -e "$tree/.git/tinyrd-base" ]; then
+	tree=$(ls -d "${TINYRD_TEST_CACHE:-/nonexistent}"/linux-source-*/.git/tinyrd-base \
+		2>/dev/null | head -n 1)
+	tree=${tree%/.git/tinyrd-base}
+	if [ -z "$tree" ]; then
 		skip "no kernel tree in the test cache (make bisect-test makes one)"
 		return
 	fi
