@@ -5,6 +5,8 @@
 #   check          install missing test packages (as root), build, run every
 #                  test; ends with "N passed, N failed[, N skipped]"
 #   deps           install what is missing with apt-get (root), else list it
+#   bisect-test    the long test: a real kernel bisection over Debian's
+#                  linux-source-6.1 (tests/long/bisect.sh; ~15 min cold)
 #   demo           the README's main job: build tinyrd and an image, boot it
 #   install, uninstall, clean
 #
@@ -119,6 +121,7 @@ LIB_SRCS = \
 	src/image/busybox.c src/image/shadow.c src/image/commands.c src/image/runtime.c \
 	src/image/trace.c src/image/trace-filter.c src/image/trace-image.c \
 	src/run/run.c src/run/plan.c src/run/unpack.c src/run/modules.c src/run/devices.c src/run/cache.c src/run/console.c \
+	src/run/ktree.c src/run/ktree-make.c src/run/ktree-config.c \
 	src/run/verify-host.c src/run/verify-report.c src/run/verify-boot.c \
 	src/vmm/qemu.c src/vmm/watch.c src/vmm/host.c src/vmm/mem.c src/vmm/bus.c \
 	src/vmm/serial8250.c \
@@ -133,7 +136,7 @@ LIB_SRCS = \
 	src/vmm/fuse/dir.c src/vmm/fuse/file.c src/vmm/virtio/fs.c src/vmm/dax.c \
 	src/cmd/build-options.c src/cmd/run-options.c src/cmd/build.c \
 	src/cmd/inspect.c src/cmd/run.c src/cmd/boot.c src/cmd/doctor.c \
-	src/cmd/verify.c src/cmd/opt.c src/cmd/cache.c $(VMM_ARCH_SRCS)
+	src/cmd/verify.c src/cmd/opt.c src/cmd/cache.c src/cmd/kconfig.c $(VMM_ARCH_SRCS)
 ASM_OBJS = $(O)/src/image/initbin.o $(VMM_ARCH_ASM:%.S=$(O)/%.o)
 LIB_OBJS = $(LIB_SRCS:%.c=$(O)/%.o) $(ASM_OBJS)
 SAN_OBJS = $(LIB_SRCS:%.c=$(O)/%.san.o) $(ASM_OBJS)
@@ -175,9 +178,10 @@ UNIT_TESTS = $(UNIT_SRCS:%.c=$(O)/%)
 UNIT_HELPERS = $(O)/tests/unit/elfcraft.san.o $(O)/tests/unit/helpers.san.o
 
 MANS = man/tinyrd.1 man/tinyrd-run.1 man/tinyrd-boot.1 man/tinyrd-doctor.1 \
-	man/tinyrd-verify.1 man/tinyrd-cache.1 \
+	man/tinyrd-verify.1 man/tinyrd-cache.1 man/tinyrd-kconfig.1 \
 	man/tinyrd-recipe.5 man/tinyrd-init.8
 TEMPLATES = $(wildcard templates/*.recipe)
+KCONFIG_FRAGMENTS = $(wildcard templates/kconfig/*.config)
 
 SAN_FLAGS = $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all)
@@ -264,6 +268,13 @@ check:
 	$(Q)$(MAKE) --no-print-directory tests WERROR=$(or $(WERROR),1)
 	$(Q)O=$(O) bash tests/run $(if $(T),-t '$(T)')
 
+# A real kernel bisection (tests/long/bisect.sh), not part of check: the
+# kernel's first build takes minutes.
+bisect-test check-long:
+	$(Q)$(SHELL) src/deps.sh long
+	$(Q)$(MAKE) --no-print-directory tinyrd
+	$(Q)bash tests/long/bisect.sh
+
 # The README's main job: an image built, shown, and booted (Debian's stock
 # kernel, fetched once into ~/.cache/tinyrd-tests) to say uname -a.
 demo:
@@ -283,9 +294,11 @@ install: $(BIN)
 	$(INSTALL) -m 755 $(BIN) $(DESTDIR)$(bindir)/tinyrd
 	$(INSTALL) -m 755 $(INIT_BIN) $(DESTDIR)$(libexecdir)/tinyrd/tinyrd-init
 	$(INSTALL) -m 644 $(TEMPLATES) $(DESTDIR)$(datadir)/tinyrd/templates
+	$(INSTALL) -d $(DESTDIR)$(datadir)/tinyrd/templates/kconfig
+	$(INSTALL) -m 644 $(KCONFIG_FRAGMENTS) $(DESTDIR)$(datadir)/tinyrd/templates/kconfig
 	$(INSTALL) -m 644 man/tinyrd.1 man/tinyrd-run.1 man/tinyrd-boot.1 \
 		man/tinyrd-doctor.1 man/tinyrd-verify.1 man/tinyrd-cache.1 \
-		$(DESTDIR)$(mandir)/man1
+		man/tinyrd-kconfig.1 $(DESTDIR)$(mandir)/man1
 	$(INSTALL) -m 644 man/tinyrd-recipe.5 $(DESTDIR)$(mandir)/man5
 	$(INSTALL) -m 644 man/tinyrd-init.8 $(DESTDIR)$(mandir)/man8
 	$(INSTALL) -d $(DESTDIR)$(completionsdir)
@@ -297,6 +310,7 @@ uninstall:
 	rm -f $(DESTDIR)$(mandir)/man1/tinyrd.1 $(DESTDIR)$(mandir)/man1/tinyrd-run.1 \
 		$(DESTDIR)$(mandir)/man1/tinyrd-boot.1 $(DESTDIR)$(mandir)/man1/tinyrd-doctor.1 \
 		$(DESTDIR)$(mandir)/man1/tinyrd-verify.1 $(DESTDIR)$(mandir)/man1/tinyrd-cache.1 \
+		$(DESTDIR)$(mandir)/man1/tinyrd-kconfig.1 \
 		$(DESTDIR)$(mandir)/man5/tinyrd-recipe.5 $(DESTDIR)$(mandir)/man8/tinyrd-init.8
 	@# A prefix of its own (not /usr or /usr/local, whose directories
 	@# the system owns) loses the directories install made, when empty.
@@ -310,7 +324,7 @@ clean:
 	rm -f tinyrd demo.img
 	rm -rf $(O)
 
-.PHONY: all check deps demo install uninstall clean tests
+.PHONY: all check deps demo install uninstall clean tests bisect-test check-long
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
 # The unit tests' objects are intermediate; keep them (but not every target:

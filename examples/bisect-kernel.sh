@@ -9,17 +9,28 @@
 #   git bisect start BAD GOOD
 #   git bisect run /path/to/examples/bisect-kernel.sh [tinyrd options] -- TEST...
 #
-# BUILD    the build command (default: make olddefconfig bzImage modules
-#          and modules_install into ./.tinyrd-mods)
-# KERNEL   the kernel to boot (default: arch/x86/boot/bzImage)
+# By default tinyrd builds the tree itself (run -k . --build: the .config
+# with tinyrd's fragment, the image, the modules staged in its cache; the
+# build's log there too), and a tree that does not build is a skip.
+# BUILD    a build command of one's own instead, its output logged to
+#          BUILD_LOG (default .tinyrd-build.log), its last lines shown
+#          when it fails
+# KERNEL   with BUILD: the kernel to boot (default: arch/x86/boot/bzImage);
+#          modules installed into ./.tinyrd-mods are used
 # TIMEOUT  seconds before a hanging guest counts as bad (default 300)
 set -u
-jobs=$(nproc 2>/dev/null || echo 2)
-build=${BUILD:-"make -j$jobs olddefconfig bzImage modules &&
-	make -s modules_install INSTALL_MOD_PATH=$PWD/.tinyrd-mods"}
-sh -c "$build" >/dev/null 2>&1 || exit 125
+tinyrd=${TINYRD:-tinyrd}
+if [ -z "${BUILD-}" ]; then
+	exec "$tinyrd" run --bisect --timeout "${TIMEOUT:-300}" -k . --build "$@"
+fi
+log=${BUILD_LOG:-.tinyrd-build.log}
+if ! sh -c "$BUILD" >"$log" 2>&1; then
+	tail -n 20 "$log" >&2
+	echo "tinyrd: bisect skip (the build failed; its log: $log)" >&2
+	exit 125
+fi
 moddir=
 [ -d .tinyrd-mods ] && moddir="--moddir $PWD/.tinyrd-mods"
 # shellcheck disable=SC2086
-exec "${TINYRD:-tinyrd}" run --bisect --timeout "${TIMEOUT:-300}" \
+exec "$tinyrd" run --bisect --timeout "${TIMEOUT:-300}" \
 	-k "${KERNEL:-arch/x86/boot/bzImage}" $moddir "$@"

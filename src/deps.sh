@@ -1,6 +1,7 @@
 #!/bin/sh
 # Make sure what tinyrd needs is installed: "build" for the program,
-# "demo" to boot a guest too, "test" for the test suite. On Debian/Ubuntu as root, missing packages are
+# "demo" to boot a guest too, "test" for the test suite, "long" for
+# make bisect-test. On Debian/Ubuntu as root, missing packages are
 # installed with apt-get; otherwise they are listed and the status is 1.
 set -eu
 
@@ -30,11 +31,16 @@ libarchive-dev:arm64 libelf-dev:arm64 libkmod-dev:arm64 libdeflate-dev:arm64
 liblzma-dev:arm64 libzstd-dev:arm64 liblz4-dev:arm64 zlib1g-dev:arm64
 libfdt1:arm64 libc6-dev:arm64"
 
+# The long test (make bisect-test): a kernel's source and what its build
+# needs.
+long="linux-source-6.1 bc bison flex libelf-dev libssl-dev git xz-utils"
+
 case ${1-build} in
 build) want=$build ;;
+long) want="$build $demo $long" ;;
 demo) want="$build $demo" ;;
 test) want="$build $demo $test" ;;
-*) echo "usage: $0 build|demo|test" >&2; exit 2 ;;
+*) echo "usage: $0 build|demo|test|long" >&2; exit 2 ;;
 esac
 
 missing=

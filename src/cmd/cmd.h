@@ -21,9 +21,11 @@ extern const struct cmd cmd_boot;
 extern const struct cmd cmd_doctor;
 extern const struct cmd cmd_verify;
 extern const struct cmd cmd_cache;
+extern const struct cmd cmd_kconfig;
 
 /* The table main.c dispatches from, in --help's order. */
 #define CMD_TABLE { &cmd_build, &cmd_inspect, &cmd_run, &cmd_boot, \
-		    &cmd_doctor, &cmd_verify, &cmd_cache }
+		    &cmd_doctor, &cmd_verify, &cmd_cache, \
+		    &cmd_kconfig }
 
 #endif

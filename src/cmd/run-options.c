@@ -14,7 +14,12 @@
 const struct cmd_opt cmd_run_opts[] = {
 	{ "kernel", 'k', "FILE", "the kernel: a bzImage, or an ELF vmlinux (PVH\n"
 	  "entry); run's default /boot/vmlinuz-$(uname -r),\n"
-	  "else the newest /boot/vmlinuz-*", R | T },
+	  "else the newest /boot/vmlinuz-*; for run also a\n"
+	  "kernel tree (DIR): its built kernel and modules", R | T },
+	{ "build", OPT_KBUILD, NULL, "with -k DIR: make the tree first (its .config\n"
+	  "with tinyrd's fragment, the image, the modules;\n"
+	  "a failed build is status 125, skip for --bisect)", R },
+	{ "jobs", 'j', "N", "make's jobs for --build (default: the CPUs)", R },
 	{ "image", OPT_IMAGE, "IMAGE", "boot this image instead of building one", R | T },
 	{ "vmm", OPT_VMM, "builtin|qemu|auto", "tinyrd's own KVM launcher, QEMU, or the\n"
 	  "launcher when KVM works, else QEMU (run's\n"
@@ -124,6 +129,8 @@ int cmd_run_option(struct run_opts *r, int opt, const char *arg)
 	case OPT_APPEND: r->append = arg; return 0;
 	case OPT_TIMEOUT: return parse_unsigned("--timeout", arg, 1, 1u << 30, &r->timeout);
 	case OPT_BISECT: r->bisect = true; return 0;
+	case OPT_KBUILD: r->kbuild = true; return 0;
+	case 'j': return parse_unsigned("--jobs", arg, 1, 4096, &r->jobs);
 	case OPT_SKIP_STATUS: {
 		unsigned st = 0;
 

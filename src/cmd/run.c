@@ -46,7 +46,8 @@ static int run(int argc, char **argv)
 			return 0;
 		}
 		r = opt == '?' ? -EINVAL
-		    : opt == 'i' || opt == 'm' || opt == 'c' || opt >= 512
+		    : opt == 'i' || opt == 'm' || opt == 'c' || opt == 'j' ||
+		      opt >= 512
 			? cmd_run_option(&ro, opt, optarg)
 			: cmd_build_option(&o, opt, optarg);
 		if (r) {

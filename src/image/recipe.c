@@ -523,7 +523,7 @@ static char *templates_in(const char *dir, const char *rel)
  * (a source tree); ../share/tinyrd/templates from it (an installed
  * tinyrd, wherever PREFIX or DESTDIR put it); the datadir it was built
  * for. */
-static char *templates_dir(void)
+char *recipe_templates_dir(void)
 {
 	const char *env = getenv("TINYRD_TEMPLATES");
 	char exe[PATH_MAX], *t = NULL;
@@ -557,7 +557,7 @@ static char *find_recipe(const char *name, const char *dir)
 	free(c);
 	if (strchr(name, '/'))
 		return NULL;
-	t = templates_dir();
+	t = recipe_templates_dir();
 	c = path_join(t, name);
 	if (stat(c, &st)) {
 		free(c);
@@ -578,7 +578,7 @@ static int load(struct build *b, const char *name, const char *dir)
 	int r;
 
 	if (!path) {
-		char *t = templates_dir();
+		char *t = recipe_templates_dir();
 
 		r = error("recipe %s: not found (nor as a template in %s)", name,
 			  t);
@@ -622,7 +622,7 @@ int recipe_load(struct build *b, const char *name)
 
 int recipe_load_template(struct build *b, const char *name)
 {
-	char *t = templates_dir(), *path = xasprintf("%s/%s.recipe", t, name);
+	char *t = recipe_templates_dir(), *path = xasprintf("%s/%s.recipe", t, name);
 	struct stat st;
 	int r = 0;
 

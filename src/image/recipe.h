@@ -14,6 +14,9 @@
 /* Load a recipe by path, or by template name (NAME or NAME.recipe in the
  * templates directory). */
 int recipe_load(struct build *b, const char *name);
+/* Where templates live (malloc'ed): $TINYRD_TEMPLATES, templates/ beside
+ * the binary, ../share/tinyrd/templates from it, else the datadir's. */
+char *recipe_templates_dir(void);
 
 /* Load the template NAME.recipe from the templates directory only; a
  * template that is not there is skipped (-v says so). */

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "ktree.h"
 #include "run.h"
 #include "verify-host.h"
 #include "../image/elfdeps.h"
@@ -26,6 +27,8 @@
 #include "../image/cpio.h"
 #include "../common/abi.h"
 #include "../common/kernel.h"
+#include "../common/target.h"
+#include "../vmm/watch.h"
 #include "../vmm/vmm.h"
 
 static int newest_kernel(const char *first, char **out)
@@ -83,6 +86,38 @@ int run_find_kernel(const char *given, char **out)
 	}
 	close(fd);
 	*out = path;
+	return 0;
+}
+
+int run_kernel_tree(struct run_plan *p, struct build_opts *o,
+		    const struct run_opts *ro, char **kernel, char **moddir)
+{
+	const char *dir = o->kernel;
+	const struct target *t = o->target ? o->target : ktree_target(o->kernel);
+	int r = ktree_check(dir, false);
+
+	if (r)
+		return r;
+	if (ro->kbuild) {
+		long long t0 = vm_now_ms();
+
+		r = ktree_build(dir, t, ro->jobs);
+		p->ms_build = vm_now_ms() - t0;
+		p->build_failed = r != 0;
+		if (r)
+			return r;
+	}
+	r = ktree_kernel(dir, t, kernel);
+	if (!r)
+		r = ktree_modules(dir, t, moddir);
+	if (r)
+		return r;
+	verbose("kernel tree %s: %s%s%s", dir, *kernel,
+		*moddir ? ", modules staged in " : ", no modules",
+		*moddir ? *moddir : "");
+	o->kernel = *kernel;
+	if (!o->moddir)
+		o->moddir = *moddir;
 	return 0;
 }
 
@@ -333,7 +368,8 @@ int run_command(struct build_opts *o, struct run_opts *ro,
 	struct buf mods = { 0 }, modconf = { 0 };
 	struct run_file files[4];
 	struct run_plan p;
-	char *kernel = NULL;
+	struct stat kst;
+	char *kernel = NULL, *moddir = NULL;
 	bool booted = false;
 	int st = TINYRD_STATUS_FAILED, initrd = -1;
 
@@ -341,8 +377,19 @@ int run_command(struct build_opts *o, struct run_opts *ro,
 	if (ro->rootfs >= 0 && !ro->image && !o->programs.n && !o->recipes.n &&
 	    !o->copies.n)
 		o->bare = true;
-	if (run_plan_begin(&p, ro) || run_find_kernel(o->kernel, &kernel) ||
-	    run_plan_target(&p, kernel, &o->target))
+	if (run_plan_begin(&p, ro))
+		goto out;
+	/* -k DIR: a kernel tree, built first with --build. */
+	if (o->kernel && !stat(o->kernel, &kst) && S_ISDIR(kst.st_mode)) {
+		if (run_kernel_tree(&p, o, ro, &kernel, &moddir))
+			goto out;
+	} else if (ro->kbuild) {
+		error("--build makes a kernel tree: it needs -k DIR");
+		goto out;
+	} else if (run_find_kernel(o->kernel, &kernel)) {
+		goto out;
+	}
+	if (run_plan_target(&p, kernel, &o->target))
 		goto out;
 	if (run_load_image(o, ro, kernel, &image))
 		goto out;
@@ -389,6 +436,7 @@ out:
 	buf_free(&mods);
 	buf_free(&modconf);
 	free(kernel);
+	free(moddir);
 	return st;
 }
 

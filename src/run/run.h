@@ -38,6 +38,8 @@ struct run_opts {
 	int out_fd;		/* the command's stdout; -1: ours */
 	int coherence;		/* --coherence: an enum sync_mode, -1 auto */
 	bool order_platform;	/* --coherence ...,order-platform */
+	bool kbuild;		/* --build: make -k's kernel tree first */
+	unsigned jobs;		/* -j: make's jobs for it; 0: the CPUs */
 };
 
 #define RUN_OPTS_INIT { .mem_mb = 512, .cpus = 1, .accel = ACCEL_AUTO, \
@@ -68,6 +70,12 @@ int run_boot(struct run_opts *ro, const char *kernel);
 
 /* The kernel: given, else the host's, else the newest in /boot. */
 int run_find_kernel(const char *given, char **out);
+/* -k DIR, a kernel tree (ktree.h): made first with --build (its time
+ * and failure in the plan), its built kernel in *kernel, its modules
+ * staged for o (--moddir, unless given; *moddir owns it). 0, or -errno
+ * (said). */
+int run_kernel_tree(struct run_plan *p, struct build_opts *o,
+		    const struct run_opts *ro, char **kernel, char **moddir);
 /* Build the image (cached), or -errno (said). */
 int run_get_image(struct build_opts *o, const struct run_opts *ro,
 		  const char *kernel, struct buf *image);

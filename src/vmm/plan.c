@@ -25,6 +25,7 @@ void run_plan_init(struct run_plan *p, const struct vm_arch *arch)
 	p->arch = arch;
 	p->rootfs = -1;
 	p->skip_status = -1;
+	p->ms_build = -1;
 	p->vm.arch = arch;
 	p->target = p->vm.target = arch->target;
 	p->vm.initrd_fd = -1;
@@ -236,7 +237,7 @@ static const char *ending_name(const struct run_plan *p,
 			       const struct vm_result *res, int r)
 {
 	if (r || !res)
-		return "failed";
+		return p->build_failed ? "build-failed" : "failed";
 	switch (res->ending) {
 	case VM_REPORTED:
 		return p->vm.console.failure(p->vm.console.ctx) ? "init-failed"
@@ -291,11 +292,18 @@ static void write_json(const struct run_plan *p, const struct vm_result *res,
 		   p->vmm != VMM_QEMU ? NULL :
 		   p->vm.accel == ACCEL_KVM ? "kvm" : "tcg");
 	json_field(f, "vmm_why", p->vmm_why);
-	/* Phases: the image (built or read), the boot up to the command's
-	 * start, the command; null where a phase was not seen. */
-	fprintf(f, ",\"ms\":{\"image\":");
+	/* Phases: the kernel tree's build (--build), the image (built or
+	 * read), the boot up to the command's start, the command; null
+	 * where a phase was not seen. */
+	fputs(",\"ms\":{\"build\":", f);
+	if (p->ms_build >= 0)
+		fprintf(f, "%lld", p->ms_build);
+	else
+		fputs("null", f);
+	fputs(",\"image\":", f);
 	if (p->t_image)
-		fprintf(f, "%lld", p->t_image - p->t_begin);
+		fprintf(f, "%lld", p->t_image - p->t_begin -
+			(p->ms_build > 0 ? p->ms_build : 0));
 	else
 		fputs("null", f);
 	fputs(",\"boot\":", f);
@@ -308,6 +316,31 @@ static void write_json(const struct run_plan *p, const struct vm_result *res,
 		error_errno(errno, "%s", p->json);
 	else if (f == stdout)
 		fflush(f);
+}
+
+/* With -v, each phase's time: the build, the image, the boot, the
+ * command (what was not seen is left out). */
+static void show_times(const struct run_plan *p, long long boot,
+		       long long started, long long end)
+{
+	struct buf b = { 0 };
+
+	if (log_level < LOG_VERBOSE)
+		return;
+	if (p->ms_build >= 0)
+		buf_printf(&b, ", build %.1f s%s", p->ms_build / 1000.0,
+			   p->build_failed ? " (failed)" : "");
+	if (p->t_image)
+		buf_printf(&b, ", image %.1f s", (p->t_image - p->t_begin -
+			   (p->ms_build > 0 ? p->ms_build : 0)) / 1000.0);
+	if (started)
+		buf_printf(&b, ", boot %.1f s, command %.1f s",
+			   (started - boot) / 1000.0, (end - started) / 1000.0);
+	else if (end)
+		buf_printf(&b, ", boot and command %.1f s", (end - boot) / 1000.0);
+	if (b.len)
+		verbose("times:%s", b.p + 1);
+	buf_free(&b);
 }
 
 int run_plan_execute(struct run_plan *p)
@@ -323,6 +356,8 @@ int run_plan_execute(struct run_plan *p)
 	end = vm_now_ms();
 	if (r)
 		snprintf(why, sizeof(why), "tinyrd could not start the guest");
+	show_times(p, boot, r ? 0 : p->vm.console.started(p->vm.console.ctx),
+		   end);
 	if (p->bisect)
 		st = bisect(p, &res, st, why, &verdict);
 	if (p->json)
@@ -335,7 +370,9 @@ int run_plan_failed(const struct run_plan *p)
 	const char *verdict = p->bisect ? "skip" : NULL;
 	char why[600];
 
-	snprintf(why, sizeof(why), "tinyrd failed: %s", log_last_error());
+	snprintf(why, sizeof(why), "%s: %s", p->build_failed ?
+		 "the kernel did not build" : "tinyrd failed", log_last_error());
+	show_times(p, 0, 0, 0);
 	if (p->bisect && log_level >= LOG_NORMAL)
 		fprintf(stderr, "tinyrd: bisect skip (%s)\n", why);
 	if (p->json)

@@ -38,6 +38,8 @@ struct run_plan {
 	char kernel_release[64];	/* for the JSON: "" when not known */
 	char image_sha256[65];		/* the initrd's, "" when not known */
 	long long t_begin, t_image;	/* vm_now_ms(): begun, image ready */
+	long long ms_build;		/* the kernel tree's make (--build); -1 none */
+	bool build_failed;		/* and it failed: the run's reason */
 	struct vm_config vm;		/* what the VMM is given */
 };
 

@@ -32,7 +32,7 @@ test_every_option_documented() {
 	done >missing
 	assertEquals "" "$(cat missing)"
 	# boot's and doctor's, in their pages.
-	for cmd in boot doctor verify cache; do
+	for cmd in boot doctor verify cache kconfig; do
 		tinyrd $cmd --help | grep -oE -- '--[a-z][a-z-]*' | sort -u | grep -v -- --help |
 			while read -r o; do
 				grep -qE -- "Fl .*-${o#--}( |$)|Fl -${o#--}" "$MAN/tinyrd-$cmd.1" || echo "$cmd $o"
@@ -53,7 +53,7 @@ test_every_documented_option_taken() {
 	page_options "$MAN/tinyrd.1" | while read -r o; do
 		grep -qE -- "(^|[ ,])$o( |,|$)" help || echo "tinyrd.1 $o"
 	done >extra
-	for cmd in run boot doctor verify cache; do
+	for cmd in run boot doctor verify cache kconfig; do
 		tinyrd $cmd --help >help
 		page_options "$MAN/tinyrd-$cmd.1" | while read -r o; do
 			grep -qE -- "(^|[ ,])$o( |,|$)" help || echo "tinyrd-$cmd.1 $o"
@@ -77,7 +77,7 @@ test_every_verb_documented() {
 }
 
 test_sections() {
-	for page in tinyrd.1 tinyrd-run.1 tinyrd-boot.1 tinyrd-doctor.1 tinyrd-verify.1 tinyrd-cache.1 tinyrd-init.8; do
+	for page in tinyrd.1 tinyrd-run.1 tinyrd-boot.1 tinyrd-doctor.1 tinyrd-verify.1 tinyrd-cache.1 tinyrd-kconfig.1 tinyrd-init.8; do
 		for s in "EXIT STATUS" EXAMPLES "SEE ALSO"; do
 			grep -q "^\\.Sh $s" "$MAN/$page" || fail "$page: $s"
 		done

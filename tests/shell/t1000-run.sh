@@ -135,7 +135,7 @@ test_json() {
 	assertContains "$j" "\"kernel_release\":\"$(cat "$K/kver")\""
 	assertContains "$j" '"image_sha256":"'
 	assertContains "$j" '"vmm":"qemu","accel":"tcg",'
-	echo "$j" | grep -qE '"ms":\{"image":[0-9]+,"boot":[0-9]+,"command":[0-9]+,"total":[0-9]+\}\}$' ||
+	echo "$j" | grep -qE '"ms":\{"build":null,"image":[0-9]+,"boot":[0-9]+,"command":[0-9]+,"total":[0-9]+\}\}$' ||
 		fail "phases' times: $j"
 	run "$TINYRD" run -k /nonexistent --bisect --json - -- true
 	assertEquals 125 "$rc"
