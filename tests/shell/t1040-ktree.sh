@@ -80,22 +80,6 @@ test_kconfig_fake_tree() {
 	assertEquals 2 "$rc"
 }
 
-test_kconfig_real_tree() {
-	tree=$(ls -d "${TINYRD_TEST_CACHE:-/nonexistent}"/linux-source-*/.git/tinyrd-base \
-		2>/dev/null | head -n 1)
-	tree=${tree%/.git/tinyrd-base}
-	if [ -z "$tree" ]; then
-		skip "no kernel tree in the test cache (make bisect-test makes one)"
-		return
-	fi
-	git clone -q --depth 1 --branch tinyrd-base "file://$tree" linux 2>/dev/null ||
-		{ fail "clone $tree"; return; }
-	run tinyrd kconfig -C linux
-	assertEquals "$(cat "$T/err")" 0 "$rc"
-	assertEquals "" "$(cat "$T/err")"
-	assertTrue "grep -qx CONFIG_PVH=y linux/.config"
-}
-
 test_kconfig_not_a_tree() {
 	run tinyrd kconfig -C "$T"
 	assertEquals 1 "$rc"
