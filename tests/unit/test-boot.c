@@ -275,6 +275,61 @@ static void test_initrd_addr_max(void **state)
 	free(initrd);
 }
 
+/*
+ * A PVH vmlinux whose segments hold pages of zeros, loaded into memory
+ * that is not zero (a loader that skipped zero pages without looking at
+ * where they land would leave this garbage) and into fresh memory: each
+ * segment reads back as the file has it, its tail past the file as
+ * zeros, whatever the pages held before.
+ */
+static void test_pvh_zero_pages(void **state)
+{
+	enum { PG = 4096, FILESZ = 3 * PG + 100, MEMSZ = FILESZ + 2 * PG + 50,
+	       PADDR = 0x1000000, OFF = 2 * PG, NOTE = 256 };
+	static uint8_t k[OFF + FILESZ];
+	Elf64_Ehdr *h = (Elf64_Ehdr *)k;
+	Elf64_Phdr *ph = (Elf64_Phdr *)(k + 64);
+	uint32_t *note = (uint32_t *)(k + NOTE);
+	struct boot_info bi;
+	uint8_t *seg = k + OFF, *mem;
+
+	(void)state;
+	memcpy(k, ELFMAG, SELFMAG);
+	h->e_ident[EI_CLASS] = ELFCLASS64;
+	h->e_machine = EM_X86_64;
+	h->e_phentsize = sizeof(Elf64_Phdr);
+	h->e_phoff = 64;
+	h->e_phnum = 2;
+	ph[0] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = NOTE, .p_filesz = 20 };
+	note[0] = 4;			/* "Xen" */
+	note[1] = 4;
+	note[2] = 18;			/* XEN_ELFNOTE_PHYS32_ENTRY */
+	memcpy(note + 3, "Xen", 4);
+	note[4] = PADDR;
+	ph[1] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_offset = OFF, .p_paddr = PADDR,
+			      .p_filesz = FILESZ, .p_memsz = MEMSZ };
+	memset(seg, 0x11, PG);		/* page 0: data, page 1: zeros */
+	seg[2 * PG + 7] = 0x22;		/* page 2: mostly zeros */
+	memset(seg + 3 * PG, 0x33, 100);
+	for (int fresh = 0; fresh < 2; fresh++) {
+		mem = gmem_ptr(&g, PADDR, MEMSZ + PG);
+		if (!fresh)
+			memset(mem, 0xa5, MEMSZ + PG);
+		assert_int_equal(boot_load_buffer(&g, "z", k, sizeof(k), NULL, 0,
+						  "", &bi), 0);
+		assert_true(bi.pvh);
+		assert_int_equal(bi.entry, PADDR);
+		assert_memory_equal(mem, seg, FILESZ);
+		for (size_t i = FILESZ; i < MEMSZ; i++)
+			if (mem[i])
+				fail_msg("byte %zu of the tail is %#x", i, mem[i]);
+		/* Past the segment the loader writes nothing. */
+		assert_int_equal(mem[MEMSZ], fresh ? 0 : 0xa5);
+		teardown(NULL);
+		setup(NULL);
+	}
+}
+
 static void test_debian_vmlinux_pvh(void **state)
 {
 	static const char initrd[] = "pvh initrd";
@@ -343,6 +398,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refused_kernels, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_initrd_addr_max, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_debian_vmlinux_pvh, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pvh_zero_pages, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("boot", tests, NULL, NULL);
