@@ -98,6 +98,7 @@ int gmem_init(struct gmem *g, uint64_t size, bool hugepages,
 	g->host = p;
 	g->size = size;
 	g->mapped = true;
+	g->fresh = true;
 	g->map_len = len;
 	split(g, lay);
 	return 0;

@@ -29,6 +29,10 @@ struct gmem {
 	uint64_t high_base;	/* guest-physical start of the second */
 	uint64_t high;		/* its bytes */
 	bool mapped;		/* host came from mmap (not the caller) */
+	/* Every byte still reads zero, never written: set by gmem_init,
+	 * cleared by the kernel's loader (x86/boot.c), the first to write,
+	 * which leaves zero pages of the kernel unwritten while it holds. */
+	bool fresh;
 	uint64_t map_len;	/* bytes mapped (whole huge pages) */
 	/* How the VMM keeps its view of this RAM coherent with the
 	 * guest's (virtio/sync.h); NULL: mode none. Set by the launcher

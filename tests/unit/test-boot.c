@@ -276,11 +276,13 @@ static void test_initrd_addr_max(void **state)
 }
 
 /*
- * A PVH vmlinux whose segments hold pages of zeros, loaded into memory
- * that is not zero (a loader that skipped zero pages without looking at
- * where they land would leave this garbage) and into fresh memory: each
- * segment reads back as the file has it, its tail past the file as
- * zeros, whatever the pages held before.
+ * A PVH vmlinux whose segments hold pages of zeros, loaded three ways:
+ * into memory that is not zero (a loader that skipped zero pages there
+ * would leave the garbage), into fresh memory (where it skips them), and
+ * into fresh memory with a second segment laid over the first's data
+ * page with zeros (the later segment wins, as in any ELF loader). Each
+ * time the segments read back as the file has them, their tails past the
+ * file as zeros.
  */
 static void test_pvh_zero_pages(void **state)
 {
@@ -299,7 +301,6 @@ static void test_pvh_zero_pages(void **state)
 	h->e_machine = EM_X86_64;
 	h->e_phentsize = sizeof(Elf64_Phdr);
 	h->e_phoff = 64;
-	h->e_phnum = 2;
 	ph[0] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = NOTE, .p_filesz = 20 };
 	note[0] = 4;			/* "Xen" */
 	note[1] = 4;
@@ -308,23 +309,38 @@ static void test_pvh_zero_pages(void **state)
 	note[4] = PADDR;
 	ph[1] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_offset = OFF, .p_paddr = PADDR,
 			      .p_filesz = FILESZ, .p_memsz = MEMSZ };
+	/* Over the first page, the file's second: zeros. */
+	ph[2] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_offset = OFF + PG,
+			      .p_paddr = PADDR, .p_filesz = PG, .p_memsz = PG };
 	memset(seg, 0x11, PG);		/* page 0: data, page 1: zeros */
 	seg[2 * PG + 7] = 0x22;		/* page 2: mostly zeros */
 	memset(seg + 3 * PG, 0x33, 100);
-	for (int fresh = 0; fresh < 2; fresh++) {
+	for (int way = 0; way < 3; way++) {
+		h->e_phnum = way == 2 ? 3 : 2;
 		mem = gmem_ptr(&g, PADDR, MEMSZ + PG);
-		if (!fresh)
+		if (!way)
 			memset(mem, 0xa5, MEMSZ + PG);
+		else
+			g.fresh = true;		/* as gmem_init leaves it */
 		assert_int_equal(boot_load_buffer(&g, "z", k, sizeof(k), NULL, 0,
 						  "", &bi), 0);
+		assert_false(g.fresh);
 		assert_true(bi.pvh);
 		assert_int_equal(bi.entry, PADDR);
-		assert_memory_equal(mem, seg, FILESZ);
+		if (way == 2) {
+			for (size_t i = 0; i < PG; i++)
+				if (mem[i])
+					fail_msg("byte %zu under the second segment "
+						 "is %#x", i, mem[i]);
+			assert_memory_equal(mem + PG, seg + PG, FILESZ - PG);
+		} else {
+			assert_memory_equal(mem, seg, FILESZ);
+		}
 		for (size_t i = FILESZ; i < MEMSZ; i++)
 			if (mem[i])
 				fail_msg("byte %zu of the tail is %#x", i, mem[i]);
 		/* Past the segment the loader writes nothing. */
-		assert_int_equal(mem[MEMSZ], fresh ? 0 : 0xa5);
+		assert_int_equal(mem[MEMSZ], way ? 0 : 0xa5);
 		teardown(NULL);
 		setup(NULL);
 	}

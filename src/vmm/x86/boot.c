@@ -24,37 +24,17 @@ static bool page_zero(const uint8_t *p, size_t n)
 }
 
 /*
- * Guest memory starts as zeros that the host has not yet allocated, and
- * a vmlinux is half zeros: Debian's carries its 17 MB .bss and a 4 MB
- * scratch area in the file. A page of zeros that would land on a page
- * already reading zero is not written, so the launcher neither
- * allocates nor copies it (reading a fresh page maps the shared zero
- * page); the guest allocates what it touches. In the nested harness
- * this halves the load (allocating and clearing fresh pages is what it
- * costs there, not the copy).
+ * Copy len bytes in; with skip_zero (fresh RAM, which reads zero and is
+ * not yet allocated), not the pages of zeros. Debian's vmlinux carries
+ * its 17 MB .bss and a 4 MB scratch area in the file, half of it zero
+ * pages: copied, the launcher allocated and cleared all of them before
+ * the guest ran (most of the load's time in the nested harness); left
+ * alone, the guest's first write allocates them, in whole 2 MiB pages.
+ * The destination is never read to decide: a page read stays mapped to
+ * the shared zero page, and the guest's write to it becomes a 4 KiB
+ * fault, a VM exit, each.
  */
-static void copy_page(uint8_t *d, const uint8_t *s, size_t n)
-{
-	if (!page_zero(s, n) || !page_zero(d, n))
-		memcpy(d, s, n);
-}
-
-static void zero_fill(uint8_t *d, size_t len)
-{
-	const size_t page = 4096;
-
-	while (len) {
-		size_t n = page - ((uintptr_t)d & (page - 1));
-
-		n = n < len ? n : len;
-		if (!page_zero(d, n))
-			memset(d, 0, n);
-		d += n;
-		len -= n;
-	}
-}
-
-static void copy_in(void *dst, const void *src, size_t len)
+static void copy_in(void *dst, const void *src, size_t len, bool skip_zero)
 {
 	const size_t chunk = 2u << 20, page = 4096;
 	const uint8_t *s = src;
@@ -68,7 +48,8 @@ static void copy_in(void *dst, const void *src, size_t len)
 		for (size_t o = 0, m; o < n; o += m) {
 			m = page - ((uintptr_t)(d + o) & (page - 1));
 			m = m < n - o ? m : n - o;
-			copy_page(d + o, s + o, m);
+			if (!skip_zero || !page_zero(s + o, m))
+				memcpy(d + o, s + o, m);
 		}
 		if (drop_source && e > a)
 			madvise((void *)a, e - a, MADV_DONTNEED);
@@ -173,7 +154,7 @@ static int place_initrd(struct gmem *g, const char *name, uint64_t low,
 	dst = gmem_ptr(g, at, len);
 	if (!dst)
 		return error("%s: no guest memory for the initrd", name);
-	copy_in(dst, initrd, len);
+	copy_in(dst, initrd, len, false);
 	bi->initrd_start = at;
 	bi->initrd_size = len;
 	return 0;
@@ -238,7 +219,7 @@ static int load_bzimage(struct gmem *g, const char *name, const uint8_t *k,
 			     "memory (-m)", name,
 			     (unsigned long long)(need >> 20) + 1,
 			     (unsigned long long)load);
-	copy_in(dst, k + setup, pm_len);
+	copy_in(dst, k + setup, pm_len, false);
 	bi->kernel_start = load;
 	bi->kernel_end = load + need;
 
@@ -295,6 +276,28 @@ static int load_bzimage(struct gmem *g, const char *name, const uint8_t *k,
 	return 0;
 }
 
+/* Whether two of the (in-file) program headers' PT_LOADs share guest
+ * memory: a later one's zeros must then be written over the earlier. */
+static bool loads_overlap(const uint8_t *k, const Elf64_Ehdr *eh)
+{
+	const Elf64_Phdr *ph = (const void *)(k + eh->e_phoff);
+
+	for (unsigned i = 0; i < eh->e_phnum; i++)
+		for (unsigned j = i + 1; j < eh->e_phnum; j++) {
+			const Elf64_Phdr *a = &ph[i], *b = &ph[j];
+
+			if (a->p_type != PT_LOAD || b->p_type != PT_LOAD ||
+			    !a->p_memsz || !b->p_memsz)
+				continue;
+			if (a->p_paddr + a->p_memsz < a->p_paddr ||
+			    b->p_paddr + b->p_memsz < b->p_paddr ||
+			    (a->p_paddr < b->p_paddr + b->p_memsz &&
+			     b->p_paddr < a->p_paddr + a->p_memsz))
+				return true;
+		}
+	return false;
+}
+
 static int load_pvh(struct gmem *g, const char *name, const uint8_t *k,
 		    size_t klen, const void *initrd, size_t initrd_len,
 		    const char *cmdline, struct boot_info *bi)
@@ -304,7 +307,7 @@ static int load_pvh(struct gmem *g, const char *name, const uint8_t *k,
 	struct hvm_memmap_table_entry *mm;
 	struct e820_range map[8];
 	uint64_t entry = 0, end = 0, start = UINT64_MAX;
-	bool have_entry = false;
+	bool have_entry = false, skip_zero;
 	unsigned n;
 	int r;
 
@@ -314,6 +317,7 @@ static int load_pvh(struct gmem *g, const char *name, const uint8_t *k,
 	if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phoff > klen ||
 	    (klen - eh->e_phoff) / sizeof(Elf64_Phdr) < eh->e_phnum)
 		return error("%s: program headers outside the file", name);
+	skip_zero = g->fresh && !loads_overlap(k, eh);
 	for (unsigned i = 0; i < eh->e_phnum; i++) {
 		const Elf64_Phdr *ph = (const void *)(k + eh->e_phoff + i * sizeof(*ph));
 		void *dst;
@@ -335,8 +339,10 @@ static int load_pvh(struct gmem *g, const char *name, const uint8_t *k,
 			return error("%s: a segment at %#llx does not fit in the "
 				     "guest's memory (-m)", name,
 				     (unsigned long long)ph->p_paddr);
-		copy_in(dst, k + ph->p_offset, ph->p_filesz);
-		zero_fill((uint8_t *)dst + ph->p_filesz, ph->p_memsz - ph->p_filesz);
+		copy_in(dst, k + ph->p_offset, ph->p_filesz, skip_zero);
+		if (!skip_zero)
+			memset((uint8_t *)dst + ph->p_filesz, 0,
+			       ph->p_memsz - ph->p_filesz);
 		if (ph->p_paddr < start)
 			start = ph->p_paddr;
 		if (ph->p_paddr + ph->p_memsz > end)
@@ -397,6 +403,7 @@ int boot_load_buffer(struct gmem *g, const char *name, const uint8_t *k,
 	else
 		r = error("%s: not a bzImage (no \"HdrS\" setup header) nor an "
 			  "ELF vmlinux", name);
+	g->fresh = false;
 	if (!r) {
 		boot_gdt(g);
 		boot_page_tables(g);
