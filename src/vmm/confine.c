@@ -23,6 +23,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
 #include <linux/kvm.h>
@@ -442,6 +443,10 @@ int confine_begin(struct confine *c, bool on)
 #endif
 	if (!on)
 		return 0;
+	/* glibc reads /etc/localtime at its first time conversion, gmtime_r
+	 * included (a vCPU's CMOS clock): once, here, before any thread is
+	 * confined. */
+	tzset();
 	/* Per thread, and inherited: set here, before any thread starts,
 	 * it holds for all of them (and a filter may then be loaded
 	 * without CAP_SYS_ADMIN). */
