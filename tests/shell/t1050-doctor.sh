@@ -265,19 +265,22 @@ test_timeouts() {
 }
 
 # A vCPU that calls outside its seccomp filter: with
-# TINYRD_TEST_CONFINE=vcpu (read by TINYRD_TESTING builds, the tests'
-# tinyrd-san) vCPU 0 opens /etc/passwd at its first exit. The guest is
-# stopped: 125, one line naming the call. --no-confine lets the same
-# guest run to its end (readguest.S: 42), and -v says what is confined.
+# TINYRD_TEST_CONFINE=vcpu (read by TINYRD_TESTING builds: the tests'
+# tinyrd-san, or in L1 $TINYRD_TESTING_BIN) vCPU 0 opens /etc/passwd at
+# its first exit. The guest is stopped: 125, one line naming the call.
+# --no-confine lets the same guest run to its end (readguest.S: 42), and
+# -v says what is confined.
 test_forbidden_call() {
+	local testing=${TINYRD_TESTING_BIN:-$TINYRD}
+
 	need_kvm || return 0
-	case $TINYRD in
-	*-san|*-testing) ;;
-	*) skip "$TINYRD is not built with TINYRD_TESTING (t1210 covers L1)"; return ;;
+	case $testing in
+	*-san|*-testing|/l1/extra) ;;
+	*) skip "$testing is not built with TINYRD_TESTING (t1210 covers L1)"; return ;;
 	esac
 	guest readguest readguest.S || return
 	tinyrd build -q --bare --no-init -o img
-	run env TINYRD_TEST_CONFINE=vcpu timeout 60 "$TINYRD" boot --force -k readguest \
+	run env TINYRD_TEST_CONFINE=vcpu timeout 60 "$testing" boot --force -k readguest \
 		-i img --timeout 20 </dev/null
 	assertEquals "$(cat "$T/err")" 125 "$rc"
 	assert_one_error "seccomp: thread vcpu0 (vcpu) called openat (system call 257), which its filter forbids; the guest was stopped"
@@ -288,7 +291,7 @@ test_forbidden_call() {
 		i=$((i + 1))
 	done >256
 	for i in 1 2 3 4 5; do cat 256 256 256 256 256 256 256 256; done >in
-	run env TINYRD_TEST_CONFINE=vcpu timeout 60 "$TINYRD" boot --force --no-confine \
+	run env TINYRD_TEST_CONFINE=vcpu timeout 60 "$testing" boot --force --no-confine \
 		-k readguest -i img --timeout 20 <in
 	assertEquals "$(cat "$T/err")" 42 "$rc"
 	run timeout 60 "$TINYRD" boot -v --force -k readguest -i img --timeout 20 <in
