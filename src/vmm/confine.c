@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * The launcher's confinement (confine.h): seccomp per thread, Landlock
- * on the shares' servers, no_new_privs, the descriptors. The only file
- * that includes libseccomp.
+ * on the shares' servers (landlock.c), no_new_privs, the descriptors.
+ * The only file that includes libseccomp.
  *
  * Each role's table lists the system calls its threads make, found in
  * the code they run and checked against strace -f of the nested
@@ -20,28 +20,21 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
 #include <linux/kvm.h>
-#include <linux/landlock.h>
 #include <seccomp.h>
 
 #include "confine.h"
+#include "landlock.h"
 #include "../common/log.h"
 #include "../common/util.h"
 
 #ifndef SYS_SECCOMP
 #define SYS_SECCOMP 1		/* si_code of a seccomp trap (asm-generic/siginfo.h) */
-#endif
-#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
-#define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)	/* ABI 3 */
-#endif
-#ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
-#define LANDLOCK_ACCESS_FS_IOCTL_DEV (1ULL << 15)	/* ABI 5 */
 #endif
 
 /* A build with AddressSanitizer (confine.h: asan). */
@@ -418,19 +411,11 @@ bool confine_violation(char *why, size_t n)
 	return true;
 }
 
-int confine_landlock_abi(void)
-{
-	long v = syscall(SYS_landlock_create_ruleset, NULL, 0,
-			 LANDLOCK_CREATE_RULESET_VERSION);
-
-	return v > 0 ? (int)v : -errno;
-}
-
 int confine_begin(struct confine *c, bool on)
 {
 	struct sigaction sa = { .sa_sigaction = on_sigsys,
 				.sa_flags = SA_SIGINFO };
-	int abi = confine_landlock_abi();
+	int abi = landlock_abi();
 
 	memset(c, 0, sizeof(*c));
 	pthread_mutex_init(&c->lock, NULL);
@@ -534,48 +519,6 @@ void confine_files(struct confine *c, const int *keep, unsigned nkeep,
 		c->nofile = rl.rlim_cur;
 }
 
-/* Keep a share's server thread in its directory: the rights Landlock
- * knows at this ABI handled, those the share allows granted beneath its
- * root. Renames and links across directories need REFER (ABI 2): with
- * ABI 1 a writable share is left to its server's own checks. 1 applied,
- * 0 not, or -errno. */
-static int landlock(const struct confine *c, const struct confine_thread *t)
-{
-	const __u64 read = LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR;
-	struct landlock_ruleset_attr attr = {
-		.handled_access_fs = LANDLOCK_ACCESS_FS_EXECUTE |
-			LANDLOCK_ACCESS_FS_WRITE_FILE | read |
-			LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |
-			LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR |
-			LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK |
-			LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK |
-			LANDLOCK_ACCESS_FS_MAKE_SYM,
-	};
-	struct landlock_path_beneath_attr under = { .parent_fd = t->dir };
-	int abi = c->landlock_abi, fd, r = 1;
-
-	if (abi < 1 || (!t->ro && abi < 2))
-		return 0;
-	if (abi >= 2)
-		attr.handled_access_fs |= LANDLOCK_ACCESS_FS_REFER;
-	if (abi >= 3)
-		attr.handled_access_fs |= LANDLOCK_ACCESS_FS_TRUNCATE;
-	if (abi >= 5)
-		attr.handled_access_fs |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
-	under.allowed_access = t->ro ? read : attr.handled_access_fs &
-		~(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_IOCTL_DEV |
-		  (t->dev ? 0 : LANDLOCK_ACCESS_FS_MAKE_CHAR |
-				LANDLOCK_ACCESS_FS_MAKE_BLOCK));
-	fd = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
-	if (fd < 0)
-		return -errno;
-	if (syscall(SYS_landlock_add_rule, fd, LANDLOCK_RULE_PATH_BENEATH,
-		    &under, 0) || syscall(SYS_landlock_restrict_self, fd, 0))
-		r = -errno;
-	close(fd);
-	return r;
-}
-
 static void report(struct confine *c, const struct confine_thread *t, int err,
 		   const char *what)
 {
@@ -612,7 +555,7 @@ int confine_thread(struct confine *c, const struct confine_thread *t)
 	sigaddset(&sys, SIGSYS);
 	pthread_sigmask(SIG_UNBLOCK, &sys, NULL);
 	if (t->dir >= 0) {
-		r = landlock(c, t);
+		r = landlock_share(c->landlock_abi, t->dir, t->ro, t->dev);
 		if (r < 0) {
 			report(c, t, r, "Landlock");
 			return r;
@@ -730,7 +673,7 @@ static void *probe_role(void *arg)
 void confine_probe(struct confine_facts *f)
 {
 	struct sigaction sa = { .sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO };
-	int abi = confine_landlock_abi(), p[2], st;
+	int abi = landlock_abi(), p[2], st;
 	char msg[160] = "";
 	ssize_t got;
 	pid_t pid;

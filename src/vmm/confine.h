@@ -130,7 +130,4 @@ struct confine_facts {
 };
 void confine_probe(struct confine_facts *f);
 
-/* Landlock's ABI version here: > 0, or -errno (ENOSYS, EOPNOTSUPP). */
-int confine_landlock_abi(void);
-
 #endif

@@ -28,6 +28,7 @@
 
 #include "helpers.h"
 #include "../../src/vmm/confine.h"
+#include "../../src/vmm/landlock.h"
 #include "../../src/vmm/share.h"
 
 /* What a confined child did: its exit status (the step that failed, 0
@@ -451,7 +452,7 @@ static void landlock_case(bool ro)
 	struct outcome o;
 	struct buf b = { 0 };
 	char *dir;
-	int abi = confine_landlock_abi();
+	int abi = landlock_abi();
 
 	if (abi <= 0) {
 		skip_because("no Landlock in this kernel (%s)", strerror(-abi));
