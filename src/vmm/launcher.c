@@ -109,23 +109,21 @@ static void test_escape(const struct kvm_vcpu *v)
 }
 #endif
 
-/* A thread's confinement: its role, its descriptors (-1: none). */
+/* A thread's confinement: its role, and the descriptors its ioctls may
+ * name: every thread the VM's (interrupts), vCPUs and the supervisor
+ * /dev/kvm's too (KVM_CHECK_EXTENSION); a vCPU's own is set by it. */
 static struct confine_thread confine_as(struct machine *m, enum confine_role role,
 					const char *name)
 {
 	struct confine_thread t = {
-		.role = role, .kvm = -1, .vm = -1, .vcpu = -1, .dir = -1,
+		.role = role, .kvm = -1, .vm = m->vm.fd, .vcpu = -1, .dir = -1,
 		.arch_ioctls = m->arch->vcpu_ioctls,
 		.narch_ioctls = m->arch->nvcpu_ioctls,
 	};
 
 	snprintf(t.name, sizeof(t.name), "%s", name);
-	if (role == CONFINE_VCPU || role == CONFINE_SUPERVISOR) {
+	if (role == CONFINE_VCPU || role == CONFINE_SUPERVISOR)
 		t.kvm = m->vm.kvm;
-		t.vm = m->vm.fd;
-	} else {
-		t.vm = m->vm.fd;	/* interrupts */
-	}
 	return t;
 }
 
@@ -134,11 +132,11 @@ static void *vcpu_thread(void *arg)
 	struct kvm_vcpu *v = arg;
 	struct machine *m = (struct machine *)v->vm;	/* vm is first */
 	struct kvm_run *run = v->run;
-	char why[160];
+	char why[160], name[16];
 	struct confine_thread t;
 
-	snprintf(why, sizeof(why), "vcpu%u", v->id);
-	t = confine_as(m, CONFINE_VCPU, why);
+	snprintf(name, sizeof(name), "vcpu%u", v->id);
+	t = confine_as(m, CONFINE_VCPU, name);
 	t.vcpu = v->fd;
 	/* A failure is the supervisor's to act on (confine_wait). */
 	confine_thread(&m->confine, &t);
@@ -320,7 +318,6 @@ static int setup_virtio(struct machine *m)
 {
 	const struct vm_config *c = m->cfg;
 	int fds[2] = { c->out_fd, c->err_fd >= 0 ? c->err_fd : c->out_fd };
-
 	struct confine_thread t;
 	char name[16];
 	int r;
