@@ -77,7 +77,7 @@ struct ioctl_rule {
 
 /* How mmap may be called: anonymous memory only, or files too (a DAX
  * window's, a file read by the supervisor). Never PROT_EXEC. */
-enum maps { MAP_ANON_ONLY, MAP_FILES };
+enum maps { MAPS_ANON, MAPS_FILES };
 
 struct role {
 	const char *name;
@@ -206,20 +206,20 @@ static const int supervisor_fcntls[] = {
 
 static const struct role roles[CONFINE_ROLES] = {
 	[CONFINE_VCPU] = { "vcpu", LIST(vcpu_sys), LIST(vcpu_ioctls), true,
-			   LIST(dup_only), MAP_ANON_ONLY },
+			   LIST(dup_only), MAPS_ANON },
 	[CONFINE_CONSOLE] = { "virtio-console", LIST(console_sys),
-			      LIST(irq_ioctls), false, NONE, MAP_ANON_ONLY },
+			      LIST(irq_ioctls), false, NONE, MAPS_ANON },
 	[CONFINE_RNG] = { "virtio-rng", LIST(rng_sys), LIST(irq_ioctls), false,
-			  NONE, MAP_ANON_ONLY },
+			  NONE, MAPS_ANON },
 	[CONFINE_BLK] = { "virtio-blk", LIST(blk_sys), LIST(irq_ioctls), false,
-			  NONE, MAP_ANON_ONLY },
+			  NONE, MAPS_ANON },
 	[CONFINE_9P] = { "9p", LIST(p9_sys), LIST(irq_ioctls), false,
-			 LIST(share_fcntls), MAP_ANON_ONLY },
+			 LIST(share_fcntls), MAPS_ANON },
 	[CONFINE_VIRTIOFS] = { "virtio-fs", LIST(virtiofs_sys), LIST(irq_ioctls),
-			       false, LIST(share_fcntls), MAP_FILES },
+			       false, LIST(share_fcntls), MAPS_FILES },
 	[CONFINE_SUPERVISOR] = { "supervisor", LIST(supervisor_sys),
 				 LIST(supervisor_ioctls), true,
-				 LIST(supervisor_fcntls), MAP_FILES },
+				 LIST(supervisor_fcntls), MAPS_FILES },
 };
 
 const char *confine_role_name(enum confine_role r)
@@ -284,7 +284,7 @@ static int build(scmp_filter_ctx ctx, const struct confine_thread *t)
 	if (!r)
 		r = allow_all(ctx, ro->sys, ro->nsys);
 	if (!r)
-		r = allow(ctx, SCMP_SYS(mmap), ro->maps == MAP_FILES ? 1 : 2, anon);
+		r = allow(ctx, SCMP_SYS(mmap), ro->maps == MAPS_FILES ? 1 : 2, anon);
 	if (!r)
 		r = allow(ctx, SCMP_SYS(mprotect), 1, &noexec);
 	if (!r)
