@@ -74,10 +74,10 @@ ifeq ($(WERROR),1)
 WARNINGS += -Werror
 endif
 
-PKGS = libarchive libelf libkmod libdeflate liblzma libzstd liblz4 zlib
+PKGS = libarchive libelf libkmod libdeflate liblzma libzstd liblz4 zlib libseccomp
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || \
-	echo -larchive -lelf -lkmod -ldeflate -llzma -lzstd -llz4 -lz)
+	echo -larchive -lelf -lkmod -ldeflate -llzma -lzstd -llz4 -lz -lseccomp)
 
 ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARNINGS) $(PKG_CFLAGS) \
 	-DTINYRD_VERSION='"$(VERSION)"' -DTINYRD_DATADIR='"$(datadir)/tinyrd"' \
@@ -125,7 +125,7 @@ LIB_SRCS = \
 	src/run/verify-host.c src/run/verify-report.c src/run/verify-boot.c \
 	src/vmm/qemu.c src/vmm/watch.c src/vmm/host.c src/vmm/mem.c src/vmm/bus.c \
 	src/vmm/serial8250.c \
-	src/vmm/kvm.c src/vmm/machine.c src/vmm/launcher.c src/vmm/plan.c \
+	src/vmm/kvm.c src/vmm/machine.c src/vmm/launcher.c src/vmm/confine.c src/vmm/landlock.c src/vmm/plan.c \
 	src/vmm/doctor.c src/vmm/smoke.c src/vmm/coherence.c src/vmm/pci.c src/vmm/virtio/queue.c \
 	src/vmm/virtio/virtio.c src/vmm/virtio/sync.c src/vmm/virtio/pci.c src/vmm/virtio/console.c \
 	src/vmm/virtio/rng.c src/vmm/virtio/blk.c \

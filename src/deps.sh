@@ -5,8 +5,9 @@
 # installed with apt-get; otherwise they are listed and the status is 1.
 set -eu
 
+# libseccomp: the launcher's seccomp filters (src/vmm/confine.c).
 build="gcc make pkg-config libarchive-dev libelf-dev libkmod-dev libdeflate-dev
-liblzma-dev libzstd-dev liblz4-dev zlib1g-dev musl-tools"
+liblzma-dev libzstd-dev liblz4-dev zlib1g-dev libseccomp-dev musl-tools"
 # arm64's launcher writes device trees.
 [ "$(uname -m)" = aarch64 ] && build="$build libfdt-dev"
 # Booting: busybox-static for the default image, QEMU, kmod's depmod to
@@ -29,7 +30,7 @@ gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-system-arm
 qemu-user-static libfdt-dev
 libarchive-dev:arm64 libelf-dev:arm64 libkmod-dev:arm64 libdeflate-dev:arm64
 liblzma-dev:arm64 libzstd-dev:arm64 liblz4-dev:arm64 zlib1g-dev:arm64
-libfdt1:arm64 libc6-dev:arm64"
+libfdt1:arm64 libc6-dev:arm64 libseccomp-dev:arm64"
 
 # The long test (make bisect-test): a kernel's source and what its build
 # needs.

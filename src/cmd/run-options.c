@@ -60,6 +60,9 @@ const struct cmd_opt cmd_run_opts[] = {
 	  "buffers too; auto (default): civac in a VM on\n"
 	  "arm64, else none (tinyrd doctor says why);\n"
 	  "order-platform: offer VIRTIO_F_ORDER_PLATFORM", R | T },
+	{ "no-confine", OPT_NO_CONFINE, NULL, "run the built-in launcher unconfined: no\n"
+	  "seccomp filters, no Landlock on shares, no\n"
+	  "no_new_privs (for debugging)", R | T },
 	{ "bisect", OPT_BISECT, NULL, "statuses for git bisect run: >= 128, a guest\n"
 	  "that ended without a status and the command's\n"
 	  "own 125 become 1; the verdict said last", R | T },
@@ -146,6 +149,7 @@ int cmd_run_option(struct run_opts *r, int opt, const char *arg)
 	case OPT_FORCE: r->force = true; return 0;
 	case OPT_HUGEPAGES: r->hugepages = true; return 0;
 	case OPT_NO_UNPACK: r->no_unpack = true; return 0;
+	case OPT_NO_CONFINE: r->no_confine = true; return 0;
 	case OPT_DISK: return run_add_disk(r, arg);
 	case OPT_SHARE: return run_add_share(r, arg);
 	case OPT_ROOTFS: return run_set_rootfs(r, arg);

@@ -26,6 +26,7 @@ static const struct cmd_opt opts[] = {
 	{ "accel", OPT_ACCEL, "kvm|tcg|auto", "as tinyrd run", 0 },
 	{ "coherence", OPT_COHERENCE, "auto|none|dsb|civac[,order-platform]",
 	  "as tinyrd run", 0 },
+	{ "no-confine", OPT_NO_CONFINE, NULL, "as tinyrd run", 0 },
 	{ "quick", OPT_QUICK, NULL, "fewer passes and no 64 MiB sweep file", 0 },
 	{ "json", OPT_JSON, NULL, "the results as JSON", 0 },
 	{ "all", OPT_ALL, NULL, "every check in the table, not only failures", 0 },

@@ -40,6 +40,7 @@ int run_plan_begin(struct run_plan *p, const struct run_opts *ro)
 	c->silence_timeout = ro->silence;
 	c->hugepages = ro->hugepages;
 	c->mmio_transport = ro->mmio;
+	c->no_confine = ro->no_confine;
 	memcpy(c->disks, ro->disks, sizeof(c->disks));
 	c->ndisks = ro->ndisks;
 	memcpy(c->shares, ro->shares, sizeof(c->shares));

@@ -26,6 +26,7 @@ struct run_opts {
 	const char *console_log;
 	bool bisect, rebuild, force, hugepages, mmio;
 	bool no_unpack;		/* a bzImage is booted as it is */
+	bool no_confine;	/* --no-confine: the launcher unconfined */
 	int skip_status;	/* --skip-status N, or -1 */
 	const char *json;	/* --json FILE, or NULL */
 	bool stdin;		/* forward standard input (built-in launcher) */

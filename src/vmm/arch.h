@@ -95,6 +95,12 @@ struct vm_arch {
 	 * the board's counts, and its devices' state when stopped. */
 	void (*vcpu_dump)(struct kvm_vcpu *v, bool brief);
 	void (*board_dump)(struct machine *m, bool stopped);
+	/* The ioctls vcpu_dead and vcpu_dump issue on a vCPU beyond
+	 * KVM_GET_MP_STATE (x86: KVM_GET_REGS, KVM_GET_SREGS): the vCPU
+	 * threads' and the supervisor's seccomp filters allow them
+	 * (confine.c), and no other. */
+	const unsigned long *vcpu_ioctls;
+	size_t nvcpu_ioctls;
 	/* Bytes typed for the console: how many it took. When not all, the
 	 * board calls machine_console_room() once there is room again. */
 	unsigned (*console_input)(struct machine *m, const uint8_t *data,

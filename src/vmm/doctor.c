@@ -14,6 +14,7 @@
 
 #include "arch.h"
 #include "coherence.h"
+#include "confine.h"
 #include "kvm.h"
 #include "vmm.h"
 #include "../common/json.h"
@@ -184,6 +185,48 @@ static void check_coherence(struct doctor *d)
 	DETAIL(c, "auto: %s: %s", sync_mode_name(m), why);
 }
 
+/* The confinement the launcher puts itself under here (confine.h): each
+ * role's seccomp filter loaded for real in a child, Landlock's ABI,
+ * no_new_privs. A filter the kernel refuses makes the launcher refuse
+ * to run unless --no-confine. */
+static void check_confine(struct doctor *d)
+{
+	struct confine_facts f;
+	struct check *c;
+	struct buf b = { 0 };
+
+	confine_probe(&f);
+	c = add(d, "seccomp", f.seccomp ? WARN : OK);
+	if (f.seccomp) {
+		DETAIL(c, "%s", f.seccomp_why);
+		FIX(c, "a kernel with CONFIG_SECCOMP_FILTER, or tinyrd run "
+		    "--no-confine");
+	} else {
+		for (unsigned r = 0; r < CONFINE_ROLES; r++)
+			buf_printf(&b, "%s%s %u", r ? ", " : "", confine_role_name(r),
+				   confine_role_syscalls(r));
+		DETAIL(c, "a filter per launcher thread, each loaded here; a "
+		       "forbidden call stops the guest (125): %s", b.p);
+	}
+	buf_free(&b);
+	c = add(d, "Landlock", f.landlock_abi >= 2 ? OK : INFO);
+	if (f.landlock_abi >= 2)
+		DETAIL(c, "ABI %d: each share's server kept in its directory",
+		       f.landlock_abi);
+	else if (f.landlock_abi == 1)
+		DETAIL(c, "ABI 1: read-only shares' servers kept in their "
+		       "directories; writable ones need ABI 2 (Linux 5.19)");
+	else
+		DETAIL(c, "not in this kernel (%s): shares rely on their "
+		       "servers' own checks", strerror(f.landlock_errno));
+	if (f.landlock_abi < 2)
+		FIX(c, "Linux 5.19 or later with landlock in lsm= "
+		    "(CONFIG_SECURITY_LANDLOCK)");
+	c = add(d, "no_new_privs", f.nnp ? OK : WARN);
+	DETAIL(c, "%s", f.nnp ? "set by the launcher before its threads start"
+	       : "PR_SET_NO_NEW_PRIVS failed");
+}
+
 static void check_kernel(struct doctor *d, const char *kernel)
 {
 	char *path = NULL, *rel = NULL, *dir;
@@ -285,6 +328,7 @@ int doctor_run(const struct vm_arch *a, const char *kernel, bool json)
 	check_kvm(d, &h);
 	check_host(d, &h);
 	check_coherence(d);
+	check_confine(d);
 	check_kernel(d, kernel);
 	check_tools(d);
 	verdict = d->kvm_ok ? 0 : d->qemu_ok ? 1 : 2;

@@ -5,14 +5,17 @@
  * with two virtio-console devices (hvc0 the command's stdout, hvc1 its
  * stderr), virtio-rng, a virtio-blk per --disk and a 9p or virtio-fs
  * device per --share; one thread per vCPU and per virtio device, the
- * main thread for the terminal, signals and time limits.
+ * main thread for the terminal, signals and time limits. Once set up,
+ * each thread confines itself to what its role needs (confine.h), and
+ * the vCPUs enter the guest only when every thread is confined.
  *
  * Endings: the board's exit device gives the status (all eight bits), or
  * where there is none (arm64) the init's status line on the console
  * followed by a power-off; a triple fault, a reset, a power-off without a report, or every vCPU
  * stopped for good give VM_NO_REPORT with the reason; a KVM internal
  * error the same, with the registers on stderr; --timeout and
- * --silence-timeout VM_TIMEOUT; a signal VM_INTERRUPTED. Nothing a guest
+ * --silence-timeout VM_TIMEOUT; a signal VM_INTERRUPTED; a system call a
+ * thread's filter forbids VM_FAILED, the call named. Nothing a guest
  * does ends the launcher any other way.
  */
 #include <errno.h>
@@ -22,6 +25,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -83,13 +87,60 @@ static void system_event(struct machine *m, uint32_t type)
 		    "event)");
 }
 
+#ifdef TINYRD_TESTING
+/* Tests only (the tinyrd-testing and sanitizer builds): with
+ * TINYRD_TEST_CONFINE=vcpu a vCPU opens /etc/passwd at its first exit,
+ * a call its seccomp filter forbids, which must stop the guest (t1050). */
+static void test_escape(const struct kvm_vcpu *v)
+{
+	const char *t = getenv("TINYRD_TEST_CONFINE");
+	int fd;
+
+	if (!t || strcmp(t, "vcpu") || v->id)
+		return;
+	fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+}
+#else
+static void test_escape(const struct kvm_vcpu *v)
+{
+	(void)v;
+}
+#endif
+
+/* A thread's confinement: its role, and the descriptors its ioctls may
+ * name: every thread the VM's (interrupts), vCPUs and the supervisor
+ * /dev/kvm's too (KVM_CHECK_EXTENSION); a vCPU's own is set by it. */
+static struct confine_thread confine_as(struct machine *m, enum confine_role role,
+					const char *name)
+{
+	struct confine_thread t = {
+		.role = role, .kvm = -1, .vm = m->vm.fd, .vcpu = -1, .dir = -1,
+		.arch_ioctls = m->arch->vcpu_ioctls,
+		.narch_ioctls = m->arch->nvcpu_ioctls,
+	};
+
+	snprintf(t.name, sizeof(t.name), "%s", name);
+	if (role == CONFINE_VCPU || role == CONFINE_SUPERVISOR)
+		t.kvm = m->vm.kvm;
+	return t;
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct kvm_vcpu *v = arg;
 	struct machine *m = (struct machine *)v->vm;	/* vm is first */
 	struct kvm_run *run = v->run;
-	char why[160];
+	char why[160], name[16];
+	struct confine_thread t;
 
+	snprintf(name, sizeof(name), "vcpu%u", v->id);
+	t = confine_as(m, CONFINE_VCPU, name);
+	t.vcpu = v->fd;
+	/* A failure is the supervisor's to act on (confine_wait). */
+	confine_thread(&m->confine, &t);
+	confine_hold(&m->confine);
 	while (!__atomic_load_n(&m->stop, __ATOMIC_SEQ_CST)) {
 		int err = kvm_vcpu_run(v);
 
@@ -111,7 +162,8 @@ static void *vcpu_thread(void *arg)
 			machine_end(m, VM_FAILED, 0, why);
 			break;
 		}
-		__atomic_fetch_add(&m->exits, 1, __ATOMIC_RELAXED);
+		if (!__atomic_fetch_add(&m->exits, 1, __ATOMIC_RELAXED))
+			test_escape(v);
 		switch (run->exit_reason) {
 		case KVM_EXIT_MMIO:
 			bus_access(&m->mmio, run->mmio.phys_addr, run->mmio.data,
@@ -214,9 +266,22 @@ static void pulse_irq(void *ctx, unsigned irq)
 	machine_pulse(ctx, irq);	/* an edge-triggered line */
 }
 
+/* A device's worker, first thing on its thread: confined (m->conf[i]). */
+static int confine_worker(struct virtio_dev *d, void *ctx)
+{
+	struct machine *m = ctx;
+
+	for (unsigned i = 0; i < m->nvirtio; i++)
+		if (m->vdev[i] == d)
+			return confine_thread(&m->confine, &m->conf[i]);
+	return -EINVAL;
+}
+
 /* A device whose virtio_init() returned r: on PCI, or in the next MMIO
- * window with the arch's next free line; its worker started. */
-static int add_virtio(struct machine *m, struct virtio_dev *d, int r)
+ * window with the arch's next free line; its worker started, to be
+ * confined as t says. */
+static int add_virtio(struct machine *m, struct virtio_dev *d, int r,
+		      const struct confine_thread *t)
 {
 	const struct vm_arch *a = m->arch;
 	unsigned i = m->nvirtio;
@@ -224,9 +289,12 @@ static int add_virtio(struct machine *m, struct virtio_dev *d, int r)
 	if (i == ARRAY_SIZE(m->vdev))
 		return error("too many virtio devices");
 	m->vdev[i] = d;
+	m->conf[i] = *t;
 	m->nvirtio++;		/* torn down whatever happens next */
 	if (r)
 		return r;
+	d->on_thread = confine_worker;
+	d->on_thread_ctx = m;
 	if (!m->cfg->mmio_transport) {
 		r = virtio_pci_add(&m->pci, &m->vpci[i], d, ioeventfd, shm_map, m);
 	} else if (i >= a->nvirtio_mmio_irqs) {
@@ -250,6 +318,8 @@ static int setup_virtio(struct machine *m)
 {
 	const struct vm_config *c = m->cfg;
 	int fds[2] = { c->out_fd, c->err_fd >= 0 ? c->err_fd : c->out_fd };
+	struct confine_thread t;
+	char name[16];
 	int r;
 
 	r = c->mmio_transport ? 0 : pci_attach(&m->pci, &m->mmio);
@@ -260,34 +330,51 @@ static int setup_virtio(struct machine *m)
 
 		if (!i && !e && c->in_fd >= 0)
 			virtio_console_input(&m->con[0], c->in_fd);
-		r = add_virtio(m, &m->con[i].dev, e);
+		snprintf(name, sizeof(name), "hvc%u", i);
+		t = confine_as(m, CONFINE_CONSOLE, name);
+		r = add_virtio(m, &m->con[i].dev, e, &t);
 	}
-	if (!r)
-		r = add_virtio(m, &m->rng, virtio_rng_init(&m->rng, &m->vm.mem));
+	if (!r) {
+		t = confine_as(m, CONFINE_RNG, "virtio-rng");
+		r = add_virtio(m, &m->rng, virtio_rng_init(&m->rng, &m->vm.mem), &t);
+	}
 	for (unsigned i = 0; i < c->ndisks && !r; i++) {
 		r = virtio_blk_open(&m->blk[i], &m->vm.mem, c->disks[i].file,
 				    c->disks[i].ro);
 		if (!r) {
 			m->nblk++;
-			r = add_virtio(m, &m->blk[i].dev, 0);
+			snprintf(name, sizeof(name), "vd%c", 'a' + i);
+			t = confine_as(m, CONFINE_BLK, name);
+			r = add_virtio(m, &m->blk[i].dev, 0, &t);
 		}
 	}
 	for (unsigned i = 0; i < c->nshares && !r; i++) {
 		const struct vm_share *sh = &c->shares[i];
+		bool p9 = sh->fs == SHARE_9P;
 
-		if (sh->fs == SHARE_9P) {
+		/* Each server in its own directory (Landlock), by the
+		 * share's root handle. */
+		snprintf(name, sizeof(name), "%s:%s", p9 ? "9p" : "fs", sh->tag);
+		t = confine_as(m, p9 ? CONFINE_9P : CONFINE_VIRTIOFS, name);
+		t.ro = sh->ro;
+		t.dev = sh->dev;
+		if (p9) {
 			r = virtio_p9_open(&m->p9[m->np9], &m->vm.mem, sh->dir,
 					   sh->tag, sh->ro, sh->dev);
-			if (!r)
-				r = add_virtio(m, &m->p9[m->np9++].dev, 0);
+			if (!r) {
+				t.dir = m->p9[m->np9].share.root;
+				r = add_virtio(m, &m->p9[m->np9++].dev, 0, &t);
+			}
 		} else {
 			/* A DAX window needs PCI (virtio-mmio's shared
 			 * memory registers are not served). */
 			r = virtio_fs_open(&m->fs[m->nfs], &m->vm.mem, sh->dir,
 					   sh->tag, sh->ro, sh->dev,
 					   c->mmio_transport ? 0 : sh->dax);
-			if (!r)
-				r = add_virtio(m, &m->fs[m->nfs++].dev, 0);
+			if (!r) {
+				t.dir = m->fs[m->nfs].share.root;
+				r = add_virtio(m, &m->fs[m->nfs++].dev, 0, &t);
+			}
 		}
 	}
 	return r;
@@ -389,6 +476,26 @@ static int start_cpus(struct machine *m)
 	return r;
 }
 
+/* Every thread confined (the workers started during setup, the vCPUs
+ * waiting to enter the guest), then the supervisor itself; the vCPUs
+ * go. 0, or -errno with the reason in m->confine.why. */
+static int confine(struct machine *m)
+{
+	struct confine_thread t = confine_as(m, CONFINE_SUPERVISOR, "supervisor");
+	unsigned n = m->started;
+	int r;
+
+	for (unsigned i = 0; i < m->nvirtio; i++)
+		n += m->vdev[i]->running;
+	r = confine_wait(&m->confine, n);
+	if (!r && !m->confine.asan && confine_thread(&m->confine, &t))
+		r = confine_wait(&m->confine, n + 1);
+	if (!r && m->cfg->verbose)
+		confine_show(&m->confine);
+	confine_release(&m->confine);
+	return r;
+}
+
 /* Every vCPU stopped for good (the arch says), twice in a row: dead. */
 static bool all_halted(struct machine *m)
 {
@@ -422,26 +529,33 @@ static void main_loop(struct machine *m)
 		/* While typed bytes wait for room in the console's FIFO, no
 		 * more are read: they stay in the terminal (backpressure),
 		 * and the board's room call wakes us to pass them on. */
-		struct pollfd fds[3 + VM_SHARES_MAX] = {
+		struct pollfd fds[4 + VM_SHARES_MAX] = {
 			{ .fd = m->watch.sigfd, .events = POLLIN },
 			{ .fd = input && !typed.len ? STDIN_FILENO : -1,
 			  .events = POLLIN },
 			{ .fd = typed.len ? m->room_fd : -1, .events = POLLIN },
+			{ .fd = confine_violation_fd(), .events = POLLIN },
 		};
 		long long now;
-		char why[80];
+		char why[200];
 
 		/* The DAX windows' file watches. */
 		for (unsigned i = 0; i < m->nfs; i++)
-			fds[3 + i] = (struct pollfd){ .fd = m->fs[i].dax.map ?
+			fds[4 + i] = (struct pollfd){ .fd = m->fs[i].dax.map ?
 				m->fs[i].dax.watch : -1, .events = POLLIN };
-		if (poll(fds, 3 + m->nfs, TICK_MS) > 0) {
+		if (poll(fds, 4 + m->nfs, TICK_MS) > 0) {
 			int s;
 			uint64_t v;
 			ssize_t n;
 
+			/* A forbidden system call: stop (builtin_run says
+			 * which). */
+			if (fds[3].revents && confine_violation(why, sizeof(why))) {
+				machine_end(m, VM_FAILED, 0, why);
+				break;
+			}
 			for (unsigned i = 0; i < m->nfs; i++)
-				if (fds[3 + i].revents)
+				if (fds[4 + i].revents)
 					dax_events(&m->fs[i].dax);
 
 			if (fds[0].revents && (s = vm_watch_signal(&m->watch))) {
@@ -515,20 +629,36 @@ int builtin_run(const struct vm_config *c, struct vm_result *r)
 		rv = error_errno(errno, "eventfd");
 		goto out;
 	}
+	/* no_new_privs before the first thread, which each inherits. */
+	rv = confine_begin(&m->confine, !c->no_confine);
+	if (rv)
+		goto out;
 	rv = setup_vm(m);
 	if (rv)
 		goto out;
 	rv = vm_watch_begin(&m->watch, c, true);
 	if (rv)
 		goto out;
+	confine_files(&m->confine, (const int[]){ c->in_fd, c->out_fd, c->err_fd,
+			c->echo_fd, c->log_fd, c->initrd_fd }, 6, c->nshares > 0);
 	sigaction(SIGUSR1, &kick_sa, &old_kick);
 	rv = start_cpus(m);
 	if (rv)
 		machine_end(m, VM_FAILED, 0, NULL);
+	else if (confine(m))
+		machine_end(m, VM_FAILED, 0, m->confine.why);
 	else
 		main_loop(m);
+	confine_release(&m->confine);
 	for (unsigned i = 0; i < m->started; i++)
 		pthread_join(m->thread[i], NULL);
+	/* A forbidden call, wherever it came in the ending: the run is
+	 * tinyrd's failure, whatever the guest said. */
+	if (confine_violation(r->why, sizeof(r->why))) {
+		r->ending = VM_FAILED;
+		snprintf(r->why + strlen(r->why), sizeof(r->why) - strlen(r->why),
+			 "; the guest was stopped");
+	}
 	vm_watch_end(&m->watch);
 	sigaction(SIGUSR1, &old_kick, NULL);
 	c->console.end(c->console.ctx);

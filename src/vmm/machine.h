@@ -13,6 +13,7 @@
 
 #include "arch.h"
 #include "bus.h"
+#include "confine.h"
 #include "kvm.h"
 #include "pci.h"
 #include "vmm.h"
@@ -49,6 +50,7 @@ struct machine {
 	struct virtio_pci vpci[MACHINE_VIRTIO_MAX]; /* PCI functions, slot order */
 	struct virtio_mmio vmmio[MACHINE_VIRTIO_MAX]; /* or MMIO windows */
 	struct virtio_dev *vdev[MACHINE_VIRTIO_MAX];
+	struct confine_thread conf[MACHINE_VIRTIO_MAX]; /* each worker's */
 	struct buf mmio_args;		/* virtio_mmio.device=... for each */
 	unsigned nvirtio;		/* devices set up (to tear down) */
 	struct sync sync;		/* the rings' and buffers' (gmem.sync) */
@@ -64,6 +66,7 @@ struct machine {
 	struct vm_watch watch;		/* signals, terminal, watchdogs */
 	int *probe;			/* per vCPU: 1 asked, 2 dead, 3 busy */
 	unsigned long exits;		/* atomic: VM exits, for -v */
+	struct confine confine;		/* seccomp, Landlock (confine.h) */
 };
 
 /* The first ending wins; every vCPU is stopped. */

@@ -78,6 +78,10 @@ void run_plan_show(const struct run_plan *p)
 		verbose("plan: coherence %s (%s)%s", sync_mode_name(c->coherence),
 			p->coherence_why, c->order_platform
 			? ", VIRTIO_F_ORDER_PLATFORM offered" : "");
+	if (p->vmm != VMM_QEMU)
+		verbose("plan: the launcher %s", c->no_confine ? "unconfined "
+			"(--no-confine)" : "confined once set up: seccomp per "
+			"thread, Landlock on shares, no_new_privs");
 	verbose("plan: timeout %s, silence timeout %s, %s", secs(c->timeout, t, sizeof(t)),
 		secs(c->silence_timeout, q, sizeof(q)),
 		p->bisect ? "statuses for git bisect run" : "the command's status");
@@ -354,8 +358,11 @@ int run_plan_execute(struct run_plan *p)
 	int st = r ? TINYRD_STATUS_FAILED : status(p, &res, why, sizeof(why));
 
 	end = vm_now_ms();
+	/* The launcher's own failure says why (a forbidden system call,
+	 * KVM_RUN failing); else the guest never started. */
 	if (r)
-		snprintf(why, sizeof(why), "tinyrd could not start the guest");
+		snprintf(why, sizeof(why), "%s", res.ending == VM_FAILED &&
+			 res.why[0] ? res.why : "tinyrd could not start the guest");
 	show_times(p, boot, r ? 0 : p->vm.console.started(p->vm.console.ctx),
 		   end);
 	if (p->bisect)

@@ -91,6 +91,7 @@ struct vm_config {
 	bool mmio_transport;	/* --transport mmio (built-in launcher) */
 	enum sync_mode coherence; /* --coherence, resolved (built-in launcher) */
 	bool order_platform;	/* offer VIRTIO_F_ORDER_PLATFORM */
+	bool no_confine;	/* --no-confine: no seccomp, Landlock, ... */
 	struct vm_disk disks[VM_DISKS_MAX]; /* --disk, in order: vda, vdb... */
 	unsigned ndisks;
 	struct vm_share shares[VM_SHARES_MAX];	/* --share, resolved */

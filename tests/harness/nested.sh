@@ -34,7 +34,9 @@
 # NESTED_TIMEOUT (seconds for the whole L1 run, default 1500),
 # NESTED_VERBOSE=1 (L1's console on stderr), NESTED_EXTRA=DIR (copied to
 # /l1/extra: a benchmark's own images and tools), NESTED_APPEND (more of
-# L1's kernel command line, e.g. kvm_amd.PARAM=VALUE), NESTED_ONESHOT=1
+# L1's kernel command line, e.g. kvm_amd.PARAM=VALUE), NESTED_PROGRAMS
+# (host programs put in L1 with their libraries, e.g. strace for
+# scenarios/syscalls.sh), NESTED_ONESHOT=1
 # (L1 without the periodic tick below: to measure the nested freeze with
 # tests/harness/freeze-rate.sh).
 set -u
@@ -134,7 +136,7 @@ l1_append="highres=off nohz=off${NESTED_APPEND:+ $NESTED_APPEND}"
 [ "${NESTED_ONESHOT-}" = 1 ] && l1_append=${NESTED_APPEND-}
 timeout "${NESTED_TIMEOUT:-1500}" "$tinyrd" run $v --vmm qemu --accel tcg -m 3072 -c 1 \
 	${l1_append:+--append "$l1_append"} \
-	-k "$K/vmlinuz" --moddir "$K" $modules "$inner" bash "${extra[@]}" \
+	-k "$K/vmlinuz" --moddir "$K" $modules "$inner" bash ${NESTED_PROGRAMS-} "${extra[@]}" \
 	--copy "$(command -v shunit2):/usr/bin/shunit2" \
 	--copy "$K/vmlinuz:/l1/vmlinuz" --copy "$K/vmlinux:/l1/vmlinux" \
 	--copy "$work/img:/l1/img" --copy "$scenario:/l1/scenario" \

@@ -88,6 +88,35 @@ test_kvm_ioctls_in_kvm_c_and_arch() {
 	assertEquals "src/vmm/kvm.c" "$(cat ioctls)"
 }
 
+# A library's header is included by the one file that speaks to it
+# (STYLE.md: only elfread.c reads ELF through libelf, only moddeps.c
+# includes libkmod; only confine.c includes libseccomp): FILE HEADER...
+# per line.
+LIBS='src/vmm/confine.c seccomp.h
+src/image/elfread.c libelf.h gelf.h
+src/image/moddeps.c libkmod.h
+src/vmm/arm64/fdt.c libfdt.h'
+
+# Each #include of a listed header outside its file, in the tree at $1.
+lib_includes() {
+	echo "$LIBS" | while read -r file headers; do
+		for h in $headers; do
+			(cd "$1" && grep -rlE "^[[:space:]]*#[[:space:]]*include[[:space:]]*<$h>" src init) |
+				grep -vx "$file" | sed "s|\$| includes <$h>: only $file may|"
+		done
+	done
+}
+
+test_libraries_in_one_file() {
+	assertEquals "" "$(lib_includes "$SRC")"
+	# Caught: libseccomp reached from the launcher itself.
+	mkdir tree
+	cp -r "$SRC/src" "$SRC/init" tree/
+	echo '#include <seccomp.h>' >>tree/src/vmm/launcher.c
+	assertEquals "src/vmm/launcher.c includes <seccomp.h>: only src/vmm/confine.c may" \
+		"$(lib_includes tree)"
+}
+
 # HACKING.md's picture of the layers names every entry of src/LAYERS and
 # every folder of src/, and no folder that is not there.
 test_hacking_matches() {

@@ -72,6 +72,27 @@ test_doctor_table() {
 	assertContains "$(cat "$T/out")" "verdict: "
 }
 
+# The launcher's confinement here (src/vmm/confine.h): each role's
+# filter loaded by doctor for real, no_new_privs, and Landlock's ABI as
+# the kernel gives it (landlock_create_ruleset, system call 444, through
+# python3's ctypes where there is a python3).
+test_doctor_confinement() {
+	run tinyrd doctor -k /nonexistent/vmlinuz
+	grep -q "^seccomp  *ok    a filter per launcher thread, each loaded here; a forbidden call stops the guest (125): vcpu [0-9]*, virtio-console [0-9]*, virtio-rng [0-9]*, virtio-blk [0-9]*, 9p [0-9]*, virtio-fs [0-9]*, supervisor [0-9]*$" "$T/out" ||
+		fail "seccomp: $(grep '^seccomp' "$T/out")"
+	grep -q "^no_new_privs  *ok    set by the launcher before its threads start$" "$T/out" ||
+		fail "no_new_privs: $(grep '^no_new_privs' "$T/out")"
+	abi=
+	command -v python3 >/dev/null &&
+		abi=$(python3 -c 'import ctypes; print(ctypes.CDLL(None).syscall(444, None, 0, 1))')
+	case $abi in
+	"") grep -qE "^Landlock  *(ok    ABI [0-9]+: each share's server kept in its directory|info  (ABI 1|not in this kernel))" "$T/out" ;;
+	-1) grep -q "^Landlock  *info  not in this kernel (" "$T/out" ;;
+	1) grep -q "^Landlock  *info  ABI 1: read-only shares' servers kept" "$T/out" ;;
+	*) grep -q "^Landlock  *ok    ABI $abi: each share's server kept in its directory$" "$T/out" ;;
+	esac || fail "Landlock (ABI '$abi' here): $(grep '^Landlock' "$T/out")"
+}
+
 # The verdict on this host's own shape: every shape has its assertions,
 # none is skipped. QEMU is installed for the tests, so the floor is 1.
 test_doctor_verdict() {
@@ -241,6 +262,44 @@ test_timeouts() {
 	assertEquals 124 "$rc"
 	assertContains "$(cat "$T/err")" "timed out after 2 s; the guest was stopped"
 	assertNotContains "$(cat "$T/err")" "QEMU"
+}
+
+# A vCPU that calls outside its seccomp filter: with
+# TINYRD_TEST_CONFINE=vcpu (read by TINYRD_TESTING builds: the tests'
+# tinyrd-san, or in L1 $TINYRD_TESTING_BIN) vCPU 0 opens /etc/passwd at
+# its first exit. The guest is stopped: 125, one line naming the call.
+# --no-confine lets the same guest run to its end (readguest.S: 42), and
+# -v says what is confined.
+test_forbidden_call() {
+	local testing=${TINYRD_TESTING_BIN:-$TINYRD}
+
+	need_kvm || return 0
+	case $testing in
+	*-san|*-testing|/l1/extra) ;;
+	*) skip "$testing is not built with TINYRD_TESTING (t1210 covers L1)"; return ;;
+	esac
+	guest readguest readguest.S || return
+	tinyrd build -q --bare --no-init -o img
+	run env TINYRD_TEST_CONFINE=vcpu timeout 60 "$testing" boot --force -k readguest \
+		-i img --timeout 20 </dev/null
+	assertEquals "$(cat "$T/err")" 125 "$rc"
+	assert_one_error "seccomp: thread vcpu0 (vcpu) called openat (system call 257), which its filter forbids; the guest was stopped"
+	# 0, 1, ... 255, 40 times: what readguest.S checks.
+	i=0
+	while [ $i -lt 256 ]; do
+		printf "\\$(printf %o $i)"
+		i=$((i + 1))
+	done >256
+	for i in 1 2 3 4 5; do cat 256 256 256 256 256 256 256 256; done >in
+	run env TINYRD_TEST_CONFINE=vcpu timeout 60 "$testing" boot --force --no-confine \
+		-k readguest -i img --timeout 20 <in
+	assertEquals "$(cat "$T/err")" 42 "$rc"
+	run timeout 60 "$TINYRD" boot -v --force -k readguest -i img --timeout 20 <in
+	assertEquals "$(cat "$T/err")" 42 "$rc"
+	grep -q "^confine: no_new_privs; [0-9]* inherited descriptors\{0,1\} closed.*; RLIMIT_NOFILE [0-9]*$" "$T/err" ||
+		fail "no_new_privs line: $(grep '^confine' "$T/err")"
+	grep -q "^confine: seccomp per thread, .*: vcpu [0-9]*, virtio-console x2 [0-9]*, virtio-rng [0-9]*" "$T/err" ||
+		fail "seccomp line: $(grep '^confine' "$T/err")"
 }
 
 # On a terminal, as the foreground job of a shell (tests/harness/ptyrun.c):

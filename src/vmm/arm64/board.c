@@ -215,6 +215,10 @@ static const unsigned mmio_irqs[VIRTIO_MMIO_COUNT] = {
 };
 #undef L
 
+/* What vcpu_dump reads (arm64_vcpu_pc, arm64_vcpu_dump): the vCPU
+ * threads' and the supervisor's filters allow it (confine.c). */
+static const unsigned long vcpu_ioctls[] = { KVM_GET_ONE_REG };
+
 const struct vm_arch vm_arch_native = {
 	.name = "aarch64",
 	.console = "ttyS0",
@@ -240,6 +244,8 @@ const struct vm_arch vm_arch_native = {
 	.vcpu_dead = vcpu_dead,
 	.vcpu_dump = vcpu_dump,
 	.board_dump = board_dump,
+	.vcpu_ioctls = vcpu_ioctls,
+	.nvcpu_ioctls = ARRAY_SIZE(vcpu_ioctls),
 	.console_input = console_input,
 	.pvm_sign = arm64_pvm_sign,
 	.absent = arm64_absent,

@@ -58,6 +58,8 @@ static void *worker(void *arg)
 	struct pollfd p[VIRTIO_QUEUES_MAX + 2];
 	unsigned n = d->ops->nqueues;
 
+	if (d->on_thread && d->on_thread(d, d->on_thread_ctx))
+		return NULL;
 	for (unsigned q = 0; q < n; q++)
 		p[q] = (struct pollfd){ .fd = d->kick[q], .events = POLLIN };
 	p[n] = (struct pollfd){ .fd = d->stop_fd, .events = POLLIN };

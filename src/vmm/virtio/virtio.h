@@ -80,6 +80,10 @@ struct virtio_dev {
 	/* The transport's: interrupt for queue q (q < 0: configuration). */
 	void (*interrupt)(struct virtio_dev *d, int q);
 	void *transport;
+	/* Called first on the worker thread, or NULL: the launcher confines
+	 * it there (confine.h). Nonzero: the worker ends before it serves. */
+	int (*on_thread)(struct virtio_dev *d, void *ctx);
+	void *on_thread_ctx;
 };
 
 /* Set up with the device's ops; queues are disabled. Returns 0 or -errno

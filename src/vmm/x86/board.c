@@ -240,6 +240,10 @@ static const struct kvm_cap_name caps[] = {
 static const unsigned mmio_irqs[] = { VIRTIO_MMIO_IRQS };
 
 
+/* What vcpu_dead and vcpu_dump read (x86_vcpu_regs, x86_vcpu_dump): the
+ * vCPU threads' and the supervisor's filters allow these (confine.c). */
+static const unsigned long vcpu_ioctls[] = { KVM_GET_REGS, KVM_GET_SREGS };
+
 const struct vm_arch vm_arch_native = {
 	.name = "x86_64",
 	.console = "ttyS0",
@@ -266,6 +270,8 @@ const struct vm_arch vm_arch_native = {
 	.vcpu_dead = vcpu_dead,
 	.vcpu_dump = vcpu_dump,
 	.board_dump = board_dump,
+	.vcpu_ioctls = vcpu_ioctls,
+	.nvcpu_ioctls = ARRAY_SIZE(vcpu_ioctls),
 	.console_input = console_input,
 	.pvm_sign = x86_pvm_sign,
 	.absent = kvm_host_absent,

@@ -3,7 +3,8 @@
 # with NESTED_TINYRD_ARM64): KVM there, then L2 boots of Debian's arm64
 # kernel: status 3 with stdout and stderr apart, a panic is 123, -c 2 is
 # SMP 2, tinyrd boot, --transport mmio (the console's streams and a disk
-# over virtio-mmio), and doctor's --coherence auto in a VM. One TAP line
+# over virtio-mmio), and doctor's --coherence auto in a VM; the launcher
+# confined (its seccomp filters as arm64 has the calls). One TAP line
 # per check; what went wrong under it as "# " lines, and each L2 run's
 # time as a "# " line.
 K=/l1/vmlinuz
@@ -22,12 +23,19 @@ fi
 
 R="$TINYRD run --vmm builtin -k $K -i $IMG --timeout 300"
 
-l2 $R -- sh -c 'echo out; uname -m; echo err >&2; exit 3'
+l2 $R -v -- sh -c 'echo out; uname -m; echo err >&2; exit 3'
 if [ "$rc" = 3 ] && [ "$(cat /tmp/o)" = "$(printf 'out\naarch64')" ] &&
 	grep -qx err /tmp/e; then
 	ok "status 3, stdout and stderr apart (hvc0, hvc1)"
 else
 	not_ok "status 3 with stdout and stderr apart (status $rc)"
+fi
+if grep -q "^confine: seccomp per thread.*: vcpu [0-9]*, virtio-console x2 [0-9]*, virtio-rng [0-9]*, supervisor [0-9]*$" /tmp/e &&
+	! grep -q "seccomp: thread" /tmp/e; then
+	ok "confined on arm64: $(grep '^confine: seccomp' /tmp/e | sed 's/.*allowed): //')"
+else
+	not_ok "the launcher confined on arm64"
+	grep '^confine' /tmp/e | sed 's/^/# /'
 fi
 
 l2 $R -- sh -c 'echo c >/proc/sysrq-trigger'
@@ -80,6 +88,13 @@ if grep -q "auto: civac: in a VM on arm64" /tmp/o; then
 	ok "doctor: --coherence auto picks civac in this VM, and says why"
 else
 	not_ok "doctor: --coherence auto in a VM (status $rc)"
+fi
+if grep -q "^seccomp  *ok  *a filter per launcher thread, each loaded here" /tmp/o &&
+	grep -q "^no_new_privs  *ok" /tmp/o; then
+	ok "doctor: every role's seccomp filter loads on arm64 ($(grep '^Landlock' /tmp/o | sed 's/  */ /g'))"
+else
+	not_ok "doctor's confinement rows on arm64"
+	grep -i "^seccomp\|^landlock\|^no_new" /tmp/o | sed 's/^/# /'
 fi
 
 # (L1's busybox has no pgrep: read /proc.)
