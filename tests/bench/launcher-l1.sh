@@ -2,7 +2,8 @@
 # Runs inside L1 (see launcher.sh beside it): boot to exit of `-- true`,
 # the same kernel, image and command line, for tinyrd's launcher (the
 # PVH vmlinux extract-vmlinux gave; the bzImage, its vmlinux unpacked on
-# the host, here L1, and cached; the bzImage as it is, --no-unpack), QEMU
+# the host, here L1, and cached; the bzImage as it is, --no-unpack; the
+# vmlinux again with --no-confine, for what confinement costs), QEMU
 # -M microvm (PVH vmlinux, qboot) and QEMU -M pc (bzImage, SeaBIOS), all
 # on L1's KVM. RUNS interleaved rounds of wall
 # time; then per VMM one boot with every VM exit counted (a hist trigger
@@ -22,7 +23,7 @@ QEMU="qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot
 	-accel kvm -cpu host -m $MEM -smp 1 -chardev file,id=s0,path=/tmp/console
 	-chardev null,id=s1
 	-device isa-debug-exit,iobase=0x501,iosize=1 -initrd $IMG"
-ALL="tinyrd-pvh tinyrd-unpacked tinyrd-bz qemu-microvm qemu-pc"
+ALL="tinyrd-pvh tinyrd-unpacked tinyrd-bz tinyrd-open qemu-microvm qemu-pc"
 export XDG_CACHE_HOME=/tmp
 TR=/sys/kernel/tracing
 mount -t tracefs tracefs $TR 2>/dev/null
@@ -37,6 +38,7 @@ boot() {
 	tinyrd-pvh) $m $TINYRD boot -q -k $V -i $IMG ;;
 	tinyrd-unpacked) $m $TINYRD boot -q -k $K -i $IMG ;;
 	tinyrd-bz) $m $TINYRD boot -q --no-unpack -k $K -i $IMG ;;
+	tinyrd-open) $m $TINYRD boot -q --no-confine -k $V -i $IMG ;;
 	qemu-microvm) $m $QEMU -M microvm -serial chardev:s0 \
 		-device isa-serial,chardev=s1,iobase=0x2f8,irq=3 \
 		-kernel $V -append "$APPEND" ;;

@@ -9,7 +9,8 @@
 # under TCG, so absolute times are slow; the ratios are what count.
 # Targets (issue 4): tinyrd <= 0.8x the fastest QEMU's time, fewer exits
 # than either, RSS under 8 MB; (issue 19) the unpacked bzImage within
-# 1.1x of its vmlinux and <= 0.5x QEMU microvm.
+# 1.1x of its vmlinux and <= 0.5x QEMU microvm; (issue 20) the confined
+# launcher within 5% of the same boot with --no-confine.
 set -eu
 cd "$(dirname "$0")/../.."
 RUNS=${RUNS:-3}
@@ -55,4 +56,6 @@ END {
 	printf "target unpacked/microvm <= 0.50x: %.2fx %s\n", t, t <= 0.5 ? "met" : "NOT met"
 	printf "(bzImage as it is, --no-unpack: %.2fx its vmlinux, %.2fx microvm)\n",
 		med["tinyrd-bz"] / med["tinyrd-pvh"], med["tinyrd-bz"] / med["qemu-microvm"]
+	t = med["tinyrd-pvh"] / med["tinyrd-open"]
+	printf "target confined/unconfined <= 1.05x: %.2fx %s\n", t, t <= 1.05 ? "met" : "NOT met"
 }' "$out"
