@@ -3,6 +3,7 @@
 #define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
@@ -209,6 +210,51 @@ void fz_mkdir(const char *d, const char *rel)
 	make_parents(p);
 	mkdir(p, 0755);
 	free(p);
+}
+
+#define CANARY "do not touch\n"
+
+void fz_tree_make(struct fz_tree *t)
+{
+	char *p;
+
+	if (!t->top) {
+		t->top = path_join(fz_dir(), "tree");
+		t->dir = path_join(t->top, "share");
+		t->canary = path_join(t->top, "canary");
+	}
+	fz_rm_rf(t->top);
+	fz_mkdir(t->top, "share/d");
+	fz_write(t->top, "canary", CANARY, strlen(CANARY), 0644);
+	fz_write(t->dir, "a", "hello\n", 6, 0644);
+	fz_write(t->dir, "d/b", "b", 1, 0600);
+	p = path_join(t->dir, "l");
+	symlink("../canary", p);
+	free(p);
+	p = path_join(t->dir, "abs");
+	symlink(t->canary, p);
+	free(p);
+	p = path_join(t->dir, "p");
+	mkfifo(p, 0644);
+	free(p);
+}
+
+void fz_tree_check(const struct fz_tree *t)
+{
+	struct buf b = { 0 };
+	struct dirent *e;
+	DIR *d;
+
+	fz_check(!read_file(t->canary, &b) && b.len == strlen(CANARY) &&
+		 !memcmp(b.p, CANARY, b.len), "the canary outside the share changed");
+	buf_free(&b);
+	d = opendir(t->top);
+	fz_check(d, "the share's parent is gone");
+	while ((e = readdir(d)))
+		fz_check(!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+			 !strcmp(e->d_name, "share") || !strcmp(e->d_name, "canary"),
+			 "a new file beside the share");
+	closedir(d);
 }
 
 int fz_memfd(const void *data, size_t len, char path[32])

@@ -52,6 +52,20 @@ void fz_mkdir(const char *dir, const char *rel);
  * ("/proc/self/fd/N", in path[32]); returns the fd, close it after. */
 int fz_memfd(const void *data, size_t len, char path[32]);
 
+/*
+ * The share of the 9P and FUSE targets, made afresh by fz_tree_make() in
+ * the process's directory: TOP/share holds a file "a", a directory "d"
+ * with a file "b", a FIFO "p", and symlinks out of the share to
+ * TOP/canary ("l" relative, "abs" absolute), which lies outside it.
+ * fz_tree_check() is the escape oracle: the canary as it was, and
+ * nothing new in TOP.
+ */
+struct fz_tree {
+	char *top, *dir, *canary;
+};
+void fz_tree_make(struct fz_tree *t);
+void fz_tree_check(const struct fz_tree *t);
+
 /* tinyrd's messages go to a buffer emptied on each call, not stderr;
  * stdout goes to /dev/null when quiet_stdout. */
 void fz_quiet(bool quiet_stdout);
