@@ -300,6 +300,13 @@ $(FUZZ_O)/fuzz-%: $(FUZZ_O)/tests/fuzz/fuzz-%.o $(FUZZ_O)/tests/fuzz/fuzz.o $(FU
 	$(QUIET_LINK)$(FUZZ_CC) $(LDFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ \
 		$(ALL_LDLIBS)
 
+# The seed corpora's generator (tests/fuzz/seed.sh), built with CC: the
+# guest's verify checker runs in it natively.
+$(O)/tests/fuzz/seed: $(O)/tests/fuzz/seed.o $(O)/tests/fuzz/seed-virtio.o \
+		$(O)/tests/fuzz/seed-share.o $(O)/tests/unit/elfcraft.o \
+		$(O)/init/verify-guest.o $(O)/init/verify-manifest.o $(LIB_OBJS)
+	$(QUIET_LINK)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+
 # Built for check only where clang links a fuzzer: the regression test
 # (tests/fuzz/regress.sh) says SKIP, with the reason, where it cannot.
 fuzz-targets:

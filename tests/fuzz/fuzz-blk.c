@@ -14,7 +14,8 @@
  *   16 bytes    the header (type, reserved, sector), any length below
  *   u8 hdrlen   the header descriptor's length: 0 means 16
  *   per buffer  u16 length (up to 8 KiB), u8 flags (bit 0 device-
- *               writable); a readable buffer holds a pattern
+ *               writable; bit 1 a readable buffer's bytes follow, as
+ *               many as its length, else it holds a pattern)
  *
  * Checked beyond the sanitizers: an answered request's status byte is
  * OK, IOERR or UNSUPP and its used length fits the writable buffers; the
@@ -128,10 +129,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint8_t shape = fz_u8(&f), hlen;
 		const uint8_t *h;
 		struct req r = { .n = 0 };
-		size_t got = fz_take(&f, 16, &h);
+		size_t hgot = fz_take(&f, 16, &h);
 
 		memset(ram + HDR, 0, 16);
-		memcpy(ram + HDR, h, got);
+		memcpy(ram + HDR, h, hgot);
 		hlen = fz_u8(&f);
 		if (!hlen)
 			hlen = 16;
@@ -143,12 +144,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		for (unsigned i = 0; i < (shape & 7u); i++) {
 			uint32_t len = fz_u16(&f) % 0x2001;
-			bool w = fz_u8(&f) & 1;
+			uint8_t bf = fz_u8(&f);
+			bool w = bf & 1;
 			uint8_t *p = ram + DATA + 0x2000 * i;
+			const uint8_t *src;
 
-			if (!w)
+			if (!w && (bf & 2)) {
+				size_t got = fz_take(&f, len, &src);
+
+				memcpy(p, src, got);
+				memset(p + got, 0, len - got);
+			} else if (!w) {
 				for (uint32_t j = 0; j < len; j++)
 					p[j] = (uint8_t)(j * 7 + i);
+			}
 			add(&r, DATA + 0x2000ULL * i, len, w);
 		}
 		ram[STATUS] = 0xee;
