@@ -307,11 +307,14 @@ $(O)/tests/fuzz/seed: $(O)/tests/fuzz/seed.o $(O)/tests/fuzz/seed-virtio.o \
 		$(O)/init/verify-guest.o $(O)/init/verify-manifest.o $(LIB_OBJS)
 	$(QUIET_LINK)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
+# No "is up to date" for each target.
+FUZZ_QUIET = $(if $(filter 1,$(V)),,-s)
+
 # Built for check only where clang links a fuzzer: the regression test
 # (tests/fuzz/regress.sh) says SKIP, with the reason, where it cannot.
 fuzz-targets:
 	$(Q)if $(SHELL) tests/fuzz/probe.sh $(FUZZ_CC) >/dev/null; then \
-		$(MAKE) --no-print-directory $(FUZZ_BINS); \
+		$(MAKE) --no-print-directory $(FUZZ_QUIET) $(FUZZ_BINS); \
 	else \
 		echo "note: no fuzz targets: $$($(SHELL) tests/fuzz/probe.sh $(FUZZ_CC))"; \
 	fi
@@ -319,7 +322,7 @@ fuzz-targets:
 fuzz:
 	$(Q)$(SHELL) tests/fuzz/probe.sh $(FUZZ_CC) >/dev/null || \
 		{ echo "make fuzz: $$($(SHELL) tests/fuzz/probe.sh $(FUZZ_CC))" >&2; exit 1; }
-	$(Q)$(MAKE) --no-print-directory $(FUZZ_BINS)
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_QUIET) $(FUZZ_BINS)
 	$(Q)bash tests/fuzz/run.sh $(FUZZ_O) $(FUZZ_S) $(FUZZ_TARGETS)
 
 deps:
