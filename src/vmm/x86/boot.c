@@ -310,6 +310,10 @@ static int load_pvh(struct gmem *g, const char *name, const uint8_t *k,
 	if (!have_entry)
 		return error("%s: no PVH entry (XEN_ELFNOTE_PHYS32_ENTRY): a "
 			     "kernel built without CONFIG_PVH", name);
+	/* Else the guest starts in memory nothing was loaded into, and
+	 * the kernel's range would be [UINT64_MAX, 0). */
+	if (start > end)
+		return error("%s: no segment to load (PT_LOAD)", name);
 	if (entry >= 1ULL << 32)
 		return error("%s: the PVH entry is above 4 GiB", name);
 	bi->kernel_start = start;
