@@ -8,8 +8,10 @@
 # The tree's corpus (tests/fuzz/corpus/TARGET) is read, never written:
 # new inputs go to FUZZ_O/run/TARGET/corpus, which later runs start from
 # too, crashes, leaks and timeouts to FUZZ_O/run/TARGET/ as libFuzzer
-# names them, and its log to FUZZ_O/run/TARGET/log. To keep a finding,
-# fix it and copy the input to the tree's corpus (tests/fuzz/README.md).
+# names them, and its log to FUZZ_O/run/TARGET/log. tests/fuzz/TARGET.dict
+# is its dictionary, tests/fuzz/TARGET.options more flags for it. To
+# keep a finding, fix it and copy the input to the tree's corpus
+# (tests/fuzz/README.md).
 # The status is 1 when a target found something.
 set -u
 [ $# -ge 3 ] || { echo "usage: run.sh FUZZ_O SECONDS TARGET..." >&2; exit 2; }
@@ -25,6 +27,10 @@ for t in "$@"; do
 	args=(-max_total_time="$secs" -timeout=10 -print_final_stats=1
 	      -artifact_prefix="$d/")
 	[ -f "$src/$t.dict" ] && args+=(-dict="$src/$t.dict")
+	# TARGET.options: more of libFuzzer's flags, and why, for one target.
+	[ -f "$src/$t.options" ] &&
+		read -r -a more < <(sed 's/#.*//' "$src/$t.options" | tr '\n' ' ') &&
+		args+=("${more[@]}")
 	echo "fuzz-$t: $secs s (log: $d/log)"
 	"$obj/fuzz-$t" "${args[@]}" "$d/corpus" "$src/corpus/$t" >"$d/log" 2>&1
 	rc=$?
