@@ -28,9 +28,10 @@ for t in "$@"; do
 	      -artifact_prefix="$d/")
 	[ -f "$src/$t.dict" ] && args+=(-dict="$src/$t.dict")
 	# TARGET.options: more of libFuzzer's flags, and why, for one target.
-	[ -f "$src/$t.options" ] &&
-		read -r -a more < <(sed 's/#.*//' "$src/$t.options" | tr '\n' ' ') &&
+	if [ -f "$src/$t.options" ]; then
+		read -r -a more <<<"$(sed 's/#.*//' "$src/$t.options" | tr '\n' ' ')"
 		args+=("${more[@]}")
+	fi
 	echo "fuzz-$t: $secs s (log: $d/log)"
 	"$obj/fuzz-$t" "${args[@]}" "$d/corpus" "$src/corpus/$t" >"$d/log" 2>&1
 	rc=$?
