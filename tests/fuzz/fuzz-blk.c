@@ -170,6 +170,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fz_check(!fstat(b.fd, &st) && st.st_size == 512 * SECTORS,
 		 "the disk changed size");
 	virtio_destroy(&b.dev);
+	pthread_mutex_destroy(&b.dev.lock);	/* made again next run */
 	virtio_blk_close(&b);
 	return 0;
 }

@@ -104,10 +104,10 @@ static const struct virtio_ops ops = {
 	.notify = notify,
 };
 
+/* A write's data: up to len bytes of the input. */
 static void take(struct fz *f, uint8_t *d, unsigned len)
 {
 	const uint8_t *p;
-
 	size_t n = fz_take(f, len, &p);
 
 	memcpy(d, p, n);
@@ -217,5 +217,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	virtio_pci_remove(&vp);
 	virtio_destroy(&dev);
+	/* Made again by the next run's inits. */
+	pthread_mutex_destroy(&dev.lock);
+	pthread_mutex_destroy(&b.lock);
 	return 0;
 }
