@@ -7,6 +7,10 @@
 #   deps           install what is missing with apt-get (root), else list it
 #   bisect-test    the long test: a real kernel bisection over Debian's
 #                  linux-source-6.1 (tests/long/bisect.sh; ~15 min cold)
+#   fuzz           build the libFuzzer targets (tests/fuzz/, clang) and run
+#                  each for FUZZ_S seconds; new inputs and crashes go to
+#                  $(O)/fuzz/run/, not the tree (tests/fuzz/README.md)
+#   fuzz-targets   only build them (check does, when clang can)
 #   demo           the README's main job: build tinyrd and an image, boot it
 #   install, uninstall, clean
 #
@@ -24,6 +28,9 @@
 #                  builds an arm64 tinyrd against Debian's multiarch arm64
 #                  -dev libraries (CC, PKG_CONFIG and the arch follow), as
 #                  $(O)/tinyrd (use an O of its own: O=build/arm64)
+#   FUZZ_S=60      with fuzz: seconds per target
+#   FUZZ_CC=clang  the compiler of the fuzz targets and their objects
+#                  ($(O)/fuzz/), with -fsanitize=fuzzer,address,undefined
 #   CC, CFLAGS, LDFLAGS, PKG_CONFIG
 #   LIBFDT         how to link libfdt (arm64's launcher builds device trees;
 #                  default: pkg-config's, else -l:libfdt.so.1, which needs
@@ -259,6 +266,67 @@ $(O)/%.testing.o: %.c
 $(O)/tinyrd-testing: $(O)/src/main.testing.o $(LIB_SRCS:%.c=$(O)/%.testing.o) $(ASM_OBJS)
 	$(QUIET_LINK)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
+# The libFuzzer targets (tests/fuzz/README.md): tinyrd's sources built
+# again with clang into $(O)/fuzz/, an archive the targets take what they
+# need from, one program per parser.
+FUZZ_CC ?= clang
+# tests/run's regress.sh names it in its skip.
+export FUZZ_CC
+FUZZ_S ?= 60
+FUZZ_O = $(O)/fuzz
+FUZZ_TARGETS = $(sort $(patsubst tests/fuzz/fuzz-%.c,%,$(wildcard tests/fuzz/fuzz-*.c)))
+FUZZ_BINS = $(FUZZ_TARGETS:%=$(FUZZ_O)/fuzz-%)
+# Beyond tinyrd's own: arm64's Image parser on any host, and the guest's
+# verify manifest reader.
+FUZZ_SRCS = $(sort $(LIB_SRCS) src/vmm/arm64/image.c init/verify-manifest.c)
+FUZZ_LIB = $(FUZZ_O)/libtinyrd.a
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+# clang's -Wformat=2 adds -Wformat-nonliteral (log.c passes a format on),
+# and it names the kernel's variable-sized UAPI structs as a GNU extension.
+FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARNINGS) -Wno-format-nonliteral \
+	-Wno-gnu-variable-sized-type-not-at-end $(PKG_CFLAGS) \
+	-DTINYRD_VERSION='"$(VERSION)"' -DTINYRD_DATADIR='"$(datadir)/tinyrd"' \
+	-DTINYRD_TESTING -DVMM_ARCH_$(VMM_ARCH) -MMD -MP -g -O1 $(FUZZ_SAN) \
+	-fsanitize=fuzzer-no-link
+
+$(FUZZ_O)/%.o: %.c
+	@mkdir -p $(@D)
+	$(QUIET_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_LIB): $(FUZZ_SRCS:%.c=$(FUZZ_O)/%.o) $(ASM_OBJS)
+	$(Q)rm -f $@
+	$(QUIET_LINK)ar rcs $@ $^
+
+$(FUZZ_O)/fuzz-%: $(FUZZ_O)/tests/fuzz/fuzz-%.o $(FUZZ_O)/tests/fuzz/fuzz.o $(FUZZ_LIB)
+	$(QUIET_LINK)$(FUZZ_CC) $(LDFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ \
+		$(ALL_LDLIBS)
+
+# The seed corpora's generator (tests/fuzz/seed.sh), built with CC: the
+# guest's verify checker runs in it natively.
+$(O)/tests/fuzz/seed: $(O)/tests/fuzz/seed.o $(O)/tests/fuzz/seed-virtio.o \
+		$(O)/tests/fuzz/seed-share.o $(O)/tests/unit/elfcraft.o \
+		$(O)/init/verify-guest.o $(O)/init/verify-manifest.o $(LIB_OBJS)
+	$(QUIET_LINK)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+
+# No "is up to date" for each target.
+FUZZ_QUIET = $(if $(filter 1,$(V)),,-s)
+
+# Built for check only where clang links a fuzzer: the regression test
+# (tests/fuzz/regress.sh) says SKIP, with the reason, where it cannot.
+fuzz-targets:
+	$(Q)if $(SHELL) tests/fuzz/probe.sh $(FUZZ_CC) >/dev/null; then \
+		$(MAKE) --no-print-directory $(FUZZ_QUIET) $(FUZZ_BINS); \
+	else \
+		echo "note: no fuzz targets: $$($(SHELL) tests/fuzz/probe.sh $(FUZZ_CC))"; \
+	fi
+
+fuzz:
+	$(Q)$(SHELL) tests/fuzz/probe.sh $(FUZZ_CC) >/dev/null || \
+		{ echo "make fuzz: $$($(SHELL) tests/fuzz/probe.sh $(FUZZ_CC))" >&2; exit 1; }
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_QUIET) $(FUZZ_BINS)
+	$(Q)bash tests/fuzz/run.sh $(FUZZ_O) $(FUZZ_S) $(FUZZ_TARGETS)
+
 deps:
 	$(Q)$(SHELL) src/deps.sh build
 
@@ -266,6 +334,7 @@ deps:
 check:
 	$(Q)$(SHELL) src/deps.sh test
 	$(Q)$(MAKE) --no-print-directory tests WERROR=$(or $(WERROR),1)
+	$(Q)$(MAKE) --no-print-directory fuzz-targets WERROR=$(or $(WERROR),1)
 	$(Q)O=$(O) bash tests/run $(if $(T),-t '$(T)')
 
 # A real kernel bisection (tests/long/bisect.sh), not part of check: the
@@ -324,9 +393,11 @@ clean:
 	rm -f tinyrd demo.img
 	rm -rf $(O)
 
-.PHONY: all check deps demo install uninstall clean tests bisect-test check-long
+.PHONY: all check deps demo install uninstall clean tests bisect-test check-long \
+	fuzz fuzz-targets
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
 # The unit tests' objects are intermediate; keep them (but not every target:
 # a header gone from a .d file must still remake what included it).
-.SECONDARY: $(UNIT_SRCS:%.c=$(O)/%.san.o)
+.SECONDARY: $(UNIT_SRCS:%.c=$(O)/%.san.o) \
+	$(FUZZ_TARGETS:%=$(FUZZ_O)/tests/fuzz/fuzz-%.o) $(FUZZ_O)/tests/fuzz/fuzz.o

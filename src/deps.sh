@@ -30,7 +30,7 @@ gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-system-arm
 qemu-user-static libfdt-dev
 libarchive-dev:arm64 libelf-dev:arm64 libkmod-dev:arm64 libdeflate-dev:arm64
 liblzma-dev:arm64 libzstd-dev:arm64 liblz4-dev:arm64 zlib1g-dev:arm64
-libfdt1:arm64 libc6-dev:arm64 libseccomp-dev:arm64"
+libfdt1:arm64 libc6-dev:arm64 libseccomp-dev:arm64 clang libclang-rt-dev"
 
 # The long test (make bisect-test): a kernel's source and what its build
 # needs.

@@ -301,10 +301,20 @@ static int open_output(const char *output, char **tmp)
 
 /* Write straight into what is not a regular file: a device or a pipe
  * (/dev/null, /dev/stdout) must stay what it is. */
+/* Into what output is (a device, a pipe), or stdout itself for "-":
+ * opening /dev/stdout again would start a regular file over from its
+ * beginning, where a shell may have written an early segment first. */
 static int write_in_place(struct build *b, const char *output,
 			  const struct buf *raw)
 {
-	int fd = open(output, O_WRONLY | O_CLOEXEC), r;
+	int fd, r;
+
+	if (!strcmp(output, "-")) {
+		output = "stdout";
+		fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 0);
+	} else {
+		fd = open(output, O_WRONLY | O_CLOEXEC);
+	}
 
 	if (fd < 0)
 		return error_errno(errno, "%s", output);
@@ -338,7 +348,7 @@ int build_write(struct build *b, const char *output)
 	if (r)
 		goto out;
 	if (!strcmp(output, "-")) {
-		r = write_in_place(b, "/dev/stdout", &raw);
+		r = write_in_place(b, "-", &raw);
 		goto out;
 	}
 	if (!stat(output, &st)) {

@@ -190,10 +190,14 @@ static bool whole(void *ctx, const struct cpio_item *it)
  * tinyrd-init sets it, else its default. */
 static const char *command_path(const struct inspect *s)
 {
-	const char *p = s->conf[2].p, *end = p + s->conf[2].len;
+	const char *p = s->conf[2].p, *end;
 	const char *path = TINYRD_DEFAULT_PATH;
 
-	for (; s->have_conf[2] && p && p < end; p += strlen(p) + 1)
+	/* No environment in the image: no buffer either (p NULL). */
+	if (!s->have_conf[2])
+		return path;
+	end = p + s->conf[2].len;
+	for (; p < end; p += strlen(p) + 1)
 		if (!strncmp(p, "PATH=", 5))
 			path = p + 5;
 	return path;
@@ -341,10 +345,11 @@ static void show_config(struct inspect *s)
 		}
 	}
 	for (int i = 1; i < 3; i++) {
-		const char *p = s->conf[i].p, *end = p + s->conf[i].len;
+		const char *p = s->conf[i].p, *end;
 
 		if (!s->have_conf[i])
-			continue;
+			continue;	/* and p is NULL */
+		end = p + s->conf[i].len;
 		printf("%s:", i == 1 ? "command" : "environment");
 		for (; p < end; p += strlen(p) + 1) {
 			putchar(' ');

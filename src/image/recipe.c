@@ -68,12 +68,14 @@ int recipe_unescape(const char *in, struct buf *out)
 }
 
 /* ${VAR} from the environment, as gen_init_cpio does for locations; an
- * unset variable is an error rather than silently empty. */
+ * unset variable is an error rather than silently empty (and *out NULL,
+ * so that callers free it either way). */
 static int expand_vars(const char *in, char **out)
 {
 	struct buf b = { 0 };
 	const char *p = in;
 
+	*out = NULL;
 	buf_reserve(&b, strlen(in));
 	while (*p) {
 		const char *end;
@@ -128,12 +130,14 @@ static int unescape_field(const char *raw, bool newlines, char **out)
 }
 
 /* A host path from a recipe: ${VAR} expanded as written (so an escaped
- * \x24 stays a dollar sign), then escapes undone, relative to the recipe. */
+ * \x24 stays a dollar sign), then escapes undone, relative to the recipe.
+ * *out is NULL on an error, for the caller's one free(). */
 static int host_path_raw(struct line *l, const char *raw, char **out)
 {
 	char *x, *y;
 	int r = expand_vars(raw, &x);
 
+	*out = NULL;
 	if (r)
 		return r;
 	r = unescape_field(x, false, &y);
@@ -311,7 +315,7 @@ static int v_kmod_noload(struct line *l)
 
 static int v_copy(struct line *l)
 {
-	char *src, *dest = NULL, *colon = strrchr(l->raw[0], ':');
+	char *src = NULL, *dest = NULL, *colon = strrchr(l->raw[0], ':');
 	int r;
 
 	if (l->n == 2) {

@@ -331,6 +331,8 @@ void verify_report_expect(struct verify_report *r, const char *manifest,
 		} else if (!strcmp(key, "quick")) {
 			quick = !strcmp(p, "1");
 		} else if (!strcmp(key, "sweepdir")) {
+			/* The last one counts, as in the guest's reader. */
+			free(r->expect_sweepdir);
 			r->expect_sweepdir = xstrdup(p);
 		} else if (!strcmp(key, "sweep")) {
 			while ((w = verify_word(&p)))

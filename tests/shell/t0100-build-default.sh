@@ -164,6 +164,17 @@ test_output_places() {
 	assertEquals 1 "$(ls | grep -c img)"
 }
 
+# -o - writes where stdout is, after what is there: an early segment
+# before it in the same file stays (it used to be written over from the
+# file's start: /dev/stdout opened afresh).
+test_output_stdout_appends() {
+	{ printf 'early'; tinyrd build --bare -z none --copy "$INIT":/init -o -; } >both.img
+	tinyrd build --bare -z none --copy "$INIT":/init -o alone.img
+	assertEquals "early" "$(head -c 5 both.img)"
+	assertEquals "$(($(stat -c %s alone.img) + 5))" "$(stat -c %s both.img)"
+	tail -c +6 both.img | cmp -s - alone.img || fail "the image after the segment"
+}
+
 # --json says what was written: the file, its size and hash (as
 # sha256sum has them), its entries, compression and time; not with
 # --print or -o -.

@@ -83,6 +83,20 @@ test_recipe_syntax() {
 	expect_error "recipe no-such-recipe: not found" -f no-such-recipe
 }
 
+# A host path whose ${VAR} is not set, in each verb that takes one, and
+# an include's name (copy and include freed a path they never had: found
+# by fuzz-recipe).
+test_recipe_unset_variable() {
+	for line in 'copy ${TINYRD_NO_SUCH_VAR}/x' 'copy /etc/${TINYRD_NO_SUCH_VAR}:/y' \
+	    'file /f ${TINYRD_NO_SUCH_VAR} 0644 0 0' 'busybox ${TINYRD_NO_SUCH_VAR}' \
+	    'init ${TINYRD_NO_SUCH_VAR}' 'bin ${TINYRD_NO_SUCH_VAR}/sh' \
+	    'include ${TINYRD_NO_SUCH_VAR}'; do
+		printf '%s\n' "$line" >var.recipe
+		expect_error "var.recipe:1: \${TINYRD_NO_SUCH_VAR} is not set" \
+			--bare -f ./var.recipe
+	done
+}
+
 # As an unprivileged user: an unreadable file, an unwritable directory.
 as_user() {
 	if is_root; then

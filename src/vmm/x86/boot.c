@@ -302,7 +302,7 @@ static int load_pvh(struct gmem *g, const char *name, const uint8_t *k,
 		    size_t klen, const void *initrd, size_t initrd_len,
 		    const char *cmdline, struct boot_info *bi)
 {
-	const Elf64_Ehdr *eh = (const void *)k;
+	Elf64_Ehdr ehdr, *eh = &ehdr;
 	struct hvm_start_info *si;
 	struct hvm_memmap_table_entry *mm;
 	struct e820_range map[8];
@@ -311,7 +311,11 @@ static int load_pvh(struct gmem *g, const char *name, const uint8_t *k,
 	unsigned n;
 	int r;
 
-	if (klen < sizeof(*eh) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+	/* The headers are copied out: e_phoff need not be aligned. */
+	if (klen < sizeof(*eh))
+		return error("%s: an ELF file, but not a 64-bit x86 vmlinux", name);
+	memcpy(eh, k, sizeof(*eh));
+	if (eh->e_ident[EI_CLASS] != ELFCLASS64 ||
 	    eh->e_machine != EM_X86_64)
 		return error("%s: an ELF file, but not a 64-bit x86 vmlinux", name);
 	if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phoff > klen ||
@@ -319,9 +323,10 @@ static int load_pvh(struct gmem *g, const char *name, const uint8_t *k,
 		return error("%s: program headers outside the file", name);
 	skip_zero = g->fresh && !loads_overlap(k, eh);
 	for (unsigned i = 0; i < eh->e_phnum; i++) {
-		const Elf64_Phdr *ph = (const void *)(k + eh->e_phoff + i * sizeof(*ph));
+		Elf64_Phdr phdr, *ph = &phdr;
 		void *dst;
 
+		memcpy(ph, k + eh->e_phoff + i * sizeof(*ph), sizeof(*ph));
 		if (ph->p_type == PT_NOTE && !have_entry) {
 			r = kernel_pvh_note(k, klen, ph->p_offset,
 					    ph->p_filesz, &entry);
@@ -351,6 +356,10 @@ static int load_pvh(struct gmem *g, const char *name, const uint8_t *k,
 	if (!have_entry)
 		return error("%s: no PVH entry (XEN_ELFNOTE_PHYS32_ENTRY): a "
 			     "kernel built without CONFIG_PVH", name);
+	/* Else the guest starts in memory nothing was loaded into, and
+	 * the kernel's range would be [UINT64_MAX, 0). */
+	if (start > end)
+		return error("%s: no segment to load (PT_LOAD)", name);
 	if (entry >= 1ULL << 32)
 		return error("%s: the PVH entry is above 4 GiB", name);
 	bi->kernel_start = start;
