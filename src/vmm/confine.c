@@ -277,7 +277,7 @@ static int build(scmp_filter_ctx ctx, const struct confine_thread *t)
 	struct scmp_arg_cmp anon[2] = {
 		noexec, SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_ANONYMOUS, MAP_ANONYMOUS),
 	};
-	struct scmp_arg_cmp self = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid());
+	struct scmp_arg_cmp self = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid(), 0);
 	int r;
 
 	r = allow_all(ctx, base, ARRAY_SIZE(base));
@@ -290,7 +290,7 @@ static int build(scmp_filter_ctx ctx, const struct confine_thread *t)
 	if (!r)
 		r = allow(ctx, SCMP_SYS(tgkill), 1, &self);
 	for (size_t i = 0; i < ro->nfcntls && !r; i++) {
-		struct scmp_arg_cmp cmd = SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)ro->fcntls[i]);
+		struct scmp_arg_cmp cmd = SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)ro->fcntls[i], 0);
 
 		r = allow(ctx, SCMP_SYS(fcntl), 1, &cmd);
 	}
