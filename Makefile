@@ -296,7 +296,7 @@ $(FUZZ_O)/%.o: %.c
 
 $(FUZZ_LIB): $(FUZZ_SRCS:%.c=$(FUZZ_O)/%.o) $(ASM_OBJS)
 	$(Q)rm -f $@
-	$(QUIET_LINK)ar rcs $@ $^
+	$(QUIET_LINK)$(AR) rcs $@ $^
 
 $(FUZZ_O)/fuzz-%: $(FUZZ_O)/tests/fuzz/fuzz-%.o $(FUZZ_O)/tests/fuzz/fuzz.o $(FUZZ_LIB)
 	$(QUIET_LINK)$(FUZZ_CC) $(LDFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ \
