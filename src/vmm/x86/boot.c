@@ -45,10 +45,12 @@ static void copy_in(void *dst, const void *src, size_t len, bool skip_zero)
 		uintptr_t a = ((uintptr_t)s + page - 1) & ~(uintptr_t)(page - 1);
 		uintptr_t e = ((uintptr_t)s + n) & ~(uintptr_t)(page - 1);
 
-		for (size_t o = 0, m; o < n; o += m) {
+		if (!skip_zero)
+			memcpy(d, s, n);
+		for (size_t o = 0, m; skip_zero && o < n; o += m) {
 			m = page - ((uintptr_t)(d + o) & (page - 1));
 			m = m < n - o ? m : n - o;
-			if (!skip_zero || !page_zero(s + o, m))
+			if (!page_zero(s + o, m))
 				memcpy(d + o, s + o, m);
 		}
 		if (drop_source && e > a)
