@@ -32,31 +32,12 @@
 static uint8_t rep[ROOM];
 static struct iovec in_iov[PIECES], out_iov[PIECES];
 
-/* Cut [p, p + n) into pieces of k bytes (k 0: one piece). */
-static unsigned cut(uint8_t *p, size_t n, unsigned k, struct iovec *iov)
-{
-	unsigned i = 0;
-
-	if (!k)
-		k = (unsigned)n + 1;
-	while (n && i < PIECES - 1) {
-		size_t m = n < k ? n : k;
-
-		iov[i++] = (struct iovec){ p, m };
-		p += m;
-		n -= m;
-	}
-	if (n)
-		iov[i++] = (struct iovec){ p, n };
-	return i;
-}
-
 static void serve(struct p9_server *s, const uint8_t *msg, size_t len,
 		  unsigned k, size_t room)
 {
 	/* The server reads requests only; the cast is iovec's. */
-	unsigned ni = cut((uint8_t *)msg, len, k, in_iov);
-	unsigned no = cut(rep, room, k, out_iov);
+	unsigned ni = fz_cut((uint8_t *)msg, len, k, in_iov, PIECES);
+	unsigned no = fz_cut(rep, room, k, out_iov, PIECES);
 	uint32_t n = p9_serve(s, in_iov, ni, out_iov, no);
 
 	fz_check(n <= room, "a reply longer than its buffers");

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "fuzz.h"
@@ -287,4 +288,23 @@ void fz_quiet(bool quiet_stdout)
 		}
 		done = true;
 	}
+}
+
+unsigned fz_cut(uint8_t *p, size_t n, unsigned k, struct iovec *iov,
+		unsigned max)
+{
+	unsigned i = 0;
+
+	if (!k)
+		k = (unsigned)n + 1;
+	while (n && i < max - 1) {
+		size_t m = n < k ? n : k;
+
+		iov[i++] = (struct iovec){ p, m };
+		p += m;
+		n -= m;
+	}
+	if (n)
+		iov[i++] = (struct iovec){ p, n };
+	return i;
 }

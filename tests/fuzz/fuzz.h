@@ -48,6 +48,12 @@ void fz_write(const char *dir, const char *rel, const void *data, size_t len,
 	      mode_t mode);
 void fz_mkdir(const char *dir, const char *rel);
 
+/* [p, p + n) cut into pieces of k bytes (k 0: one piece) in iov, at most
+ * max of them (the last takes the rest); returns how many. */
+struct iovec;
+unsigned fz_cut(uint8_t *p, size_t n, unsigned k, struct iovec *iov,
+		unsigned max);
+
 /* A memfd holding the bytes, and a path that opens it
  * ("/proc/self/fd/N", in path[32]); returns the fd, close it after. */
 int fz_memfd(const void *data, size_t len, char path[32]);
