@@ -9,7 +9,7 @@
 # time; then per VMM one boot with every VM exit counted (a hist trigger
 # on the kvm_exit tracepoint, which outlives the VM, unlike KVM's debugfs
 # counters) and one with its memory sampled every 5 ms.
-RUNS=${1:-3}
+RUNS=${1:-6}
 K=/l1/vmlinuz
 V=/l1/vmlinux
 IMG=/l1/img/true.img
@@ -75,11 +75,22 @@ for v in $ALL; do	# each boots; the page cache is warm
 	line=$(boot "" $v)
 	good $v "$(field status "$line")"
 done
-# Each round starts one further down the list, so that no VMM always
-# follows the same one.
-set -- $ALL
+# The rounds' orders form Williams squares: over each n rounds (n VMMs,
+# even), every VMM runs once in every place and follows every other VMM
+# exactly once. A boot's time depends on what ran before it in this L1
+# (memory to clear and compact, QEMU's translation cache); a plain
+# rotation fixed each VMM's predecessor, and with it a bias of its own.
+williams() {	# ROUND(1-based) VMM...: that round's order
+	awk -v r="$1" 'BEGIN {
+		n = ARGC - 2
+		for (i = 0; i < n; i++)	# 0, 1, n-1, 2, n-2, ...
+			s[i] = i == 0 ? 0 : i % 2 ? (i + 1) / 2 : n - i / 2
+		for (i = 0; i < n; i++)
+			printf "%s ", ARGV[2 + (s[i] + r - 1) % n]
+	}' "$@"
+}
 for i in $(seq "$RUNS"); do
-	for v in $(echo "$ALL $ALL" | cut -d' ' -f"$(( (i - 1) % $# + 1 ))-$(( (i - 1) % $# + $# ))"); do
+	for v in $(williams "$i" $ALL); do
 		line=$(boot "" $v)
 		good $v "$(field status "$line")"
 		echo "wall $v $(field wall_us "$line")"
