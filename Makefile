@@ -10,6 +10,8 @@
 #   fuzz           build the libFuzzer targets (tests/fuzz/, clang) and run
 #                  each for FUZZ_S seconds; new inputs and crashes go to
 #                  $(O)/fuzz/run/, not the tree (tests/fuzz/README.md)
+#   fuzz-campaign  fuzz with FUZZ_S=3600 FUZZ_RUNS=10000000 FUZZ_J=2: each
+#                  target to 10 million runs or an hour (~3.5 hours here)
 #   fuzz-targets   only build them (check does, when clang can)
 #   demo           the README's main job: build tinyrd and an image, boot it
 #   install, uninstall, clean
@@ -29,6 +31,9 @@
 #                  -dev libraries (CC, PKG_CONFIG and the arch follow), as
 #                  $(O)/tinyrd (use an O of its own: O=build/arm64)
 #   FUZZ_S=60      with fuzz: seconds per target
+#   FUZZ_RUNS=N    with fuzz: also stop a target after N executions
+#   FUZZ_J=1       with fuzz: targets run at a time (one core each)
+#   FUZZ_TARGETS   with fuzz: which targets (default every tests/fuzz/fuzz-*.c)
 #   FUZZ_CC=clang  the compiler of the fuzz targets and their objects
 #                  ($(O)/fuzz/), with -fsanitize=fuzzer,address,undefined
 #   CC, CFLAGS, LDFLAGS, PKG_CONFIG
@@ -273,6 +278,8 @@ FUZZ_CC ?= clang
 # tests/run's regress.sh names it in its skip.
 export FUZZ_CC
 FUZZ_S ?= 60
+FUZZ_RUNS ?=
+FUZZ_J ?= 1
 FUZZ_O = $(O)/fuzz
 FUZZ_TARGETS = $(sort $(patsubst tests/fuzz/fuzz-%.c,%,$(wildcard tests/fuzz/fuzz-*.c)))
 FUZZ_BINS = $(FUZZ_TARGETS:%=$(FUZZ_O)/fuzz-%)
@@ -325,7 +332,14 @@ fuzz:
 	$(Q)$(SHELL) tests/fuzz/probe.sh $(FUZZ_CC) >/dev/null || \
 		{ echo "make fuzz: $$($(SHELL) tests/fuzz/probe.sh $(FUZZ_CC))" >&2; exit 1; }
 	$(Q)$(MAKE) --no-print-directory $(FUZZ_QUIET) $(FUZZ_BINS)
-	$(Q)bash tests/fuzz/run.sh $(FUZZ_O) $(FUZZ_S) $(FUZZ_TARGETS)
+	$(Q)FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_J=$(FUZZ_J) \
+		bash tests/fuzz/run.sh $(FUZZ_O) $(FUZZ_S) $(FUZZ_TARGETS)
+
+# The campaign of tests/fuzz/README.md: each target to 10 million runs or
+# an hour, whichever comes first, a target on each of two cores.
+fuzz-campaign:
+	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_S=3600 FUZZ_RUNS=10000000 \
+		FUZZ_J=2 FUZZ_TARGETS="$(FUZZ_TARGETS)"
 
 deps:
 	$(Q)$(SHELL) src/deps.sh build
@@ -394,7 +408,7 @@ clean:
 	rm -rf $(O)
 
 .PHONY: all check deps demo install uninstall clean tests bisect-test check-long \
-	fuzz fuzz-targets
+	fuzz fuzz-targets fuzz-campaign
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
 # The unit tests' objects are intermediate; keep them (but not every target:
