@@ -88,6 +88,10 @@ struct vm_arch {
 	/* An exit the core does not know (x86: port I/O), handled; false
 	 * when it is not the arch's either. */
 	bool (*exit)(struct machine *m, struct kvm_vcpu *v);
+	/* A port write the guest made without an exit, from the coalesced
+	 * ring (board_create chose the ports); NULL: the arch has none. */
+	void (*port_write)(struct machine *m, uint16_t port, uint8_t *data,
+			   unsigned len);
 	/* Stopped for good: halted with interrupts off, or never started. */
 	bool (*vcpu_dead)(struct kvm_vcpu *v);
 	/* Its registers on stderr (an internal error), or with brief a

@@ -120,6 +120,8 @@ int kvm_create(struct kvm_vm *vm, uint64_t mem_bytes, bool hugepages,
 		       vm->arch->vm_type ? vm->arch->vm_type(vm->kvm) : 0ul);
 	if (vm->fd < 0)
 		return error_errno(errno, "KVM_CREATE_VM");
+	/* The ring's page in each vCPU's mapping, if KVM has one. */
+	vm->ring_page = ioctl(vm->fd, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_MMIO);
 	r = vm->arch->vm_init(vm, irqchip);
 	if (!r)
 		r = gmem_init(&vm->mem, mem_bytes, hugepages, &vm->arch->ram);
@@ -158,11 +160,22 @@ int kvm_vcpu_create(struct kvm_vm *vm, unsigned id, unsigned ncpu,
 		v->run = NULL;
 		return error_errno(errno, "vcpu %u: mmap kvm_run", id);
 	}
+	if (id == 0 && vm->ring_page > 0) {
+		long page = sysconf(_SC_PAGESIZE);
+
+		if ((long)vm->run_size >= (vm->ring_page + 1) * page) {
+			vm->ring = (void *)((char *)v->run + vm->ring_page * page);
+			vm->ring_max = (unsigned)((page - sizeof(*vm->ring)) /
+						  sizeof(vm->ring->coalesced_mmio[0]));
+		}
+	}
 	return vm->arch->vcpu_init(v, ncpu, irqchip);
 }
 
 void kvm_vcpu_destroy(struct kvm_vcpu *v)
 {
+	if (v->id == 0 && v->run)
+		v->vm->ring = NULL;
 	if (v->run)
 		munmap(v->run, (size_t)v->vm->run_size);
 	if (v->fd > 0)
@@ -196,4 +209,46 @@ int kvm_ioeventfd(struct kvm_vm *vm, uint64_t addr, unsigned len, int fd,
 	if (ioctl(vm->kvm, KVM_CHECK_EXTENSION, KVM_CAP_IOEVENTFD) <= 0)
 		return -ENOSYS;
 	return ioctl(vm->fd, KVM_IOEVENTFD, &e) < 0 ? -errno : 0;
+}
+
+int kvm_coalesce(struct kvm_vm *vm, uint64_t addr, uint32_t size, bool pio)
+{
+	struct kvm_coalesced_mmio_zone z = { .addr = addr, .size = size,
+					     .pio = pio };
+
+	if (ioctl(vm->fd, KVM_CHECK_EXTENSION, pio ? KVM_CAP_COALESCED_PIO :
+		  KVM_CAP_COALESCED_MMIO) <= 0 || vm->ring_page <= 0)
+		return -ENOTSUP;
+	return ioctl(vm->fd, KVM_REGISTER_COALESCED_MMIO, &z) < 0 ? -errno : 0;
+}
+
+bool kvm_coalesced_pending(const struct kvm_vm *vm)
+{
+	return vm->ring && __atomic_load_n(&vm->ring->first, __ATOMIC_ACQUIRE) !=
+			   __atomic_load_n(&vm->ring->last, __ATOMIC_ACQUIRE);
+}
+
+unsigned kvm_coalesced_drain(struct kvm_vm *vm, kvm_coalesced_fn *fn,
+			     void *ctx)
+{
+	struct kvm_coalesced_mmio_ring *r = vm->ring;
+	unsigned n = 0;
+
+	if (!r)
+		return 0;
+	for (;;) {
+		uint32_t first = __atomic_load_n(&r->first, __ATOMIC_RELAXED);
+		uint32_t last = __atomic_load_n(&r->last, __ATOMIC_ACQUIRE);
+		struct kvm_coalesced_mmio e;
+
+		if (first == last || first >= vm->ring_max || last >= vm->ring_max)
+			return n;
+		e = r->coalesced_mmio[first];
+		if (e.len)
+			fn(ctx, e.phys_addr, e.data, e.len < sizeof(e.data) ?
+			   e.len : sizeof(e.data), e.pio);
+		__atomic_store_n(&r->first, (first + 1) % vm->ring_max,
+				 __ATOMIC_RELEASE);
+		n++;
+	}
 }

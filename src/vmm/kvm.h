@@ -22,6 +22,11 @@ struct kvm_vm {
 	struct gmem mem;
 	const struct vm_arch *arch;
 	void *arch_state;	/* the arch's, from vm_init to vm_fini */
+	/* The coalesced ring in vCPU 0's mapping (NULL without one), its
+	 * entries, and its page in a vCPU's mapping (0: none). */
+	struct kvm_coalesced_mmio_ring *ring;
+	unsigned ring_max;
+	int ring_page;
 };
 
 struct kvm_vcpu {
@@ -71,5 +76,26 @@ int kvm_signal_msi(struct kvm_vm *vm, uint64_t addr, uint32_t data);
  * bytes at MMIO addr; -ENOSYS without KVM_CAP_IOEVENTFD. */
 int kvm_ioeventfd(struct kvm_vm *vm, uint64_t addr, unsigned len, int fd,
 		  bool assign);
+
+
+/*
+ * Writes to [addr, addr + size), ports with pio, are queued in the VM's
+ * coalesced ring instead of exiting: for registers only ever written
+ * and whose effect can wait for the next exit (x86: the PCI address
+ * latch at 0xcf8, the CMOS index at 0x70). 0, -ENOTSUP without
+ * KVM_CAP_COALESCED_PIO (or _MMIO), or -errno.
+ */
+int kvm_coalesce(struct kvm_vm *vm, uint64_t addr, uint32_t size, bool pio);
+/* Are writes waiting in the ring? Lock-free: true until the last one
+ * has been handed over completely. */
+bool kvm_coalesced_pending(const struct kvm_vm *vm);
+/* Hand each queued write to fn in the order the guest made them, then
+ * take it off the ring; the count handed. One caller at a time (the
+ * launcher holds a lock), before it handles any exit, so that a read
+ * sees every write made before it. Indices outside the ring end it. */
+typedef void kvm_coalesced_fn(void *ctx, uint64_t addr, uint8_t *data,
+			      unsigned len, bool pio);
+unsigned kvm_coalesced_drain(struct kvm_vm *vm, kvm_coalesced_fn *fn,
+			     void *ctx);
 
 #endif

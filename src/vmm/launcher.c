@@ -127,6 +127,19 @@ static struct confine_thread confine_as(struct machine *m, enum confine_role rol
 	return t;
 }
 
+/* A write from the coalesced ring, as its exit would have made it. */
+static void coalesced_write(void *ctx, uint64_t addr, uint8_t *data,
+			    unsigned len, bool pio)
+{
+	struct machine *m = ctx;
+
+	__atomic_fetch_add(&m->coalesced, 1, __ATOMIC_RELAXED);
+	if (!pio)
+		bus_access(&m->mmio, addr, data, len, true);
+	else if (m->arch->port_write)
+		m->arch->port_write(m, (uint16_t)addr, data, len);
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct kvm_vcpu *v = arg;
@@ -164,6 +177,13 @@ static void *vcpu_thread(void *arg)
 		}
 		if (!__atomic_fetch_add(&m->exits, 1, __ATOMIC_RELAXED))
 			test_escape(v);
+		/* Writes queued without an exit come first: this exit
+		 * may read what they set (0xcfc after 0xcf8). */
+		if (kvm_coalesced_pending(&m->vm)) {
+			pthread_mutex_lock(&m->ring_lock);
+			kvm_coalesced_drain(&m->vm, coalesced_write, m);
+			pthread_mutex_unlock(&m->ring_lock);
+		}
 		switch (run->exit_reason) {
 		case KVM_EXIT_MMIO:
 			bus_access(&m->mmio, run->mmio.phys_addr, run->mmio.data,
@@ -620,6 +640,7 @@ int builtin_run(const struct vm_config *c, struct vm_result *r)
 	m->vm.kvm = m->vm.fd = -1;
 	m->room_fd = -1;
 	pthread_mutex_init(&m->lock, NULL);
+	pthread_mutex_init(&m->ring_lock, NULL);
 	m->cpu = xcalloc(m->ncpu, sizeof(*m->cpu));
 	m->thread = xcalloc(m->ncpu, sizeof(*m->thread));
 	m->probe = xcalloc(m->ncpu, sizeof(*m->probe));
@@ -667,7 +688,8 @@ int builtin_run(const struct vm_config *c, struct vm_result *r)
 	stopped = c->verbose && (r->ending == VM_TIMEOUT ||
 				 r->ending == VM_INTERRUPTED);
 	if (c->verbose)
-		verbose("%lu VM exits, %lu unclaimed MMIO accesses", m->exits,
+		verbose("%lu VM exits, %lu writes queued without one, %lu "
+			"unclaimed MMIO accesses", m->exits, m->coalesced,
 			m->mmio.unclaimed);
 	for (unsigned i = 0; stopped && i < m->started; i++)
 		m->arch->vcpu_dump(&m->cpu[i], true);

@@ -60,6 +60,8 @@ struct machine {
 	int room_fd;			/* eventfd: the console has room again */
 
 	pthread_mutex_t lock;
+	pthread_mutex_t ring_lock;	/* one vCPU drains the coalesced ring */
+	unsigned long coalesced;	/* atomic: writes that did not exit */
 	int stop;			/* atomic: vCPUs leave their loop */
 	bool ended;
 	long long last_output;		/* atomic: ms of the last console byte */

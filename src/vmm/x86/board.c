@@ -59,6 +59,15 @@ static int board_create(struct machine *m)
 	if (!r && !m->cfg->mmio_transport)
 		r = bus_register(&b->pio, PCI_CONF1_PORT, 8, &pci_conf1_ops,
 				 &b->conf1);
+	/* Registers only ever written, each write read back by a later
+	 * access that exits anyway: queued, not exits of their own
+	 * (every PCI configuration access and CMOS read writes one first,
+	 * and an exit to the launcher costs microseconds, or nested
+	 * hundreds). Without the capability they exit as before. */
+	if (!r && !m->cfg->mmio_transport)
+		kvm_coalesce(&m->vm, PCI_CONF1_PORT, 4, true);
+	if (!r)
+		kvm_coalesce(&m->vm, RTC_PORT, 1, true);
 	return r;
 }
 
@@ -152,6 +161,12 @@ static void port_io(struct machine *m, struct kvm_run *run)
 		}
 		bus_access(&board(m)->pio, run->io.port, p, run->io.size, out);
 	}
+}
+
+static void port_write(struct machine *m, uint16_t port, uint8_t *data,
+		       unsigned len)
+{
+	bus_access(&board(m)->pio, port, data, len, true);
 }
 
 static bool arch_exit(struct machine *m, struct kvm_vcpu *v)
@@ -267,6 +282,7 @@ const struct vm_arch vm_arch_native = {
 	.load = load,
 	.enter = enter,
 	.exit = arch_exit,
+	.port_write = port_write,
 	.vcpu_dead = vcpu_dead,
 	.vcpu_dump = vcpu_dump,
 	.board_dump = board_dump,
