@@ -18,7 +18,7 @@ MEM=512
 # have no PCI device to find. tinyrd's launcher has its virtio devices on
 # a PCI bus, which the kernel enumerates (the image has no virtio
 # modules, so nothing binds them); it adds pci=off only with mmio.
-APPEND="console=ttyS0 panic=-1 reboot=t pci=off quiet"
+APPEND="console=ttyS0 panic=-1 reboot=t acpi=off pci=off quiet"
 QEMU="qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot
 	-accel kvm -cpu host -m $MEM -smp 1 -chardev file,id=s0,path=/tmp/console
 	-chardev null,id=s1
