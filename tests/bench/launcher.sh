@@ -18,7 +18,9 @@ cd "$(dirname "$0")/../.."
 RUNS=${RUNS:-6}
 make -s tinyrd
 out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+# BENCH_RAW=FILE keeps every boot's line (wall, exits, rss) for a look
+# at the distribution behind the medians.
+trap 'if [ -n "${BENCH_RAW:-}" ]; then cp "$out" "$BENCH_RAW"; fi; rm -f "$out"' EXIT
 NESTED_TIMEOUT=${NESTED_TIMEOUT:-1800} tests/harness/nested.sh --qemu \
 	"$PWD/tests/bench/launcher-l1.sh" "$RUNS" | tee "$out" | grep '^#' || true
 grep -q '^rss qemu-pc ' "$out" || { echo "the benchmark did not finish" >&2; exit 1; }
