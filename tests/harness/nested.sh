@@ -67,8 +67,12 @@ mkdir -p "$work/img" "$work/bin"
 # For L2's kernel: its virtio_pci and virtio_console modules come along.
 l2="-k $K/vmlinuz --moddir $K"
 cc=$(command -v musl-gcc || echo cc)
-for t in ptyrun measure vqfuzz; do
+for t in ptyrun measure; do
 	$cc -static -Os -o "$work/bin/$t" "$here/$t.c" || exit 125
+done
+# The hostile guest drivers share the user-space virtio driver vdrv.c.
+for t in vqfuzz; do
+	$cc -static -Os -o "$work/bin/$t" "$here/$t.c" "$here/vdrv.c" || exit 125
 done
 # (musl's headers have no <linux/kvm.h>: glibc, static.)
 cc -static -Os -o "$work/bin/kvmcpuid" "$here/kvmcpuid.c" || exit 125
