@@ -69,7 +69,7 @@ blk() { echo "$(ls -a /tmp/esc-blk | tr '\n' ' ') $(md5sum </tmp/esc-blk/canary)
 blk >/tmp/before-blk
 
 echo "# $(date +%T) one boot: the kernel clients, then the raw devices"
-timeout 900 $TINYRD run --vmm builtin -k $K -i $IMG --timeout 800 \
+timeout 400 $TINYRD run --vmm builtin -k $K -i $IMG --timeout 300 \
 	--share /tmp/esc-9p/share:p9,fs=9p --share /tmp/esc-fs/share:fs,fs=virtiofs \
 	--disk /tmp/esc-blk/disk -- sh -c '
 	for m in p9 fs; do
