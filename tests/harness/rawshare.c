@@ -251,7 +251,7 @@ static void p9_dotdot(void)
 		result("dotdot", "Twalk .. from the root", "ESCAPED: not the root's qid");
 	else
 		result("dotdot", "Twalk .. from the root stays at the root", NULL);
-	r = walk(1, 2, 3, up);
+	r = walk(0, 2, 3, up);
 	if (r != 'U')
 		result("dotdot", "Twalk .. out-dotdot canary", "%s", outcome(r));
 	else if (rtype() == TWALK + 1 && g16(rep.p + 7) == 3)
