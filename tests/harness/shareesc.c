@@ -9,7 +9,8 @@
  *       path) and to REL by rename, while two others create
  *       files, directories and links through DIR/d and DIR/d/../d and
  *       drop the guest's dentries so that each name is looked up again
- *       on the host; after SECS seconds, the count of what was created
+ *       on the host; after SECS seconds, the count of what was created,
+ *       and ESCAPED should a worker see the outside's canary through d
  *   shareesc rootattr MNT           (guest) chmod, chown, utimes,
  *       setxattr (user. and trusted.) and truncate on the mount point
  *       itself, each result printed
@@ -72,7 +73,8 @@ static void swapper(const char *dir)
 static void worker(const char *dir, int id)
 {
 	char d[512];
-	int made = 0;
+	int made = 0, seen = 0;
+	struct stat st;
 
 	snprintf(d, sizeof(d), "%s/d", dir);
 	for (int i = 0;; i++) {
@@ -100,6 +102,12 @@ static void worker(const char *dir, int id)
 		}
 		made += !link(path(dir, "f", 0, 0), path(d, "l%d-%d", id, i));
 		made += !symlink("/", path(d, "y%d-%d", id, i));
+		/* The canary lives only outside: seen through d, the host
+		 * followed the symlink for us. */
+		if (!seen && !stat(path(d, "canary", 0, 0), &st)) {
+			printf("race: worker %d: ESCAPED: %s/canary seen\n", id, d);
+			seen = 1;
+		}
 		if (i % 16 == 15) {
 			printf("race: worker %d: %d made\n", id, made);
 			fflush(stdout);
