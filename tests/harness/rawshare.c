@@ -388,7 +388,7 @@ static void p9_counts(void)
 
 static void p9_special(void)
 {
-	static const char *const names[] = { "fifo", "zero", "sock" };
+	static const char *const names[] = { "zero", "sock", "fifo" };
 	char what[64];
 
 	for (int i = 0; i < 3; i++) {
@@ -398,7 +398,7 @@ static void p9_special(void)
 
 		walk(0, 8, 1, n);
 		snprintf(what, sizeof(what), "Tlopen of %s", names[i]);
-		r = lopen(8, i == 1 ? 2 : 0);
+		r = lopen(8, i == 0 ? 2 : 0);
 		opened = r == 'U' && rtype() == TLOPEN + 1;
 		want_error("special", what, r);
 		if (opened) {	/* what a device would give */
@@ -756,7 +756,7 @@ static void fuse_counts(void)
 
 static void fuse_special(void)
 {
-	static const char *const names[] = { "fifo", "zero", "sock" };
+	static const char *const names[] = { "zero", "sock", "fifo" };
 	char what[64];
 	uint64_t node, fh;
 
@@ -764,7 +764,7 @@ static void fuse_special(void)
 		f_lookup(1, names[i], &node);
 		snprintf(what, sizeof(what), "OPEN of %s", names[i]);
 		f_want_error("special", what, f_open(OPEN, node ? node : 1,
-						      i == 1 ? 2 : 0, &fh));
+						      i == 0 ? 2 : 0, &fh));
 		f_serving("special");
 		if (fh != ~0ull) {
 			f_rw(READ, fh, 0, 64);

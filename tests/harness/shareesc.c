@@ -5,8 +5,9 @@
  * checks in L1.
  *
  *   shareesc race DIR ABS REL SECS  (guest) in DIR of a mounted share, one
- *       process swaps the directory DIR/d with symlinks to ABS (a host
- *       path) and to REL by rename, while two others create
+ *       process swaps the directory DIR/d with symlinks DIR/s to ABS (a
+ *       host path) and DIR/r to REL (made here unless the host made them)
+ *       by rename, while two others create
  *       files, directories and links through DIR/d and DIR/d/../d and
  *       drop the guest's dentries so that each name is looked up again
  *       on the host; after SECS seconds, the count of what was created,
@@ -50,6 +51,18 @@ static char *path(const char *dir, const char *fmt, int a, int b)
 	return buf[i];
 }
 
+/* The guest's dentries and inodes dropped: the next walk asks the host. */
+static void drop_dentries(void)
+{
+	int fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
+
+	if (fd >= 0) {
+		if (write(fd, "2", 1) < 0)
+			perror("drop_caches");
+		close(fd);
+	}
+}
+
 static void swapper(const char *dir)
 {
 	char d[512], t[512], s[512], r[512];
@@ -80,14 +93,8 @@ static void worker(const char *dir, int id)
 	for (int i = 0;; i++) {
 		int fd;
 
-		if (id == 0 && i % 4 == 0) {
-			fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
-			if (fd >= 0) {
-				if (write(fd, "2", 1) < 0)
-					perror("drop_caches");
-				close(fd);
-			}
-		}
+		if (id == 0 && i % 4 == 0)
+			drop_dentries();
 		fd = open(path(d, "w%d-%d", id, i), O_CREAT | O_WRONLY, 0644);
 		if (fd >= 0) {
 			if (write(fd, "race\n", 5) == 5)
@@ -118,18 +125,27 @@ static void worker(const char *dir, int id)
 static int race(const char *dir, const char *abs, const char *rel, int secs)
 {
 	pid_t kids[3];
+	struct stat st;
 	int fd;
 
 	if (mkdir(path(dir, "d", 0, 0), 0755) && errno != EEXIST)
 		return perror("mkdir d"), 2;
-	if (symlink(abs, path(dir, "s", 0, 0)) ||
-	    symlink(rel, path(dir, "r", 0, 0)))
+	/* The links may be the host's, made before the boot. */
+	if ((symlink(abs, path(dir, "s", 0, 0)) && errno != EEXIST) ||
+	    (symlink(rel, path(dir, "r", 0, 0)) && errno != EEXIST))
 		return perror("symlink"), 2;
 	fd = open(path(dir, "f", 0, 0), O_CREAT | O_WRONLY, 0644);
 	if (fd < 0)
 		return perror("f"), 2;
 	close(fd);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* Before the race, the links themselves, their names looked up
+	 * afresh on the host: each must read as a symlink, resolved here. */
+	drop_dentries();
+	if (!stat(path(dir, "s/canary", 0, 0), &st))
+		printf("race: ESCAPED: %s/s/canary seen before the race\n", dir);
+	if (!stat(path(dir, "r/canary", 0, 0), &st))
+		printf("race: ESCAPED: %s/r/canary seen before the race\n", dir);
 	for (int k = 0; k < 3; k++) {
 		kids[k] = fork();
 		if (kids[k] == 0) {
