@@ -563,6 +563,11 @@ int share_setattr(struct share *s, int fd, int io_fd,
 	r = stat_fd(fd, &st);
 	if (r)
 		return r;
+	/* The share's directory itself is the host's: a guest that made it
+	 * world-writable, gave it away or set its times would change the
+	 * host beyond what it shares. Its size gives EISDIR below. */
+	if (a->valid & ~SHARE_SET_SIZE && is_root(s, fd))
+		return -EPERM;
 	if (a->valid & SHARE_SET_MODE) {
 		if (S_ISLNK(st.st_mode))
 			return -EOPNOTSUPP;
@@ -657,6 +662,8 @@ int share_setxattr(struct share *s, int fd, const char *name,
 	char path[32];
 	int r = s->ro ? -EROFS : xattr_settable(name) ?: xattr_path(fd, path);
 
+	if (!r && is_root(s, fd))
+		r = -EPERM;	/* the host's directory, as in share_setattr */
 	if (r)
 		return r;
 	return setxattr(path, name, value, size, flags) ? -errno : 0;
@@ -667,6 +674,8 @@ int share_removexattr(struct share *s, int fd, const char *name)
 	char path[32];
 	int r = s->ro ? -EROFS : xattr_settable(name) ?: xattr_path(fd, path);
 
+	if (!r && is_root(s, fd))
+		r = -EPERM;
 	if (r)
 		return r;
 	return removexattr(path, name) ? -errno : 0;

@@ -121,12 +121,15 @@ struct share_attr {
 	off_t size;
 	struct timespec atime, mtime;
 };
-/* io_fd: an open file of the same inode for truncation, or -1. */
+/* io_fd: an open file of the same inode for truncation, or -1. The
+ * share's root keeps its mode, owner and times (-EPERM), and its xattrs
+ * below. */
 int share_setattr(struct share *s, int fd, int io_fd,
 		  const struct share_attr *a);
 
 /* Extended attributes of a handle (regular files and directories; other
- * types -EOPNOTSUPP). size 0 asks for the length. */
+ * types -EOPNOTSUPP). size 0 asks for the length. Set or removed on the
+ * share's root: -EPERM. */
 ssize_t share_getxattr(struct share *s, int fd, const char *name, void *buf,
 		       size_t size);
 ssize_t share_listxattr(struct share *s, int fd, char *buf, size_t size);

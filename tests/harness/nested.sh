@@ -18,7 +18,9 @@
 # virtio modules (img/default.img, img/cmd.img
 # with a command of status 5, img/true.img, img/shares.img with the
 # share file systems' modules, img/vqfuzz.img with the
-# hostile virtio driver vqfuzz.c as /bin/vqfuzz; L1 needs no modules tree),
+# hostile virtio driver vqfuzz.c as /bin/vqfuzz, img/escape.img with the
+# share modules and the escape programs shareesc.c, rawshare.c and
+# vqescape.c; L1 needs no modules tree),
 # in /l1/bin a pty driver (ptyrun, ptyrun.c), a stopwatch with a memory
 # sampler (measure, measure.c), KVM's supported CPUID (kvmcpuid.c) and
 # the tiny guests of tests/fixtures; bash, shunit2 and under /l1/src
@@ -67,9 +69,15 @@ mkdir -p "$work/img" "$work/bin"
 # For L2's kernel: its virtio_pci and virtio_console modules come along.
 l2="-k $K/vmlinuz --moddir $K"
 cc=$(command -v musl-gcc || echo cc)
-for t in ptyrun measure vqfuzz; do
+for t in ptyrun measure; do
 	$cc -static -Os -o "$work/bin/$t" "$here/$t.c" || exit 125
 done
+# The hostile guest drivers share the user-space virtio driver vdrv.c.
+for t in vqfuzz vqescape rawshare; do
+	$cc -static -Os -pthread -o "$work/bin/$t" "$here/$t.c" "$here/vdrv.c" || exit 125
+done
+# The kernel client's escapes, and the host's side of them in L1.
+$cc -static -Os -o "$work/bin/shareesc" "$here/shareesc.c" || exit 125
 # (musl's headers have no <linux/kvm.h>: glibc, static.)
 cc -static -Os -o "$work/bin/kvmcpuid" "$here/kvmcpuid.c" || exit 125
 # The host checks (tests/shell/t1050-doctor.sh) run in L1 too, through
@@ -103,6 +111,9 @@ fi
 "$tinyrd" build -q $l2 -o "$work/img/true.img" -- true || exit 125
 "$tinyrd" build -q $l2 --kmod 9p --kmod 9pnet_virtio --kmod virtiofs \
 	--kmod overlay -o "$work/img/shares.img" || exit 125
+"$tinyrd" build -q $l2 --kmod 9p --kmod 9pnet_virtio --kmod virtiofs \
+	--copy "$work/bin/shareesc:/bin/shareesc" --copy "$work/bin/rawshare:/bin/rawshare" \
+	--copy "$work/bin/vqescape:/bin/vqescape" -o "$work/img/escape.img" || exit 125
 [ -f "$K/vmlinux" ] || "$top/tests/fixtures/extract-vmlinux.sh" "$K/vmlinuz" >"$K/vmlinux.tmp" &&
 	mv "$K/vmlinux.tmp" "$K/vmlinux" 2>/dev/null
 # L1's CPU is QEMU's TCG model, whatever the host's: "max" under TCG is

@@ -313,12 +313,14 @@ static void test_xattr(void **state)
 	assert_int_equal(errno, ENODATA);
 	assert_int_equal(fc_call(c, FUSE_REMOVEXATTR, n, FC_STR("user.test"), NULL,
 				 0, NULL, 0), -ENODATA);
-	/* On a directory too. */
+	/* On a directory too (not the share's root: test-fuse). */
 	in.flags = 0;
-	assert_int_equal(fc_call(c, FUSE_SETXATTR, FUSE_ROOT_ID, &in,
+	mkdir_at(c->dir, "d");
+	n = fc_node(c, FUSE_ROOT_ID, "d");
+	assert_int_equal(fc_call(c, FUSE_SETXATTR, n, &in,
 				 FUSE_COMPAT_SETXATTR_IN_SIZE, FC_STR("user.d"),
 				 "12345", 5), 0);
-	assert_int_equal(xattr_get(c, FUSE_ROOT_ID, FUSE_GETXATTR, "user.d", 5), 5);
+	assert_int_equal(xattr_get(c, n, FUSE_GETXATTR, "user.d", 5), 5);
 	free(p);
 }
 

@@ -460,6 +460,50 @@ static void test_setattr(void **state)
 	}
 }
 
+/* The share's own directory keeps its mode, owner, times and xattrs,
+ * as the root node and as its "..": the host's, not the guest's. */
+static void test_root_attrs(void **state)
+{
+	struct fc *c = *state;
+	struct fuse_setattr_in in[] = {
+		{ .valid = FATTR_MODE, .mode = 0777 },
+		{ .valid = FATTR_UID | FATTR_GID, .uid = 1, .gid = 1 },
+		{ .valid = FATTR_ATIME | FATTR_MTIME },
+		{ .valid = FATTR_MTIME_NOW | FATTR_MTIME },
+		{ .valid = FATTR_CTIME },
+	};
+	struct fuse_setxattr_in sx = { 1, 0, 0, 0 };
+	struct fuse_setattr_in size = { .valid = FATTR_SIZE };
+	struct fuse_entry_out e;
+	struct fuse_attr a;
+	struct stat before, after;
+	uint64_t nodes[2] = { FUSE_ROOT_ID, 0 };
+
+	assert_int_equal(stat(c->dir, &before), 0);
+	assert_int_equal(fc_lookup(c, FUSE_ROOT_ID, "..", &e), 0);
+	nodes[1] = e.nodeid;
+	for (size_t n = 0; n < 2; n++) {
+		for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++)
+			assert_int_equal(setattr(c, nodes[n], &in[i], &a), -EPERM);
+		assert_int_equal(setattr(c, nodes[n], &size, &a), -EISDIR);
+		assert_int_equal(fc_call(c, FUSE_SETXATTR, nodes[n], &sx,
+					 FUSE_COMPAT_SETXATTR_IN_SIZE,
+					 FC_STR("user.x"), "1", 1), -EPERM);
+		assert_int_equal(fc_call(c, FUSE_REMOVEXATTR, nodes[n],
+					 FC_STR("user.x"), NULL, 0, NULL, 0), -EPERM);
+	}
+	assert_int_equal(stat(c->dir, &after), 0);
+	assert_int_equal(after.st_mode, before.st_mode);
+	assert_int_equal(after.st_uid, before.st_uid);
+	assert_int_equal(after.st_mtim.tv_sec, before.st_mtim.tv_sec);
+	assert_int_equal(after.st_mtim.tv_nsec, before.st_mtim.tv_nsec);
+	assert_int_equal(after.st_ctim.tv_nsec, before.st_ctim.tv_nsec);
+	/* What lies in it is the guest's. */
+	mkdir_at(c->dir, "d");
+	assert_int_equal(setattr(c, fc_node(c, FUSE_ROOT_ID, "d"), &in[0], &a), 0);
+	assert_int_equal(a.mode, S_IFDIR | 0777);
+}
+
 /* Not root: every file shows as the guest's root's, what the guest
  * creates is ours, and a chown can only say "root". */
 static void test_mapped_owner(void **state)
@@ -676,6 +720,7 @@ int main(void)
 		T(test_create_read_write),
 		T(test_large_io),
 		T(test_setattr),
+		T(test_root_attrs),
 		T(test_mapped_owner),
 		T(test_root_owner),
 		T(test_dax),

@@ -948,6 +948,61 @@ static void test_host_safety(void **state)
 	assert_int_equal(lopen(2, 0), -EPERM);
 }
 
+/* The share's own directory keeps its mode, owner, times and xattrs,
+ * whether reached as the attach's fid or as ".." of it. */
+static void setattr_root(uint32_t fid, uint32_t valid, int want)
+{
+	m_start(TSETATTR);
+	m_u32(fid);
+	m_u32(valid);
+	m_u32(0777);
+	m_u32(1);
+	m_u32(1);
+	m_u64(0);
+	m_u64(0);
+	m_u64(0);
+	m_u64(0);
+	m_u64(0);
+	assert_int_equal(rpc(TSETATTR + 1), want);
+}
+
+static void test_root_attrs(void **state)
+{
+	struct stat before, after;
+
+	(void)state;
+	assert_int_equal(stat(t.dir, &before), 0);
+	assert_int_equal(walk1(0, 1, ".."), 0);
+	for (uint32_t fid = 0; fid < 2; fid++) {
+		setattr_root(fid, 0x1, -EPERM);			/* mode */
+		setattr_root(fid, 0x2 | 0x4, -EPERM);		/* owner */
+		setattr_root(fid, 0x10 | 0x20 | 0x80 | 0x100, -EPERM);	/* times */
+		setattr_root(fid, 0x40, -EPERM);		/* ctime */
+		setattr_root(fid, 0x8, -EISDIR);		/* size */
+	}
+	assert_int_equal(walk(0, 2, 0, NULL), 0);
+	m_start(TXATTRCREATE);
+	m_u32(2);
+	m_str("user.x");
+	m_u64(1);
+	m_u32(0);
+	assert_int_equal(rpc(TXATTRCREATE + 1), 0);
+	assert_int_equal(p9write(2, 0, "x", 1), 0);
+	assert_int_equal(clunk(2), -EPERM);
+	assert_int_equal(stat(t.dir, &after), 0);
+	assert_int_equal(after.st_mode, before.st_mode);
+	assert_int_equal(after.st_uid, before.st_uid);
+	assert_int_equal(after.st_gid, before.st_gid);
+	assert_int_equal(after.st_mtim.tv_sec, before.st_mtim.tv_sec);
+	assert_int_equal(after.st_mtim.tv_nsec, before.st_mtim.tv_nsec);
+	assert_int_equal(getxattr(t.dir, "user.x", NULL, 0), -1);
+	/* What lies in it is the guest's. */
+	assert_int_equal(walk1(0, 3, "sub"), 0);
+	setattr_root(3, 0x1, 0);
+	assert_int_equal(stat(host("sub"), &after), 0);
+	assert_int_equal(after.st_mode & 07777, 0777);
+}
+
 /* A read-only share: every mutation is EROFS, reads work. */
 static void test_read_only(void **state)
 {
@@ -1082,6 +1137,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_magic_links, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_host_safety, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_root_attrs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_owner_mapping, setup, teardown),
 	};
 
