@@ -115,38 +115,41 @@ static const char *answered(void)
 	return !rep.p[512] ? NULL : "status not OK";
 }
 
-static void good(const char *what)
+/* The good request, its buffer number i moved to addr (length len) when
+ * i is not -1: vdrv_call's outcome, or 0 when the setup was refused. */
+static int call(const char *what, int i, uint64_t addr, uint32_t len)
 {
 	struct seg s[3];
 	unsigned n;
-	int r;
 
 	if (vdrv_setup(&dev, qn, 0)) {
 		result(what, "the device refused the setup");
-		return;
+		return 0;
 	}
 	n = good_request(s);
-	r = vdrv_call(&dev, s, n, 5000, NULL);
-	result(what, r != 'U' ? outcome(r) : answered());
+	if (i >= 0) {
+		s[i].pa = addr;
+		if (len)
+			s[i].len = len;
+	}
+	return vdrv_call(&dev, s, n, 5000, NULL);
+}
+
+static void good(const char *what)
+{
+	int r = call(what, -1, 0, 0);
+
+	if (r)
+		result(what, r != 'U' ? outcome(r) : answered());
 }
 
 /* Buffer number i of the good request moved to addr (length len). */
 static void bad(const char *what, unsigned i, uint64_t addr, uint32_t len)
 {
-	struct seg s[3];
-	unsigned n;
-	int r;
+	int r = call(what, (int)i, addr, len);
 
-	if (vdrv_setup(&dev, qn, 0)) {
-		result(what, "the device refused the setup");
-		return;
-	}
-	n = good_request(s);
-	s[i].pa = addr;
-	if (len)
-		s[i].len = len;
-	r = vdrv_call(&dev, s, n, 5000, NULL);
-	result(what, r == 'R' ? NULL : outcome(r));
+	if (r)
+		result(what, r == 'R' ? NULL : outcome(r));
 }
 
 static uint64_t mmio(void)
