@@ -11,12 +11,35 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include "fuzz.h"
 #include "../../src/common/log.h"
 #include "../../src/common/util.h"
+
+/*
+ * The disk under the targets' files, as they see it: FZ_DISK bytes. The
+ * FUSE server passes a guest's FALLOCATE on to fallocate(2), which with
+ * FALLOC_FL_KEEP_SIZE takes blocks past RLIMIT_FSIZE: one input asking
+ * for 2^40 bytes filled this machine's disk and broke every other
+ * process writing to it. Defined here, this fallocate is the one the
+ * servers call; beyond FZ_DISK it fails with ENOSPC, as a full disk's
+ * would, and within it the kernel's does the rest. Punching a hole
+ * takes nothing and is passed on whole.
+ */
+#define FZ_DISK (64u << 20)
+
+int fallocate(int fd, int mode, off_t off, off_t len)
+{
+	if (!(mode & FALLOC_FL_PUNCH_HOLE) && off >= 0 && len > 0 &&
+	    (off > FZ_DISK || len > FZ_DISK - off)) {
+		errno = ENOSPC;
+		return -1;
+	}
+	return (int)syscall(SYS_fallocate, fd, mode, off, len);
+}
 
 uint8_t fz_u8(struct fz *f)
 {
