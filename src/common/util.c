@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -553,6 +554,26 @@ int thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
 		r = pthread_create(t, &a, fn, arg);
 	pthread_attr_destroy(&a);
 	return r;
+}
+
+struct timespec deadline_in(unsigned ms)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_sec += ms / 1000;
+	t.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	return t;
+}
+
+int thread_join_by(pthread_t t, const struct timespec *by)
+{
+	return by ? pthread_clockjoin_np(t, NULL, CLOCK_MONOTONIC, by)
+		  : pthread_join(t, NULL);
 }
 
 int file_view_open(int fd, struct file_view *v)

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 
@@ -130,5 +131,11 @@ int parse_size(const char *s, uint64_t *out);
  */
 #define THREAD_STACK (1u << 20)
 int thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
+/* The CLOCK_MONOTONIC time ms from now, for thread_join_by. */
+struct timespec deadline_in(unsigned ms);
+/* Join t if it ends by the CLOCK_MONOTONIC time by (NULL: whenever it
+ * does). Returns 0, ETIMEDOUT (t still runs and may be joined later) or
+ * pthread's error number. */
+int thread_join_by(pthread_t t, const struct timespec *by);
 
 #endif

@@ -36,6 +36,9 @@
 #define TICK_MS 100
 #define PROBE_EVERY_MS 1000
 
+/* A machine whose threads did not all end (stop_threads), kept. */
+static struct machine *left_behind;
+
 static void on_kick(int sig)
 {
 	(void)sig;	/* only to interrupt KVM_RUN */
@@ -400,6 +403,60 @@ static int setup_virtio(struct machine *m)
 	return r;
 }
 
+/* How long the threads have to end once the guest has. One still inside
+ * a host system call by then (a share whose file system does not
+ * answer, or a vCPU waiting for that device) is named and left behind:
+ * no thread can keep the launcher from ending. */
+#define STOP_GRACE_MS 2000
+
+/* A device as the user named it: a share's tag, a disk's number. */
+static void device_name(const struct machine *m, const struct virtio_dev *d,
+			char *out, size_t size)
+{
+	for (unsigned i = 0; i < m->np9; i++)
+		if (d == &m->p9[i].dev) {
+			snprintf(out, size, "%s (share %s)", d->ops->name, m->p9[i].tag);
+			return;
+		}
+	for (unsigned i = 0; i < m->nfs; i++)
+		if (d == &m->fs[i].dev) {
+			snprintf(out, size, "%s (share %s)", d->ops->name, m->fs[i].tag);
+			return;
+		}
+	for (unsigned i = 0; i < m->nblk; i++)
+		if (d == &m->blk[i].dev) {
+			snprintf(out, size, "%s (disk %u)", d->ops->name, i);
+			return;
+		}
+	snprintf(out, size, "%s", d->ops->name);
+}
+
+/* Join the vCPUs and the devices' workers, all by one deadline; the
+ * number of those left behind, each named. */
+static unsigned stop_threads(struct machine *m)
+{
+	struct timespec by = deadline_in(STOP_GRACE_MS);
+	unsigned left = 0;
+	char name[64];
+
+	for (unsigned i = 0; i < m->started; i++)
+		if (thread_join_by(m->thread[i], &by) == ETIMEDOUT) {
+			warn("vCPU %u did not stop within %u ms of the end "
+			     "(waiting for a device?); tinyrd ends without it",
+			     i, STOP_GRACE_MS);
+			left++;
+		}
+	for (unsigned i = 0; i < m->nvirtio; i++)
+		if (virtio_stop(m->vdev[i], &by)) {
+			device_name(m, m->vdev[i], name, sizeof(name));
+			warn("%s: its thread is still in a host system call %u ms "
+			     "after the end; tinyrd ends without it", name,
+			     STOP_GRACE_MS);
+			left++;
+		}
+	return left;
+}
+
 static void teardown_virtio(struct machine *m)
 {
 	for (unsigned i = 0; i < m->nvirtio; i++) {
@@ -628,6 +685,7 @@ int builtin_run(const struct vm_config *c, struct vm_result *r)
 {
 	struct sigaction kick_sa = { .sa_handler = on_kick }, old_kick;
 	struct machine *m = xcalloc(1, sizeof(*m));
+	unsigned left = 0;
 	bool stopped;
 	int rv;
 
@@ -671,8 +729,7 @@ int builtin_run(const struct vm_config *c, struct vm_result *r)
 	else
 		main_loop(m);
 	confine_release(&m->confine);
-	for (unsigned i = 0; i < m->started; i++)
-		pthread_join(m->thread[i], NULL);
+	left = stop_threads(m);
 	/* A forbidden call, wherever it came in the ending: the run is
 	 * tinyrd's failure, whatever the guest said. */
 	if (confine_violation(r->why, sizeof(r->why))) {
@@ -697,6 +754,13 @@ int builtin_run(const struct vm_config *c, struct vm_result *r)
 	if (r->ending == VM_FAILED && !rv)
 		rv = error("%s", r->why);
 out:
+	if (left) {
+		/* Threads left behind may still touch the machine, guest
+		 * memory and all: it stays, until the process ends. */
+		vm_watch_end(&m->watch);
+		left_behind = m;
+		return rv;
+	}
 	teardown_virtio(m);
 	sync_test_free(&m->sync_test);
 	if (m->board)

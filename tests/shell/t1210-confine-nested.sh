@@ -4,7 +4,9 @@
 # seccomp filter (tinyrd built with TINYRD_TESTING, which this test
 # makes) stops the guest with 125 and one line naming the call, skip
 # under --bisect; --no-confine; every role confined with -v's account
-# of it; doctor's rows.
+# of it; doctor's rows; a device thread that never comes back from a
+# host system call (TINYRD_TEST_WEDGE=rng) not keeping --timeout or
+# SIGTERM from ending the launcher.
 set -u
 . "$(dirname "$0")/nested.sh"
 B=${TINYRD_BUILD:-$SRC/build}

@@ -19,6 +19,7 @@
 #include "../../src/vmm/virtio/console.h"
 #include "../../src/vmm/virtio/mmio.h"
 #include "../../src/vmm/virtio/pci.h"
+#include "../../src/vmm/watch.h"
 
 #define RAM	(1 << 20)
 #define QSZ	16
@@ -496,6 +497,70 @@ static void test_mmio(void **state)
 	close(p[1]);
 }
 
+/* A device whose request never ends: its notify reads a pipe that only
+ * the test writes. */
+static int wedge_pipe[2];
+
+static void wedge_notify(struct virtio_dev *d, unsigned q)
+{
+	char c;
+
+	(void)d;
+	(void)q;
+	while (read(wedge_pipe[0], &c, 1) < 0 && errno == EINTR)
+		;
+}
+
+/* The launcher's stop by a deadline (stop_threads): a worker inside a
+ * request past it is given up on, promptly, and the device is left as
+ * it is, its descriptors open (the worker still polls them); a second
+ * stop, or a destroy, does not wait for it. A worker that is not inside
+ * a request is joined. */
+static void test_stop_wedged(void **state)
+{
+	static const struct virtio_ops ops = { .name = "wedge", .nqueues = 1,
+					       .notify = wedge_notify };
+	struct virtio_dev d, idle;
+	struct timespec by;
+	long long t0;
+
+	(void)state;
+	assert_int_equal(pipe(wedge_pipe), 0);
+	assert_int_equal(virtio_init(&d, &ops, NULL, NULL), 0);
+	d.status = VIRTIO_CONFIG_S_DRIVER_OK;
+	d.qr[0].enabled = true;
+	assert_int_equal(virtio_start(&d), 0);
+	virtio_kick(&d, 0);
+	usleep(50000);			/* the worker is in wedge_notify */
+
+	t0 = vm_now_ms();
+	by = deadline_in(200);
+	assert_int_equal(virtio_stop(&d, &by), -ETIMEDOUT);
+	assert_true(vm_now_ms() - t0 >= 190 && vm_now_ms() - t0 < 2000);
+	assert_true(d.wedged);
+	by = deadline_in(0);
+	assert_int_equal(virtio_stop(&d, &by), -ETIMEDOUT);
+	virtio_destroy(&d);		/* leaves it */
+	assert_true(fcntl(d.stop_fd, F_GETFD) >= 0);
+	assert_true(fcntl(d.kick[0], F_GETFD) >= 0);
+
+	/* Let it go, and end it as the process would not have to. */
+	assert_int_equal(write(wedge_pipe[1], "x", 1), 1);
+	assert_int_equal(pthread_join(d.worker, NULL), 0);
+	d.running = d.wedged = false;
+	virtio_destroy(&d);
+	close(wedge_pipe[0]);
+	close(wedge_pipe[1]);
+
+	assert_int_equal(virtio_init(&idle, &ops, NULL, NULL), 0);
+	assert_int_equal(virtio_start(&idle), 0);
+	by = deadline_in(2000);
+	assert_int_equal(virtio_stop(&idle, &by), 0);
+	assert_false(idle.running);
+	virtio_destroy(&idle);
+	assert_int_equal(idle.stop_fd, -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -507,6 +572,7 @@ int main(void)
 		T(test_warning_flood),
 		T(test_garbage_registers),
 		T(test_mmio),
+		cmocka_unit_test(test_stop_wedged),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,6 +3,7 @@
  * host's getrandom(). One queue, no configuration. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -12,24 +13,42 @@
 #include "rng.h"
 
 #ifdef TINYRD_TESTING
-/* Tests only (the tinyrd-testing and sanitizer builds): with
- * TINYRD_TEST_CONFINE=rng the device opens /etc/passwd at each request,
- * a call its seccomp filter forbids, which must stop the guest
- * (confine.h). */
-static bool test_escape;
+/* Tests only (the tinyrd-testing and sanitizer builds), at each request:
+ * with TINYRD_TEST_CONFINE=rng the device opens /etc/passwd, a call its
+ * seccomp filter forbids, which must stop the guest (confine.h); with
+ * TINYRD_TEST_WEDGE=rng it waits in a system call that never returns
+ * (a poll of nothing, its signals blocked), as a share's server would in
+ * a file system that stopped answering: the launcher must still end
+ * (launcher.c's stop_threads). */
+static bool test_escape, test_wedge;
 
-static void escape(void)
+static void misbehave(void)
 {
 	int fd;
 
-	if (!test_escape)
-		return;
-	fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0)
-		close(fd);
+	if (test_escape) {
+		fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC);
+		if (fd >= 0)
+			close(fd);
+	}
+	while (test_wedge)
+		poll(NULL, 0, -1);
+}
+
+static void test_init(void)
+{
+	const char *t = getenv("TINYRD_TEST_CONFINE");
+	const char *w = getenv("TINYRD_TEST_WEDGE");
+
+	test_escape = t && !strcmp(t, "rng");
+	test_wedge = w && !strcmp(w, "rng");
 }
 #else
-static void escape(void)
+static void misbehave(void)
+{
+}
+
+static void test_init(void)
 {
 }
 #endif
@@ -40,7 +59,7 @@ static int64_t serve(struct virtio_dev *d, const struct vq_chain *ch,
 	uint64_t done = 0;
 
 	(void)d;
-	escape();
+	misbehave();
 	if (ch->nout) {
 		*why = "request with a readable buffer";
 		return VIRTIO_SERVE_BROKEN;
@@ -78,10 +97,6 @@ static const struct virtio_ops rng_ops = {
 
 int virtio_rng_init(struct virtio_dev *d, const struct gmem *mem)
 {
-#ifdef TINYRD_TESTING
-	const char *t = getenv("TINYRD_TEST_CONFINE");
-
-	test_escape = t && !strcmp(t, "rng");
-#endif
+	test_init();
 	return virtio_init(d, &rng_ops, NULL, mem);
 }

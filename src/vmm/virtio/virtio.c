@@ -115,16 +115,30 @@ int virtio_start(struct virtio_dev *d)
 	return 0;
 }
 
-void virtio_destroy(struct virtio_dev *d)
+int virtio_stop(struct virtio_dev *d, const struct timespec *by)
 {
 	uint64_t one = 1;
+	int r;
 
-	if (d->running) {
-		if (write(d->stop_fd, &one, sizeof(one)) < 0)
-			warn("%s: stop: %s", d->ops->name, strerror(errno));
-		pthread_join(d->worker, NULL);
-		d->running = false;
+	if (d->wedged)
+		return -ETIMEDOUT;
+	if (!d->running)
+		return 0;
+	if (write(d->stop_fd, &one, sizeof(one)) < 0)
+		warn("%s: stop: %s", d->ops->name, strerror(errno));
+	r = thread_join_by(d->worker, by);
+	if (r == ETIMEDOUT) {
+		d->wedged = true;
+		return -ETIMEDOUT;
 	}
+	d->running = false;
+	return 0;
+}
+
+void virtio_destroy(struct virtio_dev *d)
+{
+	if (virtio_stop(d, NULL))
+		return;
 	for (unsigned q = 0; q < VIRTIO_QUEUES_MAX; q++)
 		if (d->kick[q] >= 0)
 			close(d->kick[q]);

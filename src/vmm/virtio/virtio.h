@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "queue.h"
 
@@ -70,6 +71,7 @@ struct virtio_dev {
 	bool input_wanted;		/* worker thread only: poll input_fd */
 	pthread_t worker;
 	bool running;
+	bool wedged;			/* virtio_stop gave up on the worker */
 	bool warned;			/* one warning per reset */
 	unsigned warnings;		/* ... and a few per device */
 	/* A shared-memory region (virtio 1.2 §2.10), e.g. virtio-fs's DAX
@@ -93,6 +95,12 @@ int virtio_init(struct virtio_dev *d, const struct virtio_ops *ops,
 /* Start the worker thread / stop and join it. */
 int virtio_start(struct virtio_dev *d);
 void virtio_destroy(struct virtio_dev *d);
+/* Ask the worker to end and join it if it does by the CLOCK_MONOTONIC
+ * time by: 0, or -ETIMEDOUT when it is still inside a request (a host
+ * system call that does not return). Then the device is wedged: its
+ * worker may still use it, so the caller leaves it, and its memory, as
+ * they are (virtio_destroy does nothing to a wedged device). */
+int virtio_stop(struct virtio_dev *d, const struct timespec *by);
 
 /* What the transports share. Feature words are 32 bits, chosen by the
  * select registers. */

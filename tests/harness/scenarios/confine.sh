@@ -7,7 +7,10 @@
 # the status is 125 (skip under --bisect, --json's reason); with
 # --no-confine the same build runs through. The plain tinyrd with every
 # device, two CPUs and both share file systems runs confined, -v
-# listing each role and Landlock, and doctor says so. One TAP line per
+# listing each role and Landlock, and doctor says so. With
+# TINYRD_TEST_WEDGE=rng virtio-rng never comes back from its first
+# request: --timeout and SIGTERM end the launcher all the same, naming
+# the thread it left. One TAP line per
 # check; what went wrong under it as "# " lines.
 K=/l1/vmlinuz
 IMG=/l1/img/shares.img
@@ -79,6 +82,47 @@ if [ "$rc" = 0 ] && grep -qx 16 /tmp/o && grep -q "plan: the launcher unconfined
 	ok "--no-confine: the same device runs unstopped, and -v says so"
 else
 	not_ok "--no-confine (status $rc)"
+fi
+
+# A device thread that never comes back from a host system call (as a
+# share's server in a file system that stopped answering):
+# TINYRD_TEST_WEDGE=rng makes virtio-rng wait forever at its first
+# request. --timeout and SIGTERM must still end the launcher, within the
+# 2 s it gives its threads, the thread named.
+WEDGE="tinyrd: warning: virtio-rng: its thread is still in a host system call 2000 ms after the end; tinyrd ends without it"
+echo "# $(date +%T) a device thread that does not come back"
+start=$(date +%s)
+TINYRD_TEST_WEDGE=rng timeout -k 10 400 $T run --vmm builtin -k $K -i $IMG --timeout 40 \
+	-- sh -c 'head -c 16 /dev/hwrng | wc -c; echo never' >/tmp/o 2>/tmp/e
+rc=$?
+took=$(($(date +%s) - start))
+if [ "$rc" = 124 ] && grep -qxF "$WEDGE" /tmp/e && ! grep -q never /tmp/o &&
+	[ "$took" -lt 60 ]; then
+	ok "--timeout 40 with a wedged device thread: 124 in $took s, the thread named"
+else
+	not_ok "--timeout with a wedged device thread (status $rc, $took s)"
+fi
+
+rm -f /tmp/o
+TINYRD_TEST_WEDGE=rng timeout -k 10 400 $T run --vmm builtin -k $K -i $IMG --timeout 300 \
+	-- sh -c 'echo up; head -c 16 /dev/hwrng | wc -c; echo never' >/tmp/o 2>/tmp/e &
+pid=$!
+i=0
+while [ $i -lt 300 ] && ! grep -qx up /tmp/o 2>/dev/null; do
+	sleep 1
+	i=$((i + 1))
+done
+sleep 2
+start=$(date +%s)
+kill -TERM $pid
+wait $pid
+rc=$?
+took=$(($(date +%s) - start))
+if [ "$rc" = 143 ] && grep -qxF "$WEDGE" /tmp/e &&
+	grep -qx "tinyrd: Terminated; the guest was stopped" /tmp/e && [ "$took" -lt 10 ]; then
+	ok "SIGTERM with a wedged device thread: 143 in $took s, the thread named"
+else
+	not_ok "SIGTERM with a wedged device thread (status $rc, $took s)"
 fi
 
 echo "# $(date +%T) every role confined"
