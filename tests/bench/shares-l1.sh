@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs inside L1 (see shares.sh beside it): one image, four servers on
 # L1's KVM: tinyrd's 9p, its virtio-fs with the DAX window and without,
-# QEMU's virtio-9p. Each run starts from an empty share, a fresh tmpfs in
+# QEMU's virtio-9p; on 4 KiB pages also tinyrd's 9p and virtio-fs with
+# --no-confine (9popen, fsopen), each right after its confined run. Each run starts from an empty share, a fresh tmpfs in
 # L1: 4 KiB pages for every row, then 2 MiB pages (huge=always) for write
 # and read. The guest prints "bench NAME VALUE" lines; they come out as
 # "SERVER[@2m] NAME VALUE".
@@ -9,7 +10,9 @@ E=/l1/extra
 K=/l1/vmlinuz
 mkdir -p /tmp/b
 for pages in 4k 2m; do
-	for v in tinyrd9p virtiofs nodax qemu9p; do
+	vmms="tinyrd9p virtiofs nodax qemu9p"
+	[ $pages = 4k ] && vmms="tinyrd9p 9popen virtiofs fsopen nodax qemu9p"
+	for v in $vmms; do
 		case $pages in
 		4k) tag=$v huge=never what= ;;
 		2m) tag=$v@2m huge=always what=io ;;
@@ -20,6 +23,8 @@ for pages in 4k 2m; do
 		tinyrd9p) set -- --vmm builtin --share /tmp/b:b,fs=9p ;;
 		virtiofs) set -- --vmm builtin --share /tmp/b:b,fs=virtiofs ;;
 		nodax) set -- --vmm builtin --share /tmp/b:b,fs=virtiofs,dax=off ;;
+		9popen) set -- --vmm builtin --no-confine --share /tmp/b:b,fs=9p ;;
+		fsopen) set -- --vmm builtin --no-confine --share /tmp/b:b,fs=virtiofs ;;
 		qemu9p) set -- --vmm qemu --accel kvm --share /tmp/b:b,fs=9p ;;
 		esac
 		# Each result as it comes (a "# " line shows progress on the host).

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Runs inside L1 (see virtio.sh beside it): the same kernel and images
-# with tinyrd's launcher and with QEMU -M pc (virtio-serial's virtconsole,
-# virtio-blk), both on L1's KVM. The guest measures itself (kvmclock) and
+# with tinyrd's launcher, confined and with --no-confine (tinyrd-open),
+# and with QEMU -M pc (virtio-serial's virtconsole, virtio-blk), all on
+# L1's KVM, in ROUNDS rounds (/l1/extra/rounds), each starting one
+# further down the list. The guest measures itself (kvmclock) and
 # prints "bench NAME VALUE" lines on its console. VM exits are counted (a
 # hist trigger on kvm_exit, which slows every exit down, so not during
 # the timed runs) for a 4 MiB console run less a boot of `true`.
@@ -25,6 +27,8 @@ vm() {
 	case $1 in
 	tinyrd) $TINYRD boot -q -m 1024 -k $K -i $2 --console-log /tmp/console \
 		${3:+--disk $3} >/dev/null 2>/tmp/err ;;
+	tinyrd-open) $TINYRD boot -q --no-confine -m 1024 -k $K -i $2 \
+		--console-log /tmp/console ${3:+--disk $3} >/dev/null 2>/tmp/err ;;
 	qemu) $QEMU "$APPEND" -initrd $2 -device virtio-serial-pci \
 		-chardev file,id=vc,path=/dev/null -device virtconsole,chardev=vc \
 		${3:+-drive file=$3,if=virtio,format=raw} >/dev/null 2>/tmp/err ;;
@@ -44,14 +48,23 @@ exits() {
 }
 
 for v in tinyrd qemu; do
-	echo "# $(date +%T) $v console"
-	vm $v $E/console.img
-	grep -a '^bench ' /tmp/console | tr -d '\r' | sed "s/^bench /$v /"
 	echo "# $(date +%T) $v exits"
 	echo "$v exits $(( $(exits $v $E/small.img) - $(exits $v /l1/img/true.img) ))"
-	echo "# $(date +%T) $v blk"
-	head -c $(($(cat $E/disk_mb) << 20)) /dev/zero >/tmp/disk.img
-	vm $v $E/blk.img /tmp/disk.img
-	grep -a '^bench ' /tmp/console | tr -d '\r' | sed "s/^bench /$v /"
-	rm -f /tmp/disk.img
 done
+vmms="tinyrd tinyrd-open qemu"
+r=0
+while [ $r -lt "$(cat $E/rounds)" ]; do
+	r=$((r + 1))
+	for v in $vmms; do
+		echo "# $(date +%T) round $r: $v console"
+		vm $v $E/console.img
+		grep -a '^bench ' /tmp/console | tr -d '\r' | sed "s/^bench /$v /"
+		echo "# $(date +%T) round $r: $v blk"
+		head -c $(($(cat $E/disk_mb) << 20)) /dev/zero >/tmp/disk.img
+		vm $v $E/blk.img /tmp/disk.img
+		grep -a '^bench ' /tmp/console | tr -d '\r' | sed "s/^bench /$v /"
+		rm -f /tmp/disk.img
+	done
+	vmms="${vmms#* } ${vmms%% *}"
+done
+echo "bench end"
