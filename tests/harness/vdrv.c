@@ -265,16 +265,29 @@ void vdrv_post(struct vdev *d, uint16_t head, uint16_t idx)
 	vdrv_kick(d);
 }
 
+/*
+ * The used index is read in guest memory; the status register only every
+ * STATUS_EVERY ms and at the end. Each read of it is an exit to the
+ * launcher, whose vCPU thread then waits for the device's lock: a guest
+ * that read it in a loop would stand still, every thread of it, for as
+ * long as the device is inside a request, and so never change the ring
+ * under the device (vqescape toctou) while the device reads it.
+ */
+#define STATUS_EVERY 10
+
 int vdrv_wait(struct vdev *d, uint16_t want, unsigned ms)
 {
 	for (unsigned i = 0; i < ms; i++) {
-		if (r8(d, STATUS) & S_NEEDS_RESET)
-			return 'R';
 		if (*vdrv_used_idx(d) == want)
 			return 'U';
+		if (i % STATUS_EVERY == STATUS_EVERY - 1 &&
+		    r8(d, STATUS) & S_NEEDS_RESET)
+			return 'R';
 		usleep(1000);
 	}
-	return 'T';
+	if (*vdrv_used_idx(d) == want)
+		return 'U';
+	return r8(d, STATUS) & S_NEEDS_RESET ? 'R' : 'T';
 }
 
 int vdrv_call(struct vdev *d, const struct seg *s, unsigned n, unsigned ms,

@@ -12,9 +12,9 @@
  *   vqescape toctou 9p|fs|blk SECS   a thread rewrites the descriptors
  *       (addresses, lengths, flags), the avail ring's entries and the
  *       request itself (9P size and type, FUSE length and opcode, the
- *       disk's sector and direction) in a tight loop for SECS seconds
- *       while the device serves request after request; then a good
- *       request must be served
+ *       disk's sector and direction) in a tight loop for SECS seconds,
+ *       one field wrong at a time, while the device serves request after
+ *       request; then a good request must be served
  *
  * One line per check, "vqescape: DEV: WHAT: ok" or "...: FAILED (why)";
  * the status is 0 only when every check passed.
@@ -22,6 +22,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,38 +176,64 @@ static void chains(void)
 /* --- a ring that changes under the device ------------------------------ */
 
 static volatile int stop;
+static struct seg gs[3];	/* the good request's segments */
+static unsigned gn;
+static uint8_t greq[32];	/* and its first bytes */
 
+/*
+ * In turns of 4096 rounds: the ring and the request as they should be,
+ * then one thing in them wrong (or none), over and over, so that a pop
+ * finds a chain it can serve and the device goes deep, and one that
+ * reads a field twice sees it change between its reads; then the same
+ * wrongs without the repairs, piling up. On blk the request is a read or
+ * a write (its data then readable) of a sector in the disk, at its end,
+ * past it or at 2^40: a write that lands outside the disk grows it.
+ */
 static void *flipper(void *arg)
 {
 	struct desc *d = (struct desc *)(dev.ring.p + DESC);
 	volatile uint16_t *ring = vdrv_avail_ring(&dev);
-	static const uint64_t sectors[] = { 0, 2048, 1ull << 40, 2047 };
+	static const uint64_t sectors[] = { 0, 2047, 2048, 1ull << 40 };
+	bool blk = !strcmp(kind, "blk");
 	unsigned i = 0;
 
 	(void)arg;
 	while (!stop) {
-		i++;
-		d[0].len = i & 1 ? 0xfffffff0u : d[0].len;
-		d[1].addr = i & 2 ? ram_end - 64 : rep.pa;
-		d[1].len = i & 4 ? 0x7fffffffu : 512;
-		d[i % 3].flags ^= (uint16_t)(i & 8 ? F_INDIRECT : F_NEXT);
-		ring[i % QSIZE] = (uint16_t)(i & 16 ? 200 : 0);
-		if (!strcmp(kind, "blk")) {
-			/* the sector, in and past the disk, and the type */
-			memcpy(req.p + 8, &sectors[i % 4], 8);
-			req.p[0] = (uint8_t)(i & 32 ? 1 : 0);
-			/* a write: its data readable */
-			d[1].flags = (uint16_t)(F_NEXT | (i & 32 ? 0 : F_WRITE));
-		} else if (!strcmp(kind, "9p")) {
-			uint32_t size = i & 32 ? 0xffffffffu : i & 64 ? 4000 : 21;
+		bool wr = blk && ((++i >> 4) & 1);
 
-			memcpy(req.p, &size, 4);
-			req.p[4] = (uint8_t)(i & 128 ? 116 : 100);
-		} else {
-			uint32_t len = i & 32 ? 0xffffffffu : i & 64 ? 4000 : 104;
-
-			memcpy(req.p, &len, 4);
-			req.p[4] = (uint8_t)(i & 128 ? 15 : 26);
+		for (unsigned k = 0; k < gn && (i >> 12 & 1); k++) {
+			d[k].addr = gs[k].pa;
+			d[k].len = gs[k].len;
+			d[k].flags = (uint16_t)((gs[k].write ? F_WRITE : 0) |
+						(k + 1 < gn ? F_NEXT : 0));
+		}
+		for (unsigned k = 0; k < QSIZE && (i >> 12 & 1); k++)
+			ring[k] = 0;		/* the driver's only head */
+		if (i >> 12 & 1)
+			memcpy(req.p, greq, sizeof(greq));
+		if (blk) {
+			req.p[0] = wr;		/* VIRTIO_BLK_T_OUT or _IN */
+			memcpy(req.p + 8, &sectors[(i >> 5) % 4], 8);
+			if (wr)
+				d[1].flags = F_NEXT;
+		}
+		switch (i % 9) {
+		case 1: d[0].len = 0xfffffff0u; break;
+		case 2: d[1].addr = ram_end - 64; break;
+		case 3: d[1].len = 0x7fffffffu; break;
+		case 4: d[i % gn].flags ^= F_INDIRECT; break;
+		case 5: d[i % gn].flags ^= F_NEXT; break;
+		case 6: ring[i % QSIZE] = 200; break;
+		case 7:	/* the 9P size, the FUSE length, the disk's type */
+			if (blk)
+				req.p[0] = 8;		/* VIRTIO_BLK_T_GET_ID */
+			else
+				memcpy(req.p, (uint32_t[]){ i & 16 ? 0xffffffffu : 4000 }, 4);
+			break;
+		case 8:	/* the 9P type (Tread), the FUSE opcode (READ) */
+			if (!blk)
+				req.p[4] = !strcmp(kind, "9p") ? 116 : 15;
+			break;
 		}
 	}
 	return NULL;
@@ -225,6 +252,8 @@ static void toctou(int secs)
 		result("a ring that changes under the device", "setup refused");
 		return;
 	}
+	gn = good_request(gs);
+	memcpy(greq, req.p, sizeof(greq));
 	stop = 0;
 	pthread_create(&th, NULL, flipper, NULL);
 	while (time(NULL) < end) {
