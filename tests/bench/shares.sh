@@ -11,7 +11,8 @@
 # 9p >= QEMU 9p on every row; tinyrd virtio-fs >= 2x QEMU 9p on
 # sequential read and >= 3x on untar; (issue 20) tinyrd's 9p and
 # virtio-fs within 5% of the same with --no-confine on every row (4 KiB
-# pages; each confined run right before its unconfined one).
+# pages; untar and find from one run each, write and read the medians of
+# that run and ROUNDS, default 3, rounds more).
 #
 # The share is a tmpfs in L1. Every row runs on one with 4 KiB pages
 # (tmpfs's default); write and read run again on one with 2 MiB pages
@@ -22,12 +23,14 @@ set -eu
 cd "$(dirname "$0")/../.."
 SIZE_MB=${SIZE_MB:-256}
 FILES=${FILES:-5000}
+ROUNDS=${ROUNDS:-3}
 make -s tinyrd
 K=$(tests/fixtures/kernel.sh)
 dir=$(mktemp -d)
 out=$dir/out
 trap 'rm -rf "$dir"' EXIT
 mkdir -p "$dir/extra" "$dir/tree"
+echo "$ROUNDS" >"$dir/extra/rounds"
 # The tree: FILES files of 1-8 KiB in 100 directories.
 for d in $(seq 0 99); do mkdir "$dir/tree/d$d"; done
 for i in $(seq 1 "$FILES"); do
@@ -58,13 +61,22 @@ SCRIPT
 NESTED_EXTRA=$dir/extra NESTED_TIMEOUT=${NESTED_TIMEOUT:-3000} \
 	tests/harness/nested.sh --qemu "$PWD/tests/bench/shares-l1.sh" | tee "$out" |
 	grep --line-buffered '^#' || true
-grep -q '^qemu9p@2m read_s' "$out" || { echo "the benchmark did not finish" >&2; exit 1; }
+grep -q '^bench end' "$out" || { echo "the benchmark did not finish" >&2; exit 1; }
 
 awk -v mb="$SIZE_MB" -v files="$FILES" '
 $2 == "untar_s" { un[$1] = files / $3 }
 $2 == "find_s" { fi[$1] = files / $3; n[$1] = $4 }
-$2 == "write_s" { wr[$1] = mb / $3 }
-$2 == "read_s" { rd[$1] = mb / $3 }
+# The first of each (the table), and every one (the medians).
+$2 == "write_s" { if (!($1 in wr)) wr[$1] = mb / $3; all($1, "write", mb / $3) }
+$2 == "read_s" { if (!($1 in rd)) rd[$1] = mb / $3; all($1, "read", mb / $3) }
+function all(v, what, x) { val[v, what, ++cnt[v, what]] = x }
+function median(v, what,    n, i, j, t, a) {
+	n = cnt[v, what]
+	for (i = 1; i <= n; i++) a[i] = val[v, what, i]
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
 END {
 	print "share on 4 KiB pages:"
 	head()
@@ -83,8 +95,11 @@ END {
 	print "confined against --no-confine (4 KiB pages):"
 	printf "%-16s %9s %9s %8s %9s %9s %8s\n", "", "9p", "9p open", "ratio",
 		"fs dax", "fs open", "ratio"
-	conf("seq read MB/s", rd)
-	conf("seq write MB/s", wr)
+	split("tinyrd9p 9popen virtiofs fsopen", vs, " ")
+	for (i = 1; i <= 4; i++) { mrd[vs[i]] = median(vs[i], "read"); mwr[vs[i]] = median(vs[i], "write") }
+	printf "(read and write: medians of %d runs each)\n", cnt["tinyrd9p", "read"]
+	conf("seq read MB/s", mrd)
+	conf("seq write MB/s", mwr)
 	conf("untar files/s", un)
 	conf("find files/s", fi)
 	printf "target: confined within 5%% of --no-confine on every row: %s\n",
