@@ -6,10 +6,12 @@
  * resolve (bin, copy, file, busybox, init, kmod) look there and nowhere
  * else; templates come from the same directory (TINYRD_TEMPLATES).
  *
- * Input: a recipe, up to its first NUL. An "include" line may only name
- * a recipe, not a path, a ${VAR} or an escape: the host outside the
- * directory is not the fuzzer's to read (nor /dev/zero to hang on). The manifest
- * made is printed (to /dev/null) when the parse succeeds.
+ * Input: a recipe, up to its first NUL. A line of a verb that reads the
+ * host (include, copy, file, init, busybox) may not hold "..", a ${VAR}
+ * or an escape, nor a host path from the root, and an include only names
+ * a recipe: the host outside the directory is not the fuzzer's to read
+ * (one "copy ..////../" copied all of /tmp, and /dev/zero would hang).
+ * The manifest made is printed (to /dev/null) when the parse succeeds.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,18 +20,46 @@
 #include "../../src/image/build.h"
 #include "../../src/image/recipe.h"
 
-/* The rest of each "include" line (its field, escapes or not) holds no
- * '/', '$' or '\\': one plain name. */
-static bool includes_ok(const char *text)
+/* The verbs that read the host, and which field is the host path. */
+static const struct {
+	const char *verb;
+	unsigned path;
+} readers[] = {
+	{ "include", 0 }, { "copy", 0 }, { "file", 1 }, { "init", 0 },
+	{ "busybox", 0 },
+};
+
+/* A line of a verb that reads the host holds no "..", '$' or '\\', and
+ * its host path does not start with '/' (an include's holds no '/' at
+ * all): the fuzzer reads only its own directory's files. */
+static bool line_ok(const char *p, size_t n)
+{
+	const char *e = p + n;
+	size_t w = strcspn(p, " \t\n");
+	unsigned f = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(readers); i++) {
+		if (strlen(readers[i].verb) != w || strncmp(p, readers[i].verb, w))
+			continue;
+		if (memmem(p, n, "..", 2) || memchr(p, '$', n) || memchr(p, '\\', n) ||
+		    (!i && memchr(p, '/', n)))
+			return false;
+		for (p += w; p < e; f++) {	/* field f starts at p */
+			p += strspn(p, " \t");
+			if (p < e && f == readers[i].path && *p == '/')
+				return false;
+			p += strcspn(p, " \t\n");
+		}
+	}
+	return true;
+}
+
+static bool host_paths_ok(const char *text)
 {
 	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : l) {
 		const char *p = l + strspn(l, " \t");
-		size_t n;
 
-		if (strncmp(p, "include", 7) || (p[7] != ' ' && p[7] != '\t'))
-			continue;
-		n = strcspn(p, "\n");
-		if (memchr(p, '/', n) || memchr(p, '$', n) || memchr(p, '\\', n))
+		if (!line_ok(p, strcspn(p, "\n")))
 			return false;
 	}
 	return true;
@@ -65,7 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		root = setup();
 		name = path_join(fz_dir(), "recipes/fuzz.recipe");
 	}
-	if (!includes_ok(text)) {
+	if (!host_paths_ok(text)) {
 		free(text);
 		return -1;	/* not one to keep in the corpus */
 	}
