@@ -7,11 +7,13 @@
 # four, rotated. Each run starts from an empty share, a fresh tmpfs in
 # L1: 4 KiB pages for every row, then 2 MiB pages (huge=always) for write
 # and read. The guest prints "bench NAME VALUE" lines; they come out as
-# "SERVER[@2m] NAME VALUE".
+# "SERVER[@2m] NAME VALUE". With "confine" in /l1/extra/only, only the
+# four confined and open runs and their rounds.
 E=/l1/extra
 K=/l1/vmlinuz
 mkdir -p /tmp/b
 R=$(cat $E/rounds 2>/dev/null || echo 0)
+ONLY=$(cat $E/only 2>/dev/null)
 # run TAG HUGE WHAT SERVER: one run of /bench/run.sh on a fresh tmpfs.
 run() {
 	echo "# $(date +%T) $1"
@@ -37,12 +39,16 @@ run() {
 	[ "$rc" = 0 ] || { echo "# $tag: status $rc"; tail -n 20 /tmp/e | sed 's/^/#   /'; }
 	umount /tmp/b
 }
-for v in tinyrd9p 9popen virtiofs fsopen nodax qemu9p; do
+vmms="tinyrd9p 9popen virtiofs fsopen nodax qemu9p"
+[ "$ONLY" = confine ] && vmms="tinyrd9p 9popen virtiofs fsopen"
+for v in $vmms; do
 	run $v never "" $v
 done
-for v in tinyrd9p virtiofs nodax qemu9p; do
-	run $v@2m always io $v
-done
+if [ "$ONLY" != confine ]; then
+	for v in tinyrd9p virtiofs nodax qemu9p; do
+		run $v@2m always io $v
+	done
+fi
 # What confinement costs, again: R rounds of write and read, 4 KiB
 # pages, each round starting one further down the list.
 vmms="tinyrd9p 9popen virtiofs fsopen"
