@@ -39,8 +39,10 @@ run() {
 	[ "$rc" = 0 ] || { echo "# $tag: status $rc"; tail -n 20 /tmp/e | sed 's/^/#   /'; }
 	umount /tmp/b
 }
-vmms="tinyrd9p 9popen virtiofs fsopen nodax qemu9p"
-[ "$ONLY" = confine ] && vmms="tinyrd9p 9popen virtiofs fsopen"
+# The servers confinement is measured on: confined, then open.
+confined="tinyrd9p 9popen virtiofs fsopen"
+vmms="$confined nodax qemu9p"
+[ "$ONLY" = confine ] && vmms=$confined
 for v in $vmms; do
 	run $v never "" $v
 done
@@ -51,7 +53,7 @@ if [ "$ONLY" != confine ]; then
 fi
 # What confinement costs, again: R rounds of write and read, 4 KiB
 # pages, each round starting one further down the list.
-vmms="tinyrd9p 9popen virtiofs fsopen"
+vmms=$confined
 r=0
 while [ $r -lt "$R" ]; do
 	r=$((r + 1))
