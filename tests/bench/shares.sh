@@ -11,10 +11,11 @@
 # 9p >= QEMU 9p on every row; tinyrd virtio-fs >= 2x QEMU 9p on
 # sequential read and >= 3x on untar; (issue 20) tinyrd's 9p and
 # virtio-fs within 5% of the same with --no-confine on every row (4 KiB
-# pages; untar and find from one run each, write and read the medians of
-# that run and ROUNDS, default 3, rounds more). ONLY=confine runs only
-# what that last target needs: tinyrd's 9p and virtio-fs, confined and
-# open, on 4 KiB pages (without QEMU's 9p, dax=off and 2 MiB pages).
+# pages; medians of the first run and ROUNDS, default 3, rounds more,
+# which repeat write and read). ONLY=confine runs only what that last
+# target needs: tinyrd's 9p and virtio-fs, confined and open, on 4 KiB
+# pages (without QEMU's 9p, dax=off and 2 MiB pages), and its rounds
+# repeat untar and find too.
 #
 # The share is a tmpfs in L1. Every row runs on one with 4 KiB pages
 # (tmpfs's default); write and read run again on one with 2 MiB pages
@@ -39,6 +40,7 @@ trap 'rm -rf "$dir"' EXIT
 mkdir -p "$dir/extra" "$dir/tree"
 echo "$ROUNDS" >"$dir/extra/rounds"
 echo "$ONLY" >"$dir/extra/only"
+echo "$SIZE_MB" >"$dir/extra/size"
 # The tree: FILES files of 1-8 KiB in 100 directories.
 for d in $(seq 0 99); do mkdir "$dir/tree/d$d"; done
 for i in $(seq 1 "$FILES"); do
@@ -72,8 +74,8 @@ NESTED_EXTRA=$dir/extra NESTED_TIMEOUT=${NESTED_TIMEOUT:-3000} \
 grep -q '^bench end' "$out" || { echo "the benchmark did not finish" >&2; exit 1; }
 
 awk -v mb="$SIZE_MB" -v files="$FILES" -v only="$ONLY" '
-$2 == "untar_s" { un[$1] = files / $3 }
-$2 == "find_s" { fi[$1] = files / $3; n[$1] = $4 }
+$2 == "untar_s" { if (!($1 in un)) un[$1] = files / $3; all($1, "untar", files / $3) }
+$2 == "find_s" { if (!($1 in fi)) { fi[$1] = files / $3; n[$1] = $4 }; all($1, "find", files / $3) }
 # The first of each (the table), and every one (the medians).
 $2 == "write_s" { if (!($1 in wr)) wr[$1] = mb / $3; all($1, "write", mb / $3) }
 $2 == "read_s" { if (!($1 in rd)) rd[$1] = mb / $3; all($1, "read", mb / $3) }
@@ -106,17 +108,21 @@ function against_qemu() {
 	printf "targets: tinyrd 9p >= QEMU 9p everywhere; virtio-fs (DAX) >= 2x on read, >= 3x on untar: %s\n",
 		bad ? "NOT met (" bad ")" : "met"
 }
-function confined(    vs, i, mrd, mwr) {
+function confined(    vs, i, mrd, mwr, mun, mfi) {
 	print "confined against --no-confine (4 KiB pages):"
 	printf "%-16s %9s %9s %8s %9s %9s %8s\n", "", "9p", "9p open", "ratio",
 		"fs dax", "fs open", "ratio"
 	split("tinyrd9p 9popen virtiofs fsopen", vs, " ")
-	for (i = 1; i <= 4; i++) { mrd[vs[i]] = median(vs[i], "read"); mwr[vs[i]] = median(vs[i], "write") }
-	printf "(read and write: medians of %d runs each)\n", cnt["tinyrd9p", "read"]
+	for (i = 1; i <= 4; i++) {
+		mrd[vs[i]] = median(vs[i], "read"); mwr[vs[i]] = median(vs[i], "write")
+		mun[vs[i]] = median(vs[i], "untar"); mfi[vs[i]] = median(vs[i], "find")
+	}
+	printf "(medians: read and write of %d runs each, untar and find of %d)\n",
+		cnt["tinyrd9p", "read"], cnt["tinyrd9p", "untar"]
 	conf("seq read MB/s", mrd)
 	conf("seq write MB/s", mwr)
-	conf("untar files/s", un)
-	conf("find files/s", fi)
+	conf("untar files/s", mun)
+	conf("find files/s", mfi)
 	printf "target: confined within 5%% of --no-confine on every row: %s\n",
 		slow ? "NOT met (" slow ")" : "met"
 }
