@@ -316,6 +316,11 @@ $(O)/tests/fuzz/seed: $(O)/tests/fuzz/seed.o $(O)/tests/fuzz/seed-virtio.o \
 		$(O)/init/verify-guest.o $(O)/init/verify-manifest.o $(LIB_OBJS)
 	$(QUIET_LINK)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
+# What confinement costs a share's server, without a guest
+# (tests/bench/confine.sh).
+$(O)/tests/bench/confine-cost: $(O)/tests/bench/confine-cost.o $(LIB_OBJS)
+	$(QUIET_LINK)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+
 # No "is up to date" for each target.
 FUZZ_QUIET = $(if $(filter 1,$(V)),,-s)
 
