@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../src/common/util.h"
 #include "../../src/vmm/confine.h"
 #include "../../src/vmm/share.h"
 
@@ -151,6 +152,15 @@ static double median(long long *v, unsigned n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
 }
 
+/* A count from 1 to max, the whole argument: 0 when it is not one. */
+static unsigned count(const char *arg, unsigned max)
+{
+	char *end;
+	unsigned long v = strtoul(arg, &end, 10);
+
+	return *arg && !*end && v <= max ? (unsigned)v : 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const enum confine_role roles[] = { CONFINE_9P, CONFINE_VIRTIOFS };
@@ -160,32 +170,31 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "n:r:")) != -1) {
 		if (opt == 'n')
-			n = (unsigned)strtoul(optarg, NULL, 0);
+			n = count(optarg, 100000000);
 		else if (opt == 'r')
-			rounds = (unsigned)strtoul(optarg, NULL, 0);
+			rounds = count(optarg, 99);
 		else
 			goto usage;
 	}
-	if (optind + 1 != argc || !n || !rounds || rounds > 99)
+	if (optind + 1 != argc || !n || !rounds)
 		goto usage;
 	if (share_open(&s, argv[optind], false, false))
 		return 2;
 	printf("calls per file: %d\n", CALLS_PER_FILE);
-	for (size_t r = 0; r < sizeof(roles) / sizeof(roles[0]); r++) {
+	for (size_t r = 0; r < ARRAY_SIZE(roles); r++) {
 		long long open[99], conf[99];
 		double mo, mc;
 
 		/* Turns: open first in even rounds, confined first in odd. */
 		for (unsigned i = 0; i < rounds; i++) {
-			bool first = i % 2;
-
-			long long a = child(&s, roles[r], first, n);
-			long long b = child(&s, roles[r], !first, n);
+			bool conf_first = i % 2;
+			long long a = child(&s, roles[r], conf_first, n);
+			long long b = child(&s, roles[r], !conf_first, n);
 
 			if (a < 0 || b < 0)
 				return 1;
-			open[i] = first ? b : a;
-			conf[i] = first ? a : b;
+			open[i] = conf_first ? b : a;
+			conf[i] = conf_first ? a : b;
 		}
 		mo = median(open, rounds) / n;
 		mc = median(conf, rounds) / n;
