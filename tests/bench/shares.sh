@@ -14,8 +14,10 @@
 # pages; medians of the first run and ROUNDS, default 3, rounds more,
 # which repeat write and read). ONLY=confine runs only what that last
 # target needs: tinyrd's 9p and virtio-fs, confined and open, on 4 KiB
-# pages (without QEMU's 9p, dax=off and 2 MiB pages), and its rounds
-# repeat untar and find too.
+# pages (without QEMU's 9p, dax=off and 2 MiB pages), every row, 1 +
+# ROUNDS pairs per server in ABBA order, one server after the other (a
+# run after the other server's is not like a run after its own:
+# shares-l1.sh).
 #
 # The share is a tmpfs in L1. Every row runs on one with 4 KiB pages
 # (tmpfs's default); write and read run again on one with 2 MiB pages
@@ -28,6 +30,13 @@ SIZE_MB=${SIZE_MB:-256}
 FILES=${FILES:-5000}
 ROUNDS=${ROUNDS:-3}
 ONLY=${ONLY:-}
+# AA=1, the control: the "confined" runs are made with --no-confine too,
+# so their ratio to the open runs is the benchmark's own noise.
+AA=${AA:-0}
+case $AA in
+0|1) ;;
+*) echo "shares.sh: AA=$AA: not 0 or 1" >&2; exit 2 ;;
+esac
 case $ONLY in
 ''|confine) ;;
 *) echo "shares.sh: ONLY=$ONLY: not a part (confine)" >&2; exit 2 ;;
@@ -41,6 +50,7 @@ mkdir -p "$dir/extra" "$dir/tree"
 echo "$ROUNDS" >"$dir/extra/rounds"
 echo "$ONLY" >"$dir/extra/only"
 echo "$SIZE_MB" >"$dir/extra/size"
+echo "$AA" >"$dir/extra/aa"
 # The tree: FILES files of 1-8 KiB in 100 directories.
 for d in $(seq 0 99); do mkdir "$dir/tree/d$d"; done
 for i in $(seq 1 "$FILES"); do
@@ -73,7 +83,7 @@ NESTED_EXTRA=$dir/extra NESTED_TIMEOUT=${NESTED_TIMEOUT:-3000} \
 	grep --line-buffered '^#' || true
 grep -q '^bench end' "$out" || { echo "the benchmark did not finish" >&2; exit 1; }
 
-awk -v mb="$SIZE_MB" -v files="$FILES" -v only="$ONLY" '
+awk -v mb="$SIZE_MB" -v files="$FILES" -v only="$ONLY" -v aa="$AA" '
 $2 == "untar_s" { if (!($1 in un)) un[$1] = files / $3; all($1, "untar", files / $3) }
 $2 == "find_s" { if (!($1 in fi)) { fi[$1] = files / $3; n[$1] = $4 }; all($1, "find", files / $3) }
 # The first of each (the table), and every one (the medians).
@@ -109,9 +119,11 @@ function against_qemu() {
 		bad ? "NOT met (" bad ")" : "met"
 }
 function confined(    vs, i, mrd, mwr, mun, mfi) {
+	if (aa == 1)
+		print "the control (AA=1): both columns with --no-confine; the ratios are the noise"
 	print "confined against --no-confine (4 KiB pages):"
-	printf "%-16s %9s %9s %8s %9s %9s %8s\n", "", "9p", "9p open", "ratio",
-		"fs dax", "fs open", "ratio"
+	printf "%-16s %9s %9s %8s %8s %9s %9s %8s %8s\n", "", "9p", "9p open", "ratio",
+		"pairs", "fs dax", "fs open", "ratio", "pairs"
 	split("tinyrd9p 9popen virtiofs fsopen", vs, " ")
 	for (i = 1; i <= 4; i++) {
 		mrd[vs[i]] = median(vs[i], "read"); mwr[vs[i]] = median(vs[i], "write")
@@ -119,19 +131,30 @@ function confined(    vs, i, mrd, mwr, mun, mfi) {
 	}
 	printf "(medians: read and write of %d runs each, untar and find of %d)\n",
 		cnt["tinyrd9p", "read"], cnt["tinyrd9p", "untar"]
-	conf("seq read MB/s", mrd)
-	conf("seq write MB/s", mwr)
-	conf("untar files/s", mun)
-	conf("find files/s", mfi)
+	conf("seq read MB/s", mrd, "read")
+	conf("seq write MB/s", mwr, "write")
+	conf("untar files/s", mun, "untar")
+	conf("find files/s", mfi, "find")
+	print "(pairs: the median of confined over open in each pair of runs; with ONLY=confine a pair is two runs in a row)"
 	printf "target: confined within 5%% of --no-confine on every row: %s\n",
 		slow ? "NOT met (" slow ")" : "met"
 }
-function conf(name, a) {
-	printf "%-16s %9.1f %9.1f %7.2fx %9.1f %9.1f %7.2fx\n", name,
+function conf(name, a, what) {
+	printf "%-16s %9.1f %9.1f %7.2fx %7.2fx %9.1f %9.1f %7.2fx %7.2fx\n", name,
 		a["tinyrd9p"], a["9popen"], a["tinyrd9p"] / a["9popen"],
-		a["virtiofs"], a["fsopen"], a["virtiofs"] / a["fsopen"]
+		pairs("tinyrd9p", "9popen", what),
+		a["virtiofs"], a["fsopen"], a["virtiofs"] / a["fsopen"],
+		pairs("virtiofs", "fsopen", what)
 	if (a["tinyrd9p"] < 0.95 * a["9popen"]) slow = slow " " name " 9p"
 	if (a["virtiofs"] < 0.95 * a["fsopen"]) slow = slow " " name " virtio-fs"
+}
+# The median of on/off over the runs of each, k-th with k-th.
+function pairs(on, off, what,    k, n) {
+	n = cnt[on, what] < cnt[off, what] ? cnt[on, what] : cnt[off, what]
+	delete cnt["pair", what]
+	for (k = 1; k <= n; k++)
+		all("pair", what, val[on, what, k] / val[off, what, k])
+	return n ? median("pair", what) : 0
 }
 function head() {
 	printf "%-16s %9s %9s %9s %9s %8s %8s %8s\n", "", "tinyrd9p", "fs dax",
