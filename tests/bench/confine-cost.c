@@ -90,7 +90,7 @@ static int files(struct share *s, int efd, unsigned n)
 static long long child(struct share *s, enum confine_role role, bool on,
 		       unsigned n)
 {
-	int p[2], st, step;
+	int p[2], st = 0, step;
 	long long ns = -1;
 	pid_t pid;
 
@@ -98,8 +98,11 @@ static long long child(struct share *s, enum confine_role role, bool on,
 		return -1;
 	fflush(NULL);
 	pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
 		return -1;
+	}
 	if (pid == 0) {
 		struct confine c;
 		struct confine_thread t = {

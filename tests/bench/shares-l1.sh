@@ -54,15 +54,13 @@ run() {
 }
 if [ "$ONLY" = confine ]; then
 	for pair in "tinyrd9p 9popen" "virtiofs fsopen"; do
-		on=${pair% *} off=${pair#* } r=0
+		r=0
 		while [ $r -le "$R" ]; do
-			if [ $((r % 2)) = 0 ]; then
-				run $on never "" $on
-				run $off never "" $off
-			else
-				run $off never "" $off
-				run $on never "" $on
-			fi
+			order=$pair	# confined first, then open first
+			[ $((r % 2)) = 0 ] || order="${pair#* } ${pair% *}"
+			for v in $order; do
+				run $v never "" $v
+			done
 			r=$((r + 1))
 		done
 	done
